@@ -1,0 +1,52 @@
+//! Builds the first-party plugins for wasm32-wasip2 and embeds them in the binary.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use skill_wasm_build::{PluginCrate, build_plugins};
+
+/// First-party plugins shipped inside `skill`.
+const PLUGINS: &[&str] = &["rotation-planner"];
+/// Crates the plugins depend on; a change there rebuilds them.
+const SHARED: &[&str] = &["plugins/wit", "plugins/pdk", "plugins/rotation-core"];
+
+fn main() {
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let workspace = manifest_dir
+        .parent()
+        .expect("host/ sits in the workspace")
+        .to_path_buf();
+    let crates: Vec<_> = PLUGINS
+        .iter()
+        .map(|package| PluginCrate {
+            package,
+            dir: workspace.join("plugins").join(package),
+        })
+        .collect();
+    let watch: Vec<_> = SHARED.iter().map(|dir| workspace.join(dir)).collect();
+    let built = build_plugins(
+        &workspace,
+        &workspace.join("target").join("wasm-plugins"),
+        &crates,
+        &watch,
+    );
+
+    let mut code = String::from(
+        "pub struct Builtin { pub package: &'static str, pub sha256: &'static str, pub wasm: &'static [u8] }\n",
+    );
+    code.push_str("pub static PLUGINS: &[Builtin] = &[\n");
+    for plugin in &built {
+        let _ = writeln!(
+            code,
+            "    Builtin {{ package: {:?}, sha256: {:?}, wasm: include_bytes!({:?}) }},",
+            plugin.package,
+            plugin.sha256,
+            plugin.wasm.display().to_string()
+        );
+    }
+    code.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("builtin_plugins.rs");
+    std::fs::write(&out, code).expect("write builtin_plugins.rs");
+}

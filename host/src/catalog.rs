@@ -1,0 +1,254 @@
+//! The plugins this host knows, and their tools.
+//!
+//! First-party plugins are compiled into the binary (see `build.rs`); third-party
+//! plugins come from install records (see [`crate::install`]). A plugin's
+//! manifest depends only on its code, so it is cached by the plugin's SHA-256:
+//! listing tools or finding one to run does not instantiate every plugin.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::cache::write_atomically;
+use crate::contract::CONTRACT_VERSION;
+use crate::install::{self, InstallRecord};
+use crate::paths::Paths;
+use crate::sandbox::{LoadedPlugin, Manifest, Sandbox, ToolSpec};
+use crate::{Error, Result};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
+}
+
+/// Where a plugin came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Shipped inside this binary.
+    Builtin,
+    /// Installed by `skill plugin install`, with its record.
+    Installed(InstallRecord),
+}
+
+/// A plugin's bytes and identity.
+pub struct PluginSource {
+    pub label: String,
+    pub sha256: String,
+    pub wasm: Cow<'static, [u8]>,
+    pub origin: Origin,
+}
+
+/// A plugin with its manifest.
+pub struct Entry {
+    pub source: PluginSource,
+    pub manifest: Manifest,
+}
+
+/// A tool and the plugin that serves it.
+pub struct ToolRef<'a> {
+    pub entry: &'a Entry,
+    pub spec: &'a ToolSpec,
+}
+
+pub struct Catalog {
+    entries: Vec<Entry>,
+    manifest_cache: PathBuf,
+}
+
+impl Catalog {
+    /// Every first-party and installed plugin. An installed plugin that fails
+    /// its checks is reported and left out; the others still work.
+    pub fn load(sandbox: &Sandbox, paths: &Paths) -> Result<Self> {
+        let mut catalog = Self {
+            entries: Vec::new(),
+            manifest_cache: paths.cache.join("manifests"),
+        };
+        for plugin in builtin::PLUGINS {
+            let source = PluginSource {
+                label: plugin.package.to_owned(),
+                sha256: plugin.sha256.to_owned(),
+                wasm: Cow::Borrowed(plugin.wasm),
+                origin: Origin::Builtin,
+            };
+            catalog.add(sandbox, source)?;
+        }
+        for record in install::records(&paths.plugins)? {
+            let source = match install::open_verified(&paths.plugins, &record) {
+                Ok(source) => source,
+                Err(error) => {
+                    tracing::warn!("skipping plugin {}: {error}", record.name);
+                    continue;
+                }
+            };
+            if let Err(error) = catalog.add(sandbox, source) {
+                tracing::warn!("skipping plugin {}: {error}", record.name);
+            }
+        }
+        Ok(catalog)
+    }
+
+    fn add(&mut self, sandbox: &Sandbox, source: PluginSource) -> Result<()> {
+        let manifest = self.manifest(sandbox, &source)?;
+        for tool in &manifest.tools {
+            if let Some(other) = self.find(&tool.name) {
+                return Err(Error::PluginLoad {
+                    plugin: manifest.name.clone(),
+                    detail: format!(
+                        "its tool `{}` is already served by plugin {}",
+                        tool.name, other.entry.manifest.name
+                    ),
+                });
+            }
+        }
+        self.entries.push(Entry { source, manifest });
+        Ok(())
+    }
+
+    /// The manifest from the cache, or from the plugin itself (then cached).
+    fn manifest(&self, sandbox: &Sandbox, source: &PluginSource) -> Result<Manifest> {
+        let cached = self
+            .manifest_cache
+            .join(format!("{}-{CONTRACT_VERSION}.json", source.sha256));
+        if let Some(manifest) = std::fs::read(&cached)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        {
+            return Ok(manifest);
+        }
+        let plugin = sandbox.load(&source.label, &source.wasm, &source.sha256)?;
+        let manifest = sandbox.describe(&plugin)?;
+        check_manifest(&source.label, &manifest)?;
+        let stored = std::fs::create_dir_all(&self.manifest_cache).and_then(|()| {
+            let json = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
+            write_atomically(&self.manifest_cache, &cached, &json)
+        });
+        if let Err(error) = stored {
+            tracing::warn!("cannot cache the manifest of {}: {error}", source.label);
+        }
+        Ok(manifest)
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Every tool, ordered by name (a stable order for people and for MCP clients).
+    pub fn tools(&self) -> Vec<ToolRef<'_>> {
+        let mut tools: Vec<_> = self
+            .entries
+            .iter()
+            .flat_map(|entry| {
+                entry
+                    .manifest
+                    .tools
+                    .iter()
+                    .map(move |spec| ToolRef { entry, spec })
+            })
+            .collect();
+        tools.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+        tools
+    }
+
+    pub fn find(&self, name: &str) -> Option<ToolRef<'_>> {
+        self.entries.iter().find_map(|entry| {
+            entry
+                .manifest
+                .tools
+                .iter()
+                .find(|spec| spec.name == name)
+                .map(|spec| ToolRef { entry, spec })
+        })
+    }
+
+    /// The tool, or an error listing the tools there are.
+    pub fn get(&self, name: &str) -> Result<ToolRef<'_>> {
+        self.find(name).ok_or_else(|| Error::UnknownTool {
+            name: name.to_owned(),
+            available: self
+                .tools()
+                .iter()
+                .map(|tool| tool.spec.name.clone())
+                .collect(),
+        })
+    }
+}
+
+impl Entry {
+    /// Compiles or loads the plugin, ready to call.
+    pub fn load(&self, sandbox: &Sandbox) -> Result<LoadedPlugin> {
+        sandbox.load(&self.manifest.name, &self.source.wasm, &self.source.sha256)
+    }
+}
+
+/// Rejects a manifest the host could not serve faithfully.
+pub fn check_manifest(label: &str, manifest: &Manifest) -> Result<()> {
+    let bad = |detail: String| {
+        Err(Error::PluginLoad {
+            plugin: label.to_owned(),
+            detail,
+        })
+    };
+    if !valid_name(&manifest.name) {
+        return bad(format!(
+            "its name {:?} is not lowercase letters, digits and `-`",
+            manifest.name
+        ));
+    }
+    if !crate::contract::is_supported(&manifest.contract) {
+        return Err(Error::UnsupportedContract {
+            plugin: label.to_owned(),
+            found: format!("skill:plugin@{}", manifest.contract),
+            supported: crate::contract::supported_range(),
+        });
+    }
+    for tool in &manifest.tools {
+        if !valid_name(&tool.name) {
+            return bad(format!(
+                "tool name {:?} is not lowercase letters, digits and `-`",
+                tool.name
+            ));
+        }
+        for (which, text) in [
+            ("input", &tool.input_schema),
+            ("output", &tool.output_schema),
+        ] {
+            let schema: Value = serde_json::from_str(text).map_err(|error| Error::PluginLoad {
+                plugin: label.to_owned(),
+                detail: format!(
+                    "tool {} has an {which} schema that is not JSON: {error}",
+                    tool.name
+                ),
+            })?;
+            if schema.get("type").and_then(Value::as_str) != Some("object") {
+                return bad(format!(
+                    "tool {} has an {which} schema whose root is not an object",
+                    tool.name
+                ));
+            }
+            if let Err(detail) = crate::schema::validate(&schema, &Value::Null) {
+                return bad(format!("tool {}: {which} {detail}", tool.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Plugin and tool names: `[a-z0-9][a-z0-9-]{0,63}`, safe in flags, paths and MCP.
+pub fn valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (1..=64).contains(&bytes.len())
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+/// A builtin plugin's display path, for `skill plugin list`.
+pub fn origin_text(origin: &Origin, plugins_dir: &Path) -> String {
+    match origin {
+        Origin::Builtin => "built in".to_owned(),
+        Origin::Installed(record) => install::wasm_path(plugins_dir, &record.name)
+            .display()
+            .to_string(),
+    }
+}

@@ -1,0 +1,312 @@
+//! The command line: `skill list|schema|run|plugin`.
+//!
+//! Results go to stdout, diagnostics to stderr. Exit status: 0 success, 1 the
+//! tool failed, 2 bad usage or input that violates the schema.
+
+mod flags;
+mod plugin;
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::Duration;
+
+use clap::{Args, Command, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use serde_json::{Map, Value, json};
+
+use crate::cache::CompiledCache;
+use crate::limits::Limits;
+use crate::paths::Paths;
+use crate::sandbox::Sandbox;
+use crate::service::{Call, Service};
+use crate::{Error, Result};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skill",
+    version,
+    about = "Run agent skills as sandboxed WebAssembly plugins.",
+    after_help = "Examples:\n  skill list\n  skill run rotation-planner --inventory examples/inventory.json --policy 30d --as-of 2026-06-01\n  skill run rotation-planner --help\n  skill schema rotation-planner --output\n  skill plugin install ./my-plugin.wasm\n\nFiles: SKILL_HOME (default: the user data and cache directories) holds installed plugins and compiled code."
+)]
+pub struct Cli {
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+
+    #[command(subcommand)]
+    command: Commands,
+}
+
+/// Per-call sandbox limits.
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Memory a plugin may use in one call, all its memories together, in MiB.
+    #[arg(long, global = true, value_name = "MIB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(16..=65536))]
+    max_memory: u64,
+    /// Wall-clock time one call may take, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
+    timeout: f64,
+    /// The plugin's wasm stack, in KiB.
+    #[arg(long, global = true, value_name = "KIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(64..=4096))]
+    max_stack: u64,
+    /// Output one call may return, in MiB.
+    #[arg(long, global = true, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_output: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Result<Limits> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
+            return Err(Error::Usage(format!(
+                "--timeout must be between 0 and 86400 seconds, not {}",
+                self.timeout
+            )));
+        }
+        Ok(Limits {
+            memory_bytes: self.max_memory << 20,
+            timeout: Duration::from_secs_f64(self.timeout),
+            stack_bytes: (self.max_stack << 10) as usize,
+            output_bytes: (self.max_output << 20) as usize,
+            ..Limits::default()
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// List every tool of every plugin.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print a tool's input JSON Schema (or its output schema with --output).
+    Schema {
+        tool: String,
+        /// The output schema instead of the input schema.
+        #[arg(long)]
+        output: bool,
+    },
+    /// Run a tool. `skill run <tool> --help` lists its flags.
+    #[command(disable_help_flag = true)]
+    Run {
+        /// The tool to run (see `skill list`).
+        tool: String,
+        /// --input JSON|@FILE|-, --format FORMAT and the tool's own flags.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
+    /// Install, list, verify or remove third-party plugins.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
+}
+
+/// Parses the command line, runs it, and returns the exit status.
+pub fn main_with(cli: Cli) -> Result<()> {
+    let limits = cli.limits.limits()?;
+    let paths = Paths::from_env()?;
+    let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled")))?;
+    let service = Service::new(sandbox, paths)?;
+    match cli.command {
+        Commands::List { format } => list(&service, format),
+        Commands::Schema { tool, output } => {
+            let tool = service.catalog.get(&tool)?;
+            let text = if output {
+                &tool.spec.output_schema
+            } else {
+                &tool.spec.input_schema
+            };
+            let schema: Value =
+                serde_json::from_str(text).map_err(|e| Error::Usage(e.to_string()))?;
+            print_stdout(&pretty(&schema))
+        }
+        Commands::Run { tool, args } => run(&service, &tool, args),
+        Commands::Plugin(command) => plugin::run(&service, command),
+    }
+}
+
+fn list(service: &Service, format: ListFormat) -> Result<()> {
+    let tools = service.catalog.tools();
+    match format {
+        ListFormat::Json => {
+            let list: Vec<Value> = tools
+                .iter()
+                .map(|t| {
+                    json!({
+                        "name": t.spec.name, "summary": t.spec.summary, "plugin": t.entry.manifest.name,
+                        "version": t.entry.manifest.version, "formats": t.spec.formats, "read_only": t.spec.read_only,
+                    })
+                })
+                .collect();
+            print_stdout(&pretty(&json!({ "tools": list })))
+        }
+        ListFormat::Text => {
+            let width = tools.iter().map(|t| t.spec.name.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for t in &tools {
+                out.push_str(&format!(
+                    "{:width$}  {}  ({} {})\n",
+                    t.spec.name, t.spec.summary, t.entry.manifest.name, t.entry.manifest.version
+                ));
+            }
+            print_stdout(&out)
+        }
+    }
+}
+
+/// The options `skill run` takes before the tool's own flags.
+fn run_command(
+    tool: &str,
+    summary: &str,
+    description: &str,
+    formats: &[String],
+    example: &str,
+) -> Command {
+    let formats: Vec<String> = ["text", "json"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(formats.iter().filter(|f| *f != "text").cloned())
+        .collect();
+    Command::new(format!("skill run {tool}"))
+        .no_binary_name(true)
+        .about(summary.to_owned())
+        .long_about(format!("{summary}\n\n{description}"))
+        .after_help(format!("Example:\n  {example}\n\nInput can also be given whole: --input '{{...}}', --input @input.json, or --input - (stdin). Flags override --input fields."))
+        .arg(clap::Arg::new("input").long("input").value_name("JSON|@FILE|-").help("The input as a JSON object: inline, @FILE, or - for stdin"))
+        .arg(
+            clap::Arg::new("format")
+                .long("format")
+                .value_name("FORMAT")
+                .default_value("text")
+                .value_parser(clap::builder::PossibleValuesParser::new(formats))
+                .help("How to print the result"),
+        )
+}
+
+fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
+    let tool = service.catalog.get(tool_name)?;
+    let input_schema: Value =
+        serde_json::from_str(&tool.spec.input_schema).map_err(|e| Error::Usage(e.to_string()))?;
+    let example = flags::example(tool_name, &input_schema);
+    let command = run_command(
+        tool_name,
+        &tool.spec.summary,
+        &tool.spec.description,
+        &tool.spec.formats,
+        &example,
+    );
+    let (tool_flags, command) = flags::ToolFlags::attach(&input_schema, command);
+    let matches = match command.try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            // --help and bad flags alike: clap prints and picks the exit status.
+            error.exit();
+        }
+    };
+    let mut input = match matches.get_one::<String>("input") {
+        Some(text) => read_input(text)?,
+        None => Map::new(),
+    };
+    tool_flags
+        .apply(&matches, &mut input)
+        .map_err(|problem| Error::InvalidInput {
+            tool: tool_name.to_owned(),
+            problems: vec![problem],
+        })?;
+    let format = matches
+        .get_one::<String>("format")
+        .cloned()
+        .unwrap_or_else(|| "text".to_owned());
+    let wants_rendering = format != "json" && tool.spec.formats.contains(&format);
+    let call = Call {
+        tool: tool_name.to_owned(),
+        input: Value::Object(input),
+        format: wants_rendering.then(|| format.clone()),
+    };
+    let outcome = service.run(call, &today_utc(), None)?;
+    match outcome.rendered {
+        Some(mut text) => {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            print_stdout(&text)
+        }
+        // json, or text from a tool that offers no text rendering.
+        None => print_stdout(&pretty(&outcome.output)),
+    }
+}
+
+/// Reads `--input`: inline JSON, `@FILE`, or `-` for stdin.
+fn read_input(text: &str) -> Result<Map<String, Value>> {
+    let (source, body) = if text == "-" {
+        let mut body = String::new();
+        std::io::stdin()
+            .read_to_string(&mut body)
+            .map_err(|e| Error::io("cannot read the input from stdin", e))?;
+        ("stdin".to_owned(), body)
+    } else if let Some(path) = text.strip_prefix('@') {
+        let body = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("--input @{path}: cannot read it: {e}")))?;
+        (path.to_owned(), body)
+    } else {
+        ("--input".to_owned(), text.to_owned())
+    };
+    match serde_json::from_str::<Value>(&body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::InvalidInput {
+            tool: source,
+            problems: vec![crate::error::InputProblem {
+                pointer: String::new(),
+                message: "the input must be a JSON object".to_owned(),
+            }],
+        }),
+        Err(error) => Err(Error::Usage(format!("{source} is not valid JSON: {error}"))),
+    }
+}
+
+/// Today's date in UTC, the default for inputs marked `x-skill-default: "today"`.
+pub fn today_utc() -> String {
+    let today = time::OffsetDateTime::now_utc().date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    )
+}
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    text.push('\n');
+    text
+}
+
+/// Writes to stdout; a closed pipe (`skill ... | head`) is not an error.
+fn print_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Error::io("cannot write to stdout", error)),
+    }
+}
+
+/// Whether stdin is a terminal a person can answer a question on.
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Parses `std::env::args`, for `main`.
+pub fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}

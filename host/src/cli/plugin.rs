@@ -1,0 +1,178 @@
+//! `skill plugin install|list|verify|remove`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::{interactive, print_stdout};
+use crate::cache::sha256_hex;
+use crate::catalog::{Origin, check_manifest, origin_text};
+use crate::install::{self, InstallRecord};
+use crate::service::Service;
+use crate::{Error, Result};
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Install a plugin component (.wasm) after showing its tools and imports.
+    Install {
+        file: PathBuf,
+        /// Do not ask for confirmation (for scripts).
+        #[arg(long, short)]
+        yes: bool,
+        /// Replace an installed plugin of the same name.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List first-party and installed plugins with their digests.
+    List,
+    /// Check every installed plugin against its pinned SHA-256.
+    Verify,
+    /// Remove an installed plugin.
+    Remove { name: String },
+}
+
+pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
+    let plugins_dir = &service.paths.plugins;
+    match command {
+        PluginCommand::Install { file, yes, force } => install_file(service, &file, yes, force),
+        PluginCommand::List => {
+            let mut out = String::new();
+            for entry in service.catalog.entries() {
+                let tools: Vec<_> = entry
+                    .manifest
+                    .tools
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect();
+                out.push_str(&format!(
+                    "{} {}\n  sha256: {}\n  source: {}\n  tools: {}\n",
+                    entry.manifest.name,
+                    entry.manifest.version,
+                    entry.source.sha256,
+                    origin_text(&entry.source.origin, plugins_dir),
+                    tools.join(", ")
+                ));
+            }
+            print_stdout(&out)
+        }
+        PluginCommand::Verify => {
+            let mut changed = 0;
+            let mut out = String::new();
+            for record in install::records(plugins_dir)? {
+                match install::open_verified(plugins_dir, &record) {
+                    Ok(_) => out.push_str(&format!("ok       {} {}\n", record.name, record.sha256)),
+                    Err(error) => {
+                        changed += 1;
+                        out.push_str(&format!("FAILED   {}: {error}\n", record.name));
+                    }
+                }
+            }
+            print_stdout(&out)?;
+            if changed > 0 {
+                return Err(Error::ToolFailed {
+                    plugin: "skill".to_owned(),
+                    tool: "plugin verify".to_owned(),
+                    message: format!("{changed} installed plugin(s) failed verification"),
+                });
+            }
+            Ok(())
+        }
+        PluginCommand::Remove { name } => {
+            install::remove(plugins_dir, &name)?;
+            tracing::info!("removed plugin {name}");
+            Ok(())
+        }
+    }
+}
+
+fn install_file(service: &Service, file: &PathBuf, yes: bool, force: bool) -> Result<()> {
+    let wasm = std::fs::read(file)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let sha256 = sha256_hex(&wasm);
+    let label = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plugin".to_owned());
+    let plugin = service.sandbox.load(&label, &wasm, &sha256)?;
+    let manifest = service.sandbox.describe(&plugin)?;
+    check_manifest(&label, &manifest)?;
+
+    for tool in &manifest.tools {
+        if let Some(existing) = service.catalog.find(&tool.name) {
+            let same_plugin = existing.entry.manifest.name == manifest.name;
+            let replaceable = same_plugin
+                && force
+                && matches!(existing.entry.source.origin, Origin::Installed(_));
+            if !replaceable {
+                return Err(Error::Usage(format!(
+                    "tool `{}` is already served by plugin {}{}",
+                    tool.name,
+                    existing.entry.manifest.name,
+                    if same_plugin {
+                        " (use --force to replace an installed plugin)"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
+    }
+
+    let mut summary = format!(
+        "Plugin {} {} (sha256 {sha256})\n",
+        manifest.name, manifest.version
+    );
+    if !manifest.description.is_empty() {
+        summary.push_str(&format!("  {}\n", manifest.description));
+    }
+    summary.push_str("Tools:\n");
+    for tool in &manifest.tools {
+        summary.push_str(&format!(
+            "  {}: {}{}\n",
+            tool.name,
+            tool.summary,
+            if tool.read_only { "" } else { " (writes)" }
+        ));
+    }
+    summary
+        .push_str("Imports (what it may ask the host for; WASI is linked with nothing granted):\n");
+    for import in &plugin.imports {
+        summary.push_str(&format!("  {import}\n"));
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(summary.as_bytes());
+    if !yes {
+        if !interactive() {
+            return Err(Error::Usage(
+                "not installing without confirmation: pass --yes to install non-interactively"
+                    .to_owned(),
+            ));
+        }
+        let _ = write!(stderr, "Install it? [y/N] ");
+        let _ = stderr.flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| Error::io("cannot read the answer", e))?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err(Error::Usage("installation cancelled".to_owned()));
+        }
+    }
+    let record = InstallRecord {
+        name: manifest.name.clone(),
+        version: manifest.version.clone(),
+        sha256,
+        installed_from: file.display().to_string(),
+        tools: manifest.tools.iter().map(|t| t.name.clone()).collect(),
+        imports: plugin.imports.clone(),
+    };
+    install::commit(&service.paths.plugins, &record, &wasm)?;
+    let _ = writeln!(
+        stderr,
+        "Installed {} into {}",
+        manifest.name,
+        install::wasm_path(&service.paths.plugins, &manifest.name).display()
+    );
+    Ok(())
+}

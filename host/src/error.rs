@@ -1,0 +1,123 @@
+//! The host's errors, each carrying what a person or an agent needs to act,
+//! and the exit status it maps to.
+
+use std::path::PathBuf;
+
+/// Result with the host's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem with a tool's input: where (a JSON Pointer) and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InputProblem {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pointer = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
+        write!(f, "at {pointer}: {}", self.message)
+    }
+}
+
+/// How a call into a plugin was stopped by the sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    Memory,
+    Time,
+    Stack,
+    Output,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no tool named `{name}`; available: {}", available.join(", "))]
+    UnknownTool {
+        name: String,
+        available: Vec<String>,
+    },
+
+    #[error("invalid input for `{tool}`:\n{}", problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    InvalidInput {
+        tool: String,
+        problems: Vec<InputProblem>,
+    },
+
+    #[error("{plugin}/{tool} failed: {message}")]
+    ToolFailed {
+        plugin: String,
+        tool: String,
+        message: String,
+    },
+
+    #[error("{plugin}/{tool} was stopped: {detail}")]
+    LimitExceeded {
+        plugin: String,
+        tool: String,
+        kind: LimitKind,
+        detail: String,
+    },
+
+    #[error("{plugin}/{tool} crashed: {detail}")]
+    Crashed {
+        plugin: String,
+        tool: String,
+        detail: String,
+    },
+
+    #[error("{plugin}/{tool} broke the contract: {detail}")]
+    BadOutput {
+        plugin: String,
+        tool: String,
+        detail: String,
+    },
+
+    #[error("plugin {plugin} is built for contract {found}; this host supports {supported}")]
+    UnsupportedContract {
+        plugin: String,
+        found: String,
+        supported: String,
+    },
+
+    #[error("plugin {plugin} cannot be loaded: {detail}")]
+    PluginLoad { plugin: String, detail: String },
+
+    #[error(
+        "plugin file {path} changed since it was installed (pinned sha256 {pinned}, now {actual}); reinstall it if the change is expected"
+    )]
+    DigestMismatch {
+        path: PathBuf,
+        pinned: String,
+        actual: String,
+    },
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// The process exit status: 2 for bad usage or input, 1 for everything that failed while running.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::UnknownTool { .. } | Error::InvalidInput { .. } | Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

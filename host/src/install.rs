@@ -1,0 +1,112 @@
+//! Installing third-party plugins, pinned by SHA-256.
+//!
+//! `skill plugin install FILE.wasm` compiles the component, checks its contract,
+//! shows its tools and what it imports, asks to confirm, then copies it to
+//! `<plugins>/<name>/plugin.wasm` beside `install.json`, the record that pins
+//! its digest. Every later load hashes the file again and refuses it when the
+//! bytes changed.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{sha256_hex, write_atomically};
+use crate::catalog::{Origin, PluginSource};
+use crate::{Error, Result};
+
+const RECORD_FILE: &str = "install.json";
+const WASM_FILE: &str = "plugin.wasm";
+
+/// What `install.json` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallRecord {
+    pub name: String,
+    pub version: String,
+    /// Lowercase hex SHA-256 of `plugin.wasm`, pinned at install time.
+    pub sha256: String,
+    /// Where the file was installed from, for reference.
+    pub installed_from: String,
+    pub tools: Vec<String>,
+    /// The component's imports, as shown when it was installed.
+    pub imports: Vec<String>,
+}
+
+pub fn wasm_path(plugins_dir: &Path, name: &str) -> PathBuf {
+    plugins_dir.join(name).join(WASM_FILE)
+}
+
+/// All install records, ordered by plugin name.
+pub fn records(plugins_dir: &Path) -> Result<Vec<InstallRecord>> {
+    let entries = match std::fs::read_dir(plugins_dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(Error::io(
+                format!("cannot list {}", plugins_dir.display()),
+                error,
+            ));
+        }
+    };
+    let mut records = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path().join(RECORD_FILE);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        match serde_json::from_slice::<InstallRecord>(&bytes) {
+            Ok(record) => records.push(record),
+            Err(error) => tracing::warn!("ignoring {}: {error}", path.display()),
+        }
+    }
+    records.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(records)
+}
+
+/// Reads an installed plugin and checks its bytes against the pinned digest.
+pub fn open_verified(plugins_dir: &Path, record: &InstallRecord) -> Result<PluginSource> {
+    let path = wasm_path(plugins_dir, &record.name);
+    let wasm = std::fs::read(&path)
+        .map_err(|error| Error::io(format!("cannot read {}", path.display()), error))?;
+    let actual = sha256_hex(&wasm);
+    if actual != record.sha256 {
+        return Err(Error::DigestMismatch {
+            path,
+            pinned: record.sha256.clone(),
+            actual,
+        });
+    }
+    Ok(PluginSource {
+        label: record.name.clone(),
+        sha256: actual,
+        wasm: Cow::Owned(wasm),
+        origin: Origin::Installed(record.clone()),
+    })
+}
+
+/// Writes the plugin and its record; the record goes last, so a half-finished
+/// install is never taken for a finished one.
+pub fn commit(plugins_dir: &Path, record: &InstallRecord, wasm: &[u8]) -> Result<()> {
+    let dir = plugins_dir.join(&record.name);
+    std::fs::create_dir_all(&dir)
+        .map_err(|error| Error::io(format!("cannot create {}", dir.display()), error))?;
+    write_atomically(&dir, &dir.join(WASM_FILE), wasm)
+        .map_err(|error| Error::io(format!("cannot write into {}", dir.display()), error))?;
+    let json =
+        serde_json::to_vec_pretty(record).map_err(|error| Error::Usage(error.to_string()))?;
+    write_atomically(&dir, &dir.join(RECORD_FILE), &json)
+        .map_err(|error| Error::io(format!("cannot write into {}", dir.display()), error))
+}
+
+/// Removes an installed plugin.
+pub fn remove(plugins_dir: &Path, name: &str) -> Result<()> {
+    if !crate::catalog::valid_name(name) {
+        return Err(Error::Usage(format!("{name:?} is not a plugin name")));
+    }
+    let dir = plugins_dir.join(name);
+    if !dir.join(RECORD_FILE).exists() {
+        return Err(Error::Usage(format!("no installed plugin named {name}")));
+    }
+    std::fs::remove_dir_all(&dir)
+        .map_err(|error| Error::io(format!("cannot remove {}", dir.display()), error))
+}

@@ -1,0 +1,29 @@
+//! The `skill` host: runs agent tools as sandboxed WebAssembly components.
+//!
+//! One service ([`service::Service`]) finds a tool, grants it the files named
+//! in its input, validates the input, runs the tool in the sandbox, validates
+//! the output and hands it back; the command line ([`cli`]) is a face over it.
+//!
+//! Modules, each with one job:
+//! - [`sandbox`]: the wasmtime engine, per-call limits and the host imports;
+//! - [`cache`]: precompiled components on disk, keyed by content and engine;
+//! - [`contract`]: which plugin contract versions this host runs;
+//! - [`catalog`]: first-party and installed plugins, and their tools;
+//! - [`install`]: installing, pinning and verifying third-party plugins;
+//! - [`schema`]: JSON Schema validation and the annotations the host acts on;
+//! - [`service`]: one tool call from input to validated output;
+//! - [`cli`]: the command line, including flags made from input schemas.
+
+pub mod cache;
+pub mod catalog;
+pub mod cli;
+pub mod contract;
+pub mod error;
+pub mod install;
+pub mod limits;
+pub mod paths;
+pub mod sandbox;
+pub mod schema;
+pub mod service;
+
+pub use error::{Error, Result};

@@ -1,0 +1,35 @@
+//! The `skill` binary: parses the command line, sets up logging, maps errors to exit statuses.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = skill::cli::parse();
+    init_tracing(cli.verbose);
+    match skill::cli::main_with(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // The error report is the program's answer on stderr, not a log line.
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+}

@@ -1,0 +1,38 @@
+//! Where the host keeps its files.
+//!
+//! - `SKILL_HOME`, when set, holds everything: `$SKILL_HOME/plugins` (installed
+//!   plugins and their install records) and `$SKILL_HOME/cache` (precompiled code).
+//! - Otherwise the user's data directory holds plugins (`~/.local/share/skill`
+//!   on Linux) and the user's cache directory holds compiled code (`~/.cache/skill`).
+
+use std::path::PathBuf;
+
+use crate::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Installed third-party plugins and their records.
+    pub plugins: PathBuf,
+    /// Precompiled components and cached manifests; safe to delete.
+    pub cache: PathBuf,
+}
+
+impl Paths {
+    pub fn from_env() -> Result<Self> {
+        if let Some(home) = std::env::var_os("SKILL_HOME").filter(|v| !v.is_empty()) {
+            let home = PathBuf::from(home);
+            return Ok(Self {
+                plugins: home.join("plugins"),
+                cache: home.join("cache"),
+            });
+        }
+        let data = dirs::data_dir().ok_or_else(|| {
+            Error::Usage("cannot find the user data directory; set SKILL_HOME".to_owned())
+        })?;
+        let cache = dirs::cache_dir().unwrap_or_else(|| data.clone());
+        Ok(Self {
+            plugins: data.join("skill").join("plugins"),
+            cache: cache.join("skill"),
+        })
+    }
+}

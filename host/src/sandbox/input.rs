@@ -1,0 +1,136 @@
+//! Granted input files, streamed to the plugin in chunks.
+//!
+//! A reader thread fills a small bounded queue ahead of the plugin, so disk
+//! reads overlap with parsing, memory stays at a few chunks whatever the file
+//! size, and the plugin's `read` waits at most until the call's deadline: a
+//! stalled input (a pipe nobody writes) cannot hang the host.
+
+use std::fs::File;
+use std::io::Read;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
+use std::time::Instant;
+
+/// Bytes per chunk the reader thread hands over.
+const CHUNK: usize = 1 << 20;
+/// Chunks read ahead of the plugin.
+const READ_AHEAD: usize = 2;
+
+/// One opened input: the resource behind `host.input-file`.
+pub struct GrantedInput {
+    path: String,
+    size: Option<u64>,
+    chunks: Receiver<std::io::Result<Vec<u8>>>,
+    /// The part of the current chunk the plugin has not read yet.
+    pending: Vec<u8>,
+    consumed: usize,
+    finished: bool,
+    delivered: u64,
+}
+
+/// Why a read did not deliver bytes.
+pub enum ReadFailure {
+    /// The deadline passed while waiting for data.
+    TimedOut,
+    /// The file could not be read; the message is for the plugin.
+    Io(String),
+}
+
+impl GrantedInput {
+    pub fn open(path: &str) -> Result<Self, String> {
+        let file = File::open(path).map_err(|error| format!("cannot open {path}: {error}"))?;
+        let metadata = file
+            .metadata()
+            .map_err(|error| format!("cannot stat {path}: {error}"))?;
+        if metadata.is_dir() {
+            return Err(format!("{path} is a directory, not a file"));
+        }
+        let size = metadata.is_file().then_some(metadata.len());
+        let (sender, chunks) = sync_channel(READ_AHEAD);
+        let thread_path = path.to_owned();
+        std::thread::Builder::new()
+            .name("skill-input".to_owned())
+            .spawn(move || read_ahead(file, &thread_path, &sender))
+            .map_err(|error| format!("cannot start reading {path}: {error}"))?;
+        Ok(Self {
+            path: path.to_owned(),
+            size,
+            chunks,
+            pending: Vec::new(),
+            consumed: 0,
+            finished: false,
+            delivered: 0,
+        })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+
+    pub fn delivered(&self) -> u64 {
+        self.delivered
+    }
+
+    /// Up to `max` bytes; empty at end of file.
+    pub fn read(&mut self, max: usize, deadline: Instant) -> Result<Vec<u8>, ReadFailure> {
+        if self.consumed == self.pending.len() {
+            if self.finished {
+                return Ok(Vec::new());
+            }
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match self.chunks.recv_timeout(wait) {
+                Ok(Ok(chunk)) => {
+                    self.pending = chunk;
+                    self.consumed = 0;
+                }
+                Ok(Err(error)) => {
+                    self.finished = true;
+                    return Err(ReadFailure::Io(format!(
+                        "cannot read {}: {error}",
+                        self.path
+                    )));
+                }
+                Err(RecvTimeoutError::Timeout) => return Err(ReadFailure::TimedOut),
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.finished = true;
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        let end = (self.consumed + max.max(1)).min(self.pending.len());
+        let out = if self.consumed == 0 && end == self.pending.len() {
+            std::mem::take(&mut self.pending)
+        } else {
+            self.pending[self.consumed..end].to_vec()
+        };
+        self.consumed = if self.pending.is_empty() { 0 } else { end };
+        self.delivered += out.len() as u64;
+        Ok(out)
+    }
+}
+
+fn read_ahead(
+    mut file: File,
+    path: &str,
+    sender: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+) {
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        match (&mut file).take(CHUNK as u64).read_to_end(&mut chunk) {
+            Ok(0) => return,
+            Ok(_) => {
+                if sender.send(Ok(chunk)).is_err() {
+                    return; // the call ended; nobody wants the rest
+                }
+            }
+            Err(error) => {
+                tracing::debug!(path, %error, "input read failed");
+                let _ = sender.send(Err(error));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The sandbox: a wasmtime engine that runs plugin components with nothing
+//! granted but what the contract names, under per-call limits.
+//!
+//! Every call gets a fresh store: fresh memory, no state carried between calls,
+//! WASI with no filesystem, environment, sockets or arguments, a clock stuck at
+//! the Unix epoch and a fixed random seed (so outputs are reproducible), and
+//! bounded stdout/stderr captured for diagnostics. Limits: total memory through
+//! [`crate::limits::TotalMemoryLimiter`], CPU time through epoch interruption, the wasm stack,
+//! output size, and a wall-clock deadline that host calls honour too.
+
+mod bindings;
+mod input;
+mod state;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, Store, Trap};
+
+pub use bindings::types::{ErrorCode, Invocation, Manifest, ToolOutput, ToolSpec};
+pub use state::ProgressFn;
+
+use crate::cache::CompiledCache;
+use crate::contract;
+use crate::error::LimitKind;
+use crate::limits::Limits;
+use crate::{Error, Result};
+use bindings::Plugin as PluginBindings;
+use bindings::PluginPre;
+use state::CallState;
+
+/// How often the engine's epoch advances; the CPU deadline is counted in these ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// A compiled plugin, checked against the contract, ready to instantiate.
+pub struct LoadedPlugin {
+    /// How messages name the plugin before its manifest is known (file name or plugin name).
+    pub label: String,
+    /// The component's imports (`wasi:cli/environment@0.2.6`, ...): what it could ask for.
+    pub imports: Vec<String>,
+    pre: PluginPre<CallState>,
+}
+
+/// The engine and linker shared by all calls.
+pub struct Sandbox {
+    engine: Engine,
+    linker: Linker<CallState>,
+    limits: Limits,
+    cache: CompiledCache,
+}
+
+/// What a finished call returns, with the plugin's diagnostics.
+pub struct CallOutcome {
+    pub output: ToolOutput,
+}
+
+impl Sandbox {
+    pub fn new(limits: Limits, cache: CompiledCache) -> Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.max_wasm_stack(limits.stack_bytes);
+        // Relaxed SIMD may differ between machines; outputs must not.
+        config.relaxed_simd_deterministic(true);
+        let engine = Engine::new(&config).map_err(|error| Error::PluginLoad {
+            plugin: "(engine)".to_owned(),
+            detail: format!("{error:#}"),
+        })?;
+        spawn_epoch_ticker(&engine);
+
+        let mut linker = Linker::new(&engine);
+        let link_error = |error: wasmtime::Error| Error::PluginLoad {
+            plugin: "(linker)".to_owned(),
+            detail: format!("{error:#}"),
+        };
+        // Rust's wasip2 std imports WASI whether a plugin uses it or not; it is
+        // linked with nothing granted behind it.
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
+        PluginBindings::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
+            &mut linker,
+            |state| state,
+        )
+        .map_err(link_error)?;
+        Ok(Self {
+            engine,
+            linker,
+            limits,
+            cache,
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Compiles (or loads precompiled) `wasm`, checks its contract version and
+    /// resolves its imports; nothing of the plugin runs yet.
+    pub fn load(&self, label: &str, wasm: &[u8], sha256: &str) -> Result<LoadedPlugin> {
+        let component: Component = self.cache.load(&self.engine, label, wasm, sha256)?;
+        contract::check(&component, &self.engine, label)?;
+        let imports = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|error| Error::PluginLoad {
+                plugin: label.to_owned(),
+                detail: format!("it needs an import this host does not offer: {error:#}"),
+            })?;
+        let pre = PluginPre::new(pre).map_err(|error| Error::PluginLoad {
+            plugin: label.to_owned(),
+            detail: format!("{error:#}"),
+        })?;
+        Ok(LoadedPlugin {
+            label: label.to_owned(),
+            imports,
+            pre,
+        })
+    }
+
+    /// Asks the plugin to describe itself.
+    pub fn describe(&self, plugin: &LoadedPlugin) -> Result<Manifest> {
+        let mut store = self.store(Vec::new(), None);
+        let call = |store: &mut Store<CallState>| -> wasmtime::Result<Manifest> {
+            let instance = plugin.pre.instantiate(&mut *store)?;
+            instance.skill_plugin_tools().call_describe(&mut *store)
+        };
+        call(&mut store).map_err(|error| self.call_error(&store, error, &plugin.label, "describe"))
+    }
+
+    /// Runs one tool; `grants` are the paths the plugin may open for this call.
+    pub fn invoke(
+        &self,
+        plugin: &LoadedPlugin,
+        plugin_name: &str,
+        call: &Invocation,
+        grants: Vec<String>,
+        progress: Option<ProgressFn>,
+    ) -> Result<CallOutcome> {
+        let mut store = self.store(grants, progress);
+        let run = |store: &mut Store<CallState>| {
+            let instance = plugin.pre.instantiate(&mut *store)?;
+            instance.skill_plugin_tools().call_invoke(&mut *store, call)
+        };
+        let result = run(&mut store);
+        store.data().forward_console(plugin_name);
+        let tool_result =
+            result.map_err(|error| self.call_error(&store, error, plugin_name, &call.tool))?;
+        if let Some(detail) = store.data().console_overflow() {
+            return Err(self.limit(plugin_name, &call.tool, LimitKind::Output, detail));
+        }
+        let output = tool_result.map_err(|error| tool_error(plugin_name, &call.tool, error))?;
+        let size = output.output.len() + output.rendered.as_ref().map_or(0, String::len);
+        if size > self.limits.output_bytes {
+            return Err(self.limit(
+                plugin_name,
+                &call.tool,
+                LimitKind::Output,
+                format!(
+                    "it returned {size} bytes of output, over the limit of {} bytes",
+                    self.limits.output_bytes
+                ),
+            ));
+        }
+        Ok(CallOutcome { output })
+    }
+
+    fn store(&self, grants: Vec<String>, progress: Option<ProgressFn>) -> Store<CallState> {
+        let deadline = Instant::now() + self.limits.timeout;
+        let state = CallState::new(&self.limits, grants, progress, deadline);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| state.limiter_mut());
+        let ticks = self
+            .limits
+            .timeout
+            .as_nanos()
+            .div_ceil(EPOCH_TICK.as_nanos())
+            .max(1);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store
+    }
+
+    fn limit(&self, plugin: &str, tool: &str, kind: LimitKind, detail: String) -> Error {
+        Error::LimitExceeded {
+            plugin: plugin.to_owned(),
+            tool: tool.to_owned(),
+            kind,
+            detail,
+        }
+    }
+
+    /// Turns a trap or host error into the error that says what happened.
+    fn call_error(
+        &self,
+        store: &Store<CallState>,
+        error: wasmtime::Error,
+        plugin: &str,
+        tool: &str,
+    ) -> Error {
+        let state = store.data();
+        let limits = &self.limits;
+        if state.memory_exceeded() {
+            return self.limit(
+                plugin,
+                tool,
+                LimitKind::Memory,
+                format!(
+                    "it used more than the memory limit of {} MiB (raise it with --max-memory)",
+                    limits.memory_bytes >> 20
+                ),
+            );
+        }
+        if let Some(detail) = state.console_overflow() {
+            return self.limit(plugin, tool, LimitKind::Output, detail);
+        }
+        if state.input_timed_out() {
+            return self.limit(
+                plugin,
+                tool,
+                LimitKind::Time,
+                format!(
+                    "an input did not deliver data within the time limit of {} s",
+                    limits.timeout.as_secs_f64()
+                ),
+            );
+        }
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => self.limit(
+                plugin,
+                tool,
+                LimitKind::Time,
+                format!(
+                    "it ran longer than the time limit of {} s (raise it with --timeout)",
+                    limits.timeout.as_secs_f64()
+                ),
+            ),
+            Some(Trap::StackOverflow) => self.limit(
+                plugin,
+                tool,
+                LimitKind::Stack,
+                format!(
+                    "it overflowed the wasm stack limit of {} KiB (raise it with --max-stack)",
+                    limits.stack_bytes >> 10
+                ),
+            ),
+            trap => {
+                let what = match trap {
+                    Some(Trap::UnreachableCodeReached) => "it aborted".to_owned(),
+                    Some(trap) => format!("trap: {trap}"),
+                    None => format!("{error:#}"),
+                };
+                let detail = match state.panic_message() {
+                    Some(message) => format!("{what}: {message}"),
+                    None => what,
+                };
+                Error::Crashed {
+                    plugin: plugin.to_owned(),
+                    tool: tool.to_owned(),
+                    detail,
+                }
+            }
+        }
+    }
+}
+
+fn tool_error(plugin: &str, tool: &str, error: bindings::types::ToolError) -> Error {
+    match error.code {
+        ErrorCode::InvalidInput => Error::InvalidInput {
+            tool: tool.to_owned(),
+            problems: vec![crate::error::InputProblem {
+                pointer: error.pointer.unwrap_or_default(),
+                message: error.message,
+            }],
+        },
+        ErrorCode::Unsupported => Error::Usage(format!("{plugin}/{tool}: {}", error.message)),
+        ErrorCode::Failed => Error::ToolFailed {
+            plugin: plugin.to_owned(),
+            tool: tool.to_owned(),
+            message: error.message,
+        },
+    }
+}
+
+/// Advances the epoch every [`EPOCH_TICK`] for as long as the engine lives.
+fn spawn_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new()
+        .name("skill-epoch".to_owned())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        });
+    if let Err(error) = spawned {
+        // Without a ticker no deadline fires; refuse to pretend otherwise.
+        tracing::error!("cannot start the epoch thread: {error}; time limits will not apply");
+    }
+}
+
+/// Shares one sandbox across threads (the MCP server serves calls concurrently).
+pub type SharedSandbox = Arc<Sandbox>;

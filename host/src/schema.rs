@@ -1,0 +1,161 @@
+//! JSON Schema validation, and the schema annotations the host acts on.
+//!
+//! Problems are reported with the JSON Pointer of the offending value and what
+//! was expected, so that a person or an agent can fix the input in one step.
+
+use serde_json::{Map, Value};
+
+use crate::error::InputProblem;
+
+/// Marks a string property whose value is a file the host opens for the call.
+pub const INPUT_FILE: &str = "x-skill-input-file";
+/// Marks a property the host fills when absent; the only value is `"today"`.
+pub const HOST_DEFAULT: &str = "x-skill-default";
+
+/// The most problems reported at once; past that the first ones suffice.
+const MAX_PROBLEMS: usize = 20;
+
+/// Validates `instance` against `schema`; an empty list means valid.
+pub fn validate(schema: &Value, instance: &Value) -> Result<Vec<InputProblem>, String> {
+    let validator = jsonschema::draft202012::new(schema)
+        .map_err(|error| format!("the schema itself is invalid: {error}"))?;
+    Ok(validator
+        .iter_errors(instance)
+        .take(MAX_PROBLEMS)
+        .map(|error| InputProblem {
+            pointer: error.instance_path().to_string(),
+            message: shorten(&error.to_string()),
+        })
+        .collect())
+}
+
+/// Messages quote the offending value; a 10 MB string must not be echoed back.
+fn shorten(message: &str) -> String {
+    const MAX: usize = 300;
+    if message.len() <= MAX {
+        return message.to_owned();
+    }
+    let cut = (0..=MAX)
+        .rev()
+        .find(|&i| message.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}…", &message[..cut])
+}
+
+/// The top-level properties of an object schema, in declaration order.
+pub fn properties(schema: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|props| props.iter().map(|(name, prop)| (name.as_str(), prop)))
+}
+
+/// Whether a property schema is marked as an input file.
+pub fn is_input_file(property: &Value) -> bool {
+    property.get(INPUT_FILE).and_then(Value::as_bool) == Some(true)
+}
+
+/// The input files an input names: `(JSON Pointer, path)` for every string
+/// value of a property marked [`INPUT_FILE`], or array of them.
+pub fn input_files(schema: &Value, input: &Map<String, Value>) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for (name, property) in properties(schema) {
+        let items_are_files = property.get("items").is_some_and(is_input_file);
+        match input.get(name) {
+            Some(Value::String(path)) if is_input_file(property) => {
+                files.push((format!("/{}", escape_pointer(name)), path.clone()));
+            }
+            Some(Value::Array(values)) if items_are_files => {
+                for (index, value) in values.iter().enumerate() {
+                    if let Value::String(path) = value {
+                        files.push((format!("/{}/{index}", escape_pointer(name)), path.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    files
+}
+
+/// Fills properties marked `x-skill-default: "today"` that the caller left out.
+pub fn fill_host_defaults(schema: &Value, input: &mut Map<String, Value>, today: &str) {
+    for (name, property) in properties(schema) {
+        let wants_today = property.get(HOST_DEFAULT).and_then(Value::as_str) == Some("today");
+        let absent = matches!(input.get(name), None | Some(Value::Null));
+        if wants_today && absent {
+            input.insert(name.to_owned(), Value::String(today.to_owned()));
+        }
+    }
+}
+
+/// Escapes a property name for use in a JSON Pointer (RFC 6901).
+pub fn escape_pointer(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "inventory": {"type": "string", "x-skill-input-file": true},
+                "logs": {"type": "array", "items": {"type": "string", "x-skill-input-file": true}},
+                "as_of": {"type": ["string", "null"], "x-skill-default": "today"},
+                "policy": {"type": "string", "pattern": "^[0-9]+d$"}
+            },
+            "additionalProperties": false
+        })
+    }
+
+    #[test]
+    fn problems_name_the_pointer_and_the_expectation() {
+        let problems = validate(&schema(), &json!({"policy": "thirty", "extra": 1})).unwrap();
+        let pointers: Vec<_> = problems.iter().map(|p| p.pointer.as_str()).collect();
+        assert!(pointers.contains(&"/policy"), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.message.contains("extra")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.message.contains("^[0-9]+d$")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn input_files_come_from_marked_properties_only() {
+        let input = json!({"inventory": "a.json", "policy": "30d", "logs": ["x.log", "y.log"]});
+        let files = input_files(&schema(), input.as_object().unwrap());
+        assert_eq!(
+            files,
+            vec![
+                ("/inventory".to_owned(), "a.json".to_owned()),
+                ("/logs/0".to_owned(), "x.log".to_owned()),
+                ("/logs/1".to_owned(), "y.log".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn today_is_filled_only_when_absent() {
+        let mut input = Map::new();
+        fill_host_defaults(&schema(), &mut input, "2026-06-01");
+        assert_eq!(input["as_of"], "2026-06-01");
+        let mut given = json!({"as_of": "2020-01-01"}).as_object().unwrap().clone();
+        fill_host_defaults(&schema(), &mut given, "2026-06-01");
+        assert_eq!(given["as_of"], "2020-01-01");
+    }
+
+    #[test]
+    fn huge_values_are_not_echoed_whole() {
+        let big = "x".repeat(100_000);
+        let problems = validate(&schema(), &json!({"policy": big})).unwrap();
+        assert!(problems.iter().all(|p| p.message.len() < 400));
+    }
+}

@@ -1,0 +1,180 @@
+//! One tool call from input to validated output: the path the command line
+//! and the MCP server share.
+//!
+//! Find the tool, fill host defaults, validate the input against the tool's
+//! schema, grant the files it names, run it in the sandbox, validate the
+//! output against the declared schema.
+
+use serde_json::{Map, Value};
+
+use crate::catalog::{Catalog, ToolRef};
+use crate::error::InputProblem;
+use crate::paths::Paths;
+use crate::sandbox::{Invocation, ProgressFn, Sandbox};
+use crate::{Error, Result, schema};
+
+/// A request to run a tool.
+pub struct Call {
+    pub tool: String,
+    pub input: Value,
+    /// A rendering besides JSON (`text`, `markdown`, or one the tool offers).
+    pub format: Option<String>,
+}
+
+/// A finished call.
+pub struct Outcome {
+    pub plugin: String,
+    pub tool: String,
+    /// The output, valid against the tool's output schema.
+    pub output: Value,
+    pub rendered: Option<String>,
+}
+
+pub struct Service {
+    pub sandbox: Sandbox,
+    pub catalog: Catalog,
+    pub paths: Paths,
+}
+
+impl Service {
+    pub fn new(sandbox: Sandbox, paths: Paths) -> Result<Self> {
+        let catalog = Catalog::load(&sandbox, &paths)?;
+        Ok(Self {
+            sandbox,
+            catalog,
+            paths,
+        })
+    }
+
+    /// Runs `call`; `today` (YYYY-MM-DD, UTC) fills `x-skill-default: "today"` fields.
+    pub fn run(&self, call: Call, today: &str, progress: Option<ProgressFn>) -> Result<Outcome> {
+        let tool = self.catalog.get(&call.tool)?;
+        let input_schema = parse_schema(&tool, &tool.spec.input_schema)?;
+        let Value::Object(mut input) = call.input else {
+            return Err(invalid(&call.tool, "", "the input must be a JSON object"));
+        };
+        schema::fill_host_defaults(&input_schema, &mut input, today);
+        let problems = schema::validate(&input_schema, &Value::Object(input.clone()))
+            .map_err(|detail| bad_plugin(&tool, detail))?;
+        if !problems.is_empty() {
+            return Err(Error::InvalidInput {
+                tool: call.tool,
+                problems,
+            });
+        }
+        let grants = grant_files(&call.tool, &input_schema, &input)?;
+        if let Some(format) = &call.format
+            && !tool.spec.formats.contains(format)
+        {
+            return Err(Error::Usage(format!(
+                "tool `{}` offers the formats json{}; not `{format}`",
+                call.tool,
+                tool.spec
+                    .formats
+                    .iter()
+                    .map(|f| format!(", {f}"))
+                    .collect::<String>()
+            )));
+        }
+
+        let plugin = tool.entry.load(&self.sandbox)?;
+        let invocation = Invocation {
+            tool: call.tool.clone(),
+            input: Value::Object(input).to_string(),
+            format: call.format,
+        };
+        let plugin_name = tool.entry.manifest.name.clone();
+        let outcome = self
+            .sandbox
+            .invoke(&plugin, &plugin_name, &invocation, grants, progress)?;
+
+        let output: Value =
+            serde_json::from_str(&outcome.output.output).map_err(|error| Error::BadOutput {
+                plugin: plugin_name.clone(),
+                tool: call.tool.clone(),
+                detail: format!("its output is not valid JSON: {error}"),
+            })?;
+        let output_schema = parse_schema(&tool, &tool.spec.output_schema)?;
+        let problems = schema::validate(&output_schema, &output)
+            .map_err(|detail| bad_plugin(&tool, detail))?;
+        if !problems.is_empty() {
+            return Err(Error::BadOutput {
+                plugin: plugin_name,
+                tool: call.tool,
+                detail: format!(
+                    "its output does not match its declared schema: {}",
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            });
+        }
+        if invocation.format.is_some() && outcome.output.rendered.is_none() {
+            return Err(Error::BadOutput {
+                plugin: plugin_name,
+                tool: call.tool,
+                detail: "it returned no rendering for the format asked for".to_owned(),
+            });
+        }
+        Ok(Outcome {
+            plugin: plugin_name,
+            tool: call.tool,
+            output,
+            rendered: outcome.output.rendered,
+        })
+    }
+}
+
+/// Checks that each file the input names can be read, and returns the grants.
+fn grant_files(
+    tool: &str,
+    input_schema: &Value,
+    input: &Map<String, Value>,
+) -> Result<Vec<String>> {
+    let mut grants = Vec::new();
+    for (pointer, path) in schema::input_files(input_schema, input) {
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(invalid(
+                    tool,
+                    &pointer,
+                    &format!("{path} is a directory, not a file"),
+                ));
+            }
+            Ok(_) => grants.push(path),
+            Err(error) => {
+                return Err(invalid(
+                    tool,
+                    &pointer,
+                    &format!("cannot read {path}: {error}"),
+                ));
+            }
+        }
+    }
+    Ok(grants)
+}
+
+fn parse_schema(tool: &ToolRef<'_>, text: &str) -> Result<Value> {
+    serde_json::from_str(text)
+        .map_err(|error| bad_plugin(tool, format!("its schema is not JSON: {error}")))
+}
+
+fn bad_plugin(tool: &ToolRef<'_>, detail: String) -> Error {
+    Error::BadOutput {
+        plugin: tool.entry.manifest.name.clone(),
+        tool: tool.spec.name.clone(),
+        detail,
+    }
+}
+
+fn invalid(tool: &str, pointer: &str, message: &str) -> Error {
+    Error::InvalidInput {
+        tool: tool.to_owned(),
+        problems: vec![InputProblem {
+            pointer: pointer.to_owned(),
+            message: message.to_owned(),
+        }],
+    }
+}

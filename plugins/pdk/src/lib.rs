@@ -1,0 +1,116 @@
+//! The plugin development kit for `skill`.
+//!
+//! A tool is an input type, an output type and one function. The kit derives
+//! both JSON Schemas, parses and validates nothing by hand, maps errors to the
+//! contract's typed errors, and hides the WIT bindings. A complete plugin:
+//!
+//! ```no_run
+//! use skill_pdk::prelude::*;
+//!
+//! /// What to greet.
+//! #[derive(Deserialize, JsonSchema)]
+//! #[serde(deny_unknown_fields)]
+//! struct Input {
+//!     /// The name of whoever is greeted.
+//!     name: String,
+//! }
+//!
+//! #[derive(Serialize, JsonSchema)]
+//! struct Output {
+//!     /// The greeting.
+//!     greeting: String,
+//! }
+//!
+//! fn greet(input: Input) -> Result<Output, ToolError> {
+//!     if input.name.is_empty() {
+//!         return Err(ToolError::invalid_input("/name", "the name must not be empty"));
+//!     }
+//!     Ok(Output { greeting: format!("Hello, {}!", input.name) })
+//! }
+//!
+//! fn plugin() -> Plugin {
+//!     Plugin::new("hello", env!("CARGO_PKG_VERSION"))
+//!         .tool(Tool::new("greet", "Greets someone by name.", greet)
+//!             .render("text", |out: &Output| out.greeting.clone()))
+//! }
+//!
+//! skill_pdk::export_plugin!(plugin);
+//! ```
+//!
+//! The plugin's `Cargo.toml` needs `crate-type = ["cdylib"]` and the
+//! dependencies `skill-pdk`, `serde` (with `derive`) and `schemars` (the derive
+//! macros name those crates). Build it with
+//! `cargo build --release --target wasm32-wasip2`;
+//! the `.wasm` file is the component `skill plugin install` takes.
+//!
+//! Host services live in [`host`]: [`host::open_input`] streams a file the user
+//! granted for this call, [`host::log`] and [`host::progress`] report back.
+
+// The generated bindings name this crate by its absolute path so that the
+// export macro works from plugin crates too.
+extern crate self as skill_pdk;
+
+pub mod host;
+mod plugin;
+mod schema;
+mod tool;
+
+pub use plugin::Plugin;
+pub use schema::InputPath;
+pub use tool::{Tool, ToolError, ToolErrorCode};
+
+/// The contract version this kit builds plugins for.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+
+/// Everything a plugin usually needs, in one import.
+pub mod prelude {
+    pub use crate::host::{self, InputFile};
+    pub use crate::{InputPath, Plugin, Tool, ToolError, ToolErrorCode};
+    pub use schemars::JsonSchema;
+    pub use serde::{Deserialize, Serialize};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use wit_bindgen;
+
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_bindings",
+        default_bindings_module: "::skill_pdk::__private",
+        runtime_path: "::skill_pdk::__private::wit_bindgen::rt",
+    });
+
+    pub use exports::skill::plugin::tools::Guest;
+    pub use skill::plugin::types;
+}
+
+/// Exports a plugin built by `$build`, a function returning [`Plugin`].
+///
+/// The function runs once per call into the plugin, so keep it cheap: it
+/// should only assemble tools.
+#[macro_export]
+macro_rules! export_plugin {
+    ($build:path) => {
+        struct __SkillPluginExport;
+
+        impl $crate::__private::Guest for __SkillPluginExport {
+            fn describe() -> $crate::__private::types::Manifest {
+                $build().manifest()
+            }
+
+            fn invoke(
+                call: $crate::__private::types::Invocation,
+            ) -> ::core::result::Result<
+                $crate::__private::types::ToolOutput,
+                $crate::__private::types::ToolError,
+            > {
+                $build().invoke(call)
+            }
+        }
+
+        $crate::__private::__export_bindings!(__SkillPluginExport with_types_in $crate::__private);
+    };
+}

@@ -1,0 +1,601 @@
+//! Planning one inventory entry: reading its fields, choosing its interval and due
+//! date, and reporting what is wrong with it.
+//!
+//! Every field problem becomes one [`Problem`] with a JSON Pointer, and the entry is
+//! still planned with a stated fallback; only non-objects are skipped.
+
+use serde_json::{Map, Value};
+use time::Date;
+
+use crate::catalog::{self, TLS_CERTIFICATE, TypeSpec};
+use crate::dates::{add_days, cab_max_validity_days, clip, days_between, format_date, parse_date};
+use crate::inventory::kind;
+use crate::model::{
+    IntervalSource, LifetimeBasis, Problem, ProblemCode, ScheduleItem, Severity, TlsDetails,
+    Urgency,
+};
+use crate::planner::PlanOptions;
+use crate::pointer;
+
+/// The largest `interval_days` accepted: ten years.
+pub(crate) const MAX_INTERVAL_DAYS: u32 = 3650;
+
+/// Collects problems for one planning run, stamping each with the source name.
+pub(crate) struct Problems<'a> {
+    source: &'a str,
+    pub(crate) list: Vec<Problem>,
+}
+
+impl<'a> Problems<'a> {
+    pub(crate) fn new(source: &'a str) -> Self {
+        Problems {
+            source,
+            list: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        severity: Severity,
+        code: ProblemCode,
+        pointer: String,
+        entry: Option<&str>,
+        message: String,
+    ) {
+        self.list.push(Problem {
+            severity,
+            code,
+            source: self.source.to_owned(),
+            pointer,
+            entry: entry.map(str::to_owned),
+            message,
+        });
+    }
+}
+
+/// A planned entry plus what the planner needs to finish the plan.
+pub(crate) struct Planned {
+    pub item: ScheduleItem,
+    pub spec: &'static TypeSpec,
+    /// Whether the entry had a real name (unnamed entries are not duplicate-checked).
+    pub named: bool,
+}
+
+/// A string field as found in an entry.
+enum Text<'v> {
+    /// Missing, null, or blank.
+    Absent,
+    Given(&'v str),
+    /// Present with a non-string JSON type (its kind, for messages).
+    Wrong(&'static str),
+}
+
+fn text<'v>(object: &'v Map<String, Value>, key: &str) -> Text<'v> {
+    match object.get(key) {
+        None | Some(Value::Null) => Text::Absent,
+        Some(Value::String(s)) if s.trim().is_empty() => Text::Absent,
+        Some(Value::String(s)) => Text::Given(s.trim()),
+        Some(other) => Text::Wrong(kind(other)),
+    }
+}
+
+/// Reports problems of one entry: fills in the source, the entry's name and the
+/// pointer of the field.
+struct EntryProblems<'p, 's> {
+    problems: &'p mut Problems<'s>,
+    entry_pointer: &'p str,
+    label: Option<&'p str>,
+}
+
+impl EntryProblems<'_, '_> {
+    fn report(&mut self, severity: Severity, code: ProblemCode, field: &str, message: String) {
+        let pointer = pointer::push(self.entry_pointer, field);
+        self.problems
+            .push(severity, code, pointer, self.label, message);
+    }
+
+    fn error(&mut self, code: ProblemCode, field: &str, message: String) {
+        self.report(Severity::Error, code, field, message);
+    }
+
+    fn warning(&mut self, code: ProblemCode, field: &str, message: String) {
+        self.report(Severity::Warning, code, field, message);
+    }
+}
+
+/// The due date of one entry and the rule behind it.
+struct Due {
+    date: Option<Date>,
+    interval_days: Option<u32>,
+    source: Option<IntervalSource>,
+    reason: String,
+    /// Never rotated, or an expired certificate: critical whatever the day count says.
+    forced_critical: bool,
+}
+
+/// Plans one entry, or reports it and returns `None` when it is not a non-empty object.
+pub(crate) fn plan_entry(
+    index: usize,
+    value: &Value,
+    entry_pointer: String,
+    options: &PlanOptions,
+    problems: &mut Problems<'_>,
+) -> Option<Planned> {
+    let object = match value {
+        Value::Object(object) if !object.is_empty() => object,
+        other => {
+            let what = match other {
+                Value::Object(_) => "an empty object".to_owned(),
+                _ => format!("{}, not an object", kind(other)),
+            };
+            let message = format!(
+                "the entry is {what}; expected a secret object with name and type. Skipped."
+            );
+            problems.push(
+                Severity::Error,
+                ProblemCode::NotAnObject,
+                entry_pointer,
+                None,
+                message,
+            );
+            return None;
+        }
+    };
+
+    // Name first: every later message names the entry.
+    let (name, named) = match text(object, "name") {
+        Text::Given(name) => (name.to_owned(), true),
+        absent_or_wrong => {
+            let fallback = format!("(unnamed #{index})");
+            let (code, found) = match absent_or_wrong {
+                Text::Wrong(found) => (ProblemCode::WrongFieldType, format!("found {found}")),
+                _ => (ProblemCode::MissingName, "it is missing".to_owned()),
+            };
+            let message =
+                format!("name must be a non-empty string, but {found}; listed as \"{fallback}\".");
+            problems.push(
+                Severity::Error,
+                code,
+                pointer::push(&entry_pointer, "name"),
+                None,
+                message,
+            );
+            (fallback, false)
+        }
+    };
+    let mut report = EntryProblems {
+        problems,
+        entry_pointer: &entry_pointer,
+        label: named.then_some(name.as_str()),
+    };
+
+    let (spec, secret_type) = read_type(object, &mut report);
+    let mut optional = |field: &str| match text(object, field) {
+        Text::Given(value) => Some(value.to_owned()),
+        Text::Absent => None,
+        Text::Wrong(found) => {
+            let message = format!("{field} must be a string, but found {found}; ignored.");
+            report.error(ProblemCode::WrongFieldType, field, message);
+            None
+        }
+    };
+    let store = optional("store");
+    let owner = optional("owner");
+    let environment = optional("environment");
+
+    let mut notes = Vec::new();
+    let interval = choose_interval(object, spec, options.policy_days, &mut report, &mut notes);
+
+    let is_tls = spec.name == TLS_CERTIFICATE;
+    let not_after = if is_tls {
+        read_date(object, "not_after").unwrap_or_else(|found| {
+            let message = format!(
+                "not_after must be a date in the form YYYY-MM-DD, but {found}; planned without it."
+            );
+            report.error(ProblemCode::InvalidNotAfter, "not_after", message);
+            None
+        })
+    } else {
+        if object
+            .get("not_after")
+            .is_some_and(|value| !value.is_null())
+        {
+            notes.push(
+                "not_after is only used for tls-certificate entries; ignored here.".to_owned(),
+            );
+        }
+        None
+    };
+    let last_rotated = read_last_rotated(
+        object,
+        interval.is_some(),
+        not_after.is_some(),
+        options.as_of,
+        &mut report,
+    );
+
+    let mut tls = is_tls.then(|| bare_tls(options.as_of));
+    let due = match (not_after, interval) {
+        (Some(expiry), _) => {
+            let mut details = bare_tls(options.as_of);
+            let due = tls_due(
+                expiry,
+                last_rotated,
+                interval,
+                options.as_of,
+                &mut details,
+                &mut report,
+                &mut notes,
+            );
+            tls = Some(details);
+            due
+        }
+        (None, Some((days, source))) => match last_rotated {
+            Some(date) => Due {
+                date: Some(add_days(date, i64::from(days))),
+                interval_days: Some(days),
+                source: Some(source),
+                reason: format!(
+                    "last rotated {} + {days} days ({})",
+                    format_date(date),
+                    source.as_str()
+                ),
+                forced_critical: false,
+            },
+            None => Due {
+                date: Some(options.as_of),
+                interval_days: Some(days),
+                source: Some(source),
+                reason: "no valid last_rotated, so treated as never rotated: due now".to_owned(),
+                forced_critical: true,
+            },
+        },
+        (None, None) => Due {
+            date: None,
+            interval_days: None,
+            source: None,
+            reason: format!(
+                "not rotated on a calendar ({}): change on evidence of compromise",
+                spec.standard_label
+            ),
+            forced_critical: false,
+        },
+    };
+
+    let days_until_due = due.date.map(|date| days_between(options.as_of, date));
+    let urgency = if due.forced_critical {
+        Urgency::Critical
+    } else {
+        days_until_due.map_or(Urgency::Low, urgency_for)
+    };
+    let item = ScheduleItem {
+        name,
+        secret_type,
+        store,
+        owner,
+        environment,
+        index,
+        pointer: entry_pointer,
+        last_rotated: last_rotated.map(format_date),
+        interval_days: due.interval_days,
+        interval_source: due.source,
+        due: due.date.map(format_date),
+        days_until_due,
+        urgency,
+        method: spec.method,
+        standard: spec.standard_label.to_owned(),
+        reason: due.reason,
+        tls,
+        notes,
+    };
+    Some(Planned { item, spec, named })
+}
+
+/// Reads `type`, returning the catalog row and the type name to show.
+fn read_type(
+    object: &Map<String, Value>,
+    report: &mut EntryProblems<'_, '_>,
+) -> (&'static TypeSpec, String) {
+    let fallback = format!(
+        "planned as an unknown type with the {}-day default and a manual method",
+        unknown_days()
+    );
+    match text(object, "type") {
+        Text::Given(given) => match catalog::lookup(given) {
+            Some(spec) => (spec, spec.name.to_owned()),
+            None => {
+                let message = format!(
+                    "type {:?} is not a known type (known: {}); {fallback}.",
+                    clip(given),
+                    catalog::known_names()
+                );
+                report.warning(ProblemCode::UnknownType, "type", message);
+                (&catalog::UNKNOWN, given.to_owned())
+            }
+        },
+        absent_or_wrong => {
+            let (code, found) = match absent_or_wrong {
+                Text::Wrong(found) => (ProblemCode::WrongFieldType, format!("found {found}")),
+                _ => (ProblemCode::MissingType, "it is missing".to_owned()),
+            };
+            let message = format!(
+                "type must be one of {}, but {found}; {fallback}.",
+                catalog::known_names()
+            );
+            report.error(code, "type", message);
+            (&catalog::UNKNOWN, "(none)".to_owned())
+        }
+    }
+}
+
+/// Chooses the calendar interval: a valid `interval_days` override, else the smaller
+/// of the policy and the type's default; `None` for event-only types.
+fn choose_interval(
+    object: &Map<String, Value>,
+    spec: &TypeSpec,
+    policy_days: u32,
+    report: &mut EntryProblems<'_, '_>,
+    notes: &mut Vec<String>,
+) -> Option<(u32, IntervalSource)> {
+    let default = spec.default_days.map(|days| {
+        if policy_days < days {
+            (policy_days, IntervalSource::Policy)
+        } else {
+            (days, IntervalSource::TypeDefault)
+        }
+    });
+    match read_interval(object.get("interval_days")) {
+        Ok(None) => default,
+        Ok(Some(days)) => {
+            if days > policy_days {
+                notes.push(format!(
+                    "interval_days {days} is longer than the {policy_days}-day policy; the entry's override wins."
+                ));
+            }
+            if spec.default_days.is_none() {
+                notes.push(
+                    "interval_days puts this human password on a calendar, although NIST SP 800-63B says to \
+                     change human passwords only on evidence of compromise."
+                        .to_owned(),
+                );
+            }
+            Some((days, IntervalSource::Override))
+        }
+        Err(found) => {
+            let instead = match default {
+                Some((days, source)) => format!(
+                    "used the {} interval of {days} days instead",
+                    source.as_str()
+                ),
+                None => "planned without a calendar interval instead".to_owned(),
+            };
+            let message = format!(
+                "interval_days must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}, but found {found}; {instead}."
+            );
+            report.error(ProblemCode::InvalidInterval, "interval_days", message);
+            default
+        }
+    }
+}
+
+/// Reads `last_rotated`, reporting it as missing, invalid or in the future. How serious
+/// a missing date is depends on whether the due date needs it.
+fn read_last_rotated(
+    object: &Map<String, Value>,
+    on_calendar: bool,
+    has_not_after: bool,
+    as_of: Date,
+    report: &mut EntryProblems<'_, '_>,
+) -> Option<Date> {
+    let consequence = if has_not_after {
+        "planned from not_after alone"
+    } else if on_calendar {
+        "treated as never rotated: due now (critical)"
+    } else {
+        "ignored, as this secret is not rotated on a calendar"
+    };
+    match read_date(object, "last_rotated") {
+        Ok(Some(date)) => {
+            if date > as_of {
+                let message = format!(
+                    "last_rotated {} is after the as-of date {}; planned from it as given. Check the date.",
+                    format_date(date),
+                    format_date(as_of)
+                );
+                report.warning(ProblemCode::FutureLastRotated, "last_rotated", message);
+            }
+            Some(date)
+        }
+        // Event-only secrets need no date, so its absence is not a problem.
+        Ok(None) if !on_calendar && !has_not_after => None,
+        Ok(None) => {
+            let message = format!("last_rotated is missing (expected YYYY-MM-DD); {consequence}.");
+            if has_not_after {
+                report.warning(ProblemCode::MissingLastRotated, "last_rotated", message);
+            } else {
+                report.error(ProblemCode::MissingLastRotated, "last_rotated", message);
+            }
+            None
+        }
+        Err(found) => {
+            let message = format!(
+                "last_rotated must be a date in the form YYYY-MM-DD, but {found}; {consequence}."
+            );
+            report.error(ProblemCode::InvalidLastRotated, "last_rotated", message);
+            None
+        }
+    }
+}
+
+/// Due date of a certificate with a known expiry: when a third of its lifetime
+/// remains, and never later than its calendar interval after the last rotation.
+fn tls_due(
+    expiry: Date,
+    last_rotated: Option<Date>,
+    interval: Option<(u32, IntervalSource)>,
+    as_of: Date,
+    details: &mut TlsDetails,
+    report: &mut EntryProblems<'_, '_>,
+    notes: &mut Vec<String>,
+) -> Due {
+    let cab_now = details.cab_max_validity_days;
+    let issued = last_rotated.filter(|&date| date < expiry);
+    if let (Some(date), None) = (last_rotated, issued) {
+        let message = format!(
+            "not_after {} is not after last_rotated {}; the lifetime is unknown, so the {cab_now}-day CA/B Forum \
+             maximum in force on the as-of date is assumed.",
+            format_date(expiry),
+            format_date(date)
+        );
+        report.error(ProblemCode::InvalidNotAfter, "not_after", message);
+    }
+    let (lifetime, basis, start) = match issued {
+        Some(date) => {
+            let lifetime = days_between(date, expiry);
+            let cab_then = cab_max_validity_days(date);
+            details.cab_max_at_issuance_days = Some(cab_then);
+            if lifetime > i64::from(cab_then) {
+                let finding = format!(
+                    "the certificate's lifetime of {lifetime} days (last_rotated {} to not_after {}) exceeds the \
+                     {cab_then}-day CA/B Forum maximum in force on its issue date; a publicly trusted CA could not \
+                     issue it, so either the dates are wrong or it comes from a private CA.",
+                    format_date(date),
+                    format_date(expiry)
+                );
+                notes.push(finding.clone());
+                report.warning(
+                    ProblemCode::CertificateLifetimeExceedsMaximum,
+                    "not_after",
+                    finding,
+                );
+            }
+            (lifetime, LifetimeBasis::Issued, date)
+        }
+        None => {
+            let lifetime = i64::from(cab_now);
+            (
+                lifetime,
+                LifetimeBasis::CabMaximum,
+                add_days(expiry, -lifetime),
+            )
+        }
+    };
+    // A third of the lifetime, rounded up: renewing a day early is harmless, late is not.
+    let lead = (lifetime + 2) / 3;
+    let renewal = add_days(expiry, -lead);
+    details.not_after = Some(format_date(expiry));
+    details.days_until_expiry = Some(days_between(as_of, expiry));
+    details.lifetime_days = u32::try_from(lifetime).ok();
+    details.lifetime_basis = Some(basis);
+    details.renewal_lead_days = u32::try_from(lead).ok();
+
+    let expired = expiry <= as_of;
+    let prefix = if expired {
+        format!("the certificate expired on {}; ", format_date(expiry))
+    } else {
+        String::new()
+    };
+    let calendar = last_rotated
+        .zip(interval)
+        .map(|(date, (days, source))| (date, add_days(date, i64::from(days)), days, source));
+    match calendar {
+        Some((date, calendar_due, days, source)) if calendar_due < renewal => Due {
+            date: Some(calendar_due),
+            interval_days: Some(days),
+            source: Some(source),
+            reason: format!(
+                "{prefix}last rotated {} + {days} days ({}), earlier than renewal at a third of the lifetime ({})",
+                format_date(date),
+                source.as_str(),
+                format_date(renewal)
+            ),
+            forced_critical: expired,
+        },
+        _ => {
+            let assumed = match basis {
+                LifetimeBasis::Issued => "",
+                LifetimeBasis::CabMaximum => " (assumed: the CA/B Forum maximum)",
+            };
+            Due {
+                date: Some(renewal),
+                interval_days: u32::try_from(days_between(start, renewal).max(0)).ok(),
+                source: Some(IntervalSource::TlsValidity),
+                reason: format!(
+                    "{prefix}renew when a third of the {lifetime}-day lifetime{assumed} remains: {lead} days before \
+                     not_after {}",
+                    format_date(expiry)
+                ),
+                forced_critical: expired,
+            }
+        }
+    }
+}
+
+/// Urgency band for a number of days until due.
+pub(crate) fn urgency_for(days_until_due: i64) -> Urgency {
+    match days_until_due {
+        ..=0 => Urgency::Critical,
+        1..=7 => Urgency::High,
+        8..=14 => Urgency::Medium,
+        _ => Urgency::Low,
+    }
+}
+
+fn unknown_days() -> u32 {
+    catalog::UNKNOWN.default_days.unwrap_or(90)
+}
+
+/// Certificate details before anything is known about the certificate itself.
+fn bare_tls(as_of: Date) -> TlsDetails {
+    TlsDetails {
+        cab_max_validity_days: cab_max_validity_days(as_of),
+        not_after: None,
+        days_until_expiry: None,
+        lifetime_days: None,
+        lifetime_basis: None,
+        renewal_lead_days: None,
+        cab_max_at_issuance_days: None,
+    }
+}
+
+/// Reads an optional date field: `Ok(None)` when absent, `Err` with a description of
+/// what was found when it is not a valid date.
+fn read_date(object: &Map<String, Value>, field: &str) -> Result<Option<Date>, String> {
+    match text(object, field) {
+        Text::Absent => Ok(None),
+        Text::Wrong(found) => Err(format!("found {found}")),
+        Text::Given(given) => parse_date(given).map(Some),
+    }
+}
+
+/// Reads `interval_days`: a whole number (or numeric text, as spreadsheets export)
+/// from 1 to [`MAX_INTERVAL_DAYS`]. `Err` describes what was found.
+fn read_interval(value: Option<&Value>) -> Result<Option<u32>, String> {
+    let in_range = |days: u64| {
+        u32::try_from(days)
+            .ok()
+            .filter(|days| (1..=MAX_INTERVAL_DAYS).contains(days))
+    };
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(number)) => number
+            .as_u64()
+            .or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            })
+            .and_then(in_range)
+            .map(Some)
+            .ok_or_else(|| number.to_string()),
+        Some(Value::String(text)) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(in_range)
+            .map(Some)
+            .ok_or_else(|| format!("{:?}", clip(text))),
+        Some(other) => Err(kind(other).to_owned()),
+    }
+}

@@ -1,0 +1,24 @@
+//! Secret rotation planning: when each secret is due, how urgent it is, how to rotate
+//! it, and which standard the interval rests on.
+//!
+//! Pure domain logic for the `rotation-planner` tool: no I/O, no clock, no knowledge
+//! of the plugin machinery. Feed it entries (inline or from [`parse_inventory`]) and
+//! an as-of date; get a [`Plan`], and render it as text, Markdown, CSV or iCalendar.
+
+mod catalog;
+mod dates;
+mod entry;
+mod inventory;
+mod model;
+mod planner;
+mod pointer;
+mod render;
+
+pub use dates::parse_date;
+pub use inventory::{Inventory, InventoryError, InventoryFormat, parse_inventory};
+pub use model::{
+    Actions, Guidance, IntervalSource, LifetimeBasis, Method, MethodKind, Plan, Problem,
+    ProblemCode, ScheduleItem, Severity, Standard, Summary, TlsDetails, Urgency, UrgencyCounts,
+};
+pub use planner::{PlanOptions, parse_policy, plan};
+pub use render::{render_csv, render_ics, render_markdown, render_text};

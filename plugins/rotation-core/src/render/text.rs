@@ -1,0 +1,204 @@
+//! Plain-text rendering: an aligned table with summary, actions, methods and problems.
+
+use std::fmt::Write as _;
+
+use super::{counts, or_dash, visible};
+use crate::model::{Plan, Urgency};
+use crate::planner::standing;
+
+/// Longest cell shown in the table; longer values are cut with an ellipsis (the JSON
+/// keeps them whole) so one huge name cannot push every column off screen.
+const MAX_CELL: usize = 48;
+/// Width prose is wrapped to.
+const WRAP: usize = 88;
+
+/// Renders the plan as plain text with columns sized to their content.
+pub fn render_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Secret rotation plan as of {} (policy: {} days)",
+        plan.as_of, plan.policy_days
+    );
+    out.push('\n');
+    wrap_into(&mut out, &visible(&plan.report), "", WRAP);
+
+    if !plan.schedule.is_empty() {
+        out.push('\n');
+        let header = [
+            "URGENCY",
+            "NAME",
+            "TYPE",
+            "OWNER",
+            "LAST ROTATED",
+            "DUE",
+            "DAYS",
+            "METHOD",
+        ];
+        let rows: Vec<[String; 8]> = plan
+            .schedule
+            .iter()
+            .map(|item| {
+                [
+                    item.urgency.as_str().to_uppercase(),
+                    cell(&item.name),
+                    cell(&item.secret_type),
+                    cell(item.owner.as_deref().unwrap_or("-")),
+                    or_dash(item.last_rotated.as_deref()).to_owned(),
+                    or_dash(item.due.as_deref()).to_owned(),
+                    item.days_until_due
+                        .map_or_else(|| "-".to_owned(), |days| days.to_string()),
+                    item.method.as_str().to_owned(),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(|title| title.chars().count());
+        for row in &rows {
+            for (width, value) in widths.iter_mut().zip(row) {
+                *width = (*width).max(value.chars().count());
+            }
+        }
+        // DAYS is numeric, so it lines up on the right.
+        let right_aligned = |column: usize| column == 6;
+        let mut line = |cells: &[&str]| {
+            let mut text = String::new();
+            for (column, (value, width)) in cells.iter().zip(widths).enumerate() {
+                if column > 0 {
+                    text.push_str("  ");
+                }
+                let pad = " ".repeat(width - value.chars().count());
+                if right_aligned(column) {
+                    text.push_str(&pad);
+                    text.push_str(value);
+                } else {
+                    text.push_str(value);
+                    text.push_str(&pad);
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        };
+        line(&header);
+        for row in &rows {
+            line(&row.each_ref().map(String::as_str));
+        }
+    }
+
+    let summary = &plan.summary;
+    let urgency = &summary.by_urgency;
+    out.push_str("\nSummary\n");
+    let _ = writeln!(
+        out,
+        "  Total: {} (overdue {}, without due date {})",
+        summary.total, summary.overdue, summary.undated
+    );
+    let _ = writeln!(
+        out,
+        "  By urgency: critical {}, high {}, medium {}, low {}",
+        urgency.critical, urgency.high, urgency.medium, urgency.low
+    );
+    let _ = writeln!(out, "  By type: {}", visible(&counts(&summary.by_type)));
+    let _ = writeln!(out, "  By owner: {}", visible(&counts(&summary.by_owner)));
+
+    out.push_str("\nAction items\n");
+    for (label, urgency) in [
+        ("Rotate now", Urgency::Critical),
+        ("This week", Urgency::High),
+    ] {
+        let items: Vec<_> = plan
+            .schedule
+            .iter()
+            .filter(|item| item.urgency == urgency)
+            .collect();
+        if items.is_empty() {
+            let _ = writeln!(out, "  {label}: nothing");
+            continue;
+        }
+        let _ = writeln!(out, "  {label} ({}):", items.len());
+        for item in items {
+            let line = format!(
+                "- {}: {}; {}",
+                cell(&item.name),
+                standing(item),
+                visible(&item.reason)
+            );
+            wrap_into(&mut out, &line, "    ", WRAP);
+        }
+    }
+
+    if !plan.guidance.is_empty() {
+        out.push_str("\nMethods and standards\n");
+        for (secret_type, guidance) in &plan.guidance {
+            let _ = writeln!(
+                out,
+                "  {} ({})",
+                cell(secret_type),
+                guidance.method.kind.as_str()
+            );
+            wrap_into(&mut out, &guidance.method.how, "    ", WRAP);
+            let source = guidance
+                .standard
+                .url
+                .as_deref()
+                .map_or_else(String::new, |url| format!(" <{url}>"));
+            wrap_into(
+                &mut out,
+                &format!("Standard: {}{source}", guidance.standard.citation),
+                "    ",
+                WRAP,
+            );
+        }
+    }
+
+    if !plan.problems.is_empty() {
+        let _ = writeln!(out, "\nProblems ({})", plan.problems.len());
+        for problem in &plan.problems {
+            let entry = problem
+                .entry
+                .as_deref()
+                .map_or_else(String::new, |name| format!(" [{}]", cell(name)));
+            let _ = writeln!(
+                out,
+                "  {:<7} {}:{}{entry}",
+                problem.severity.as_str(),
+                visible(&problem.source),
+                visible(&problem.pointer)
+            );
+            wrap_into(&mut out, &visible(&problem.message), "          ", WRAP);
+        }
+    }
+    out
+}
+
+/// A table cell: escaped so it stays on one line, and cut to [`MAX_CELL`] characters.
+fn cell(value: &str) -> String {
+    let shown = visible(value);
+    match shown.char_indices().nth(MAX_CELL) {
+        Some((cut, _)) => format!("{}…", &shown[..cut]),
+        None => shown.into_owned(),
+    }
+}
+
+/// Appends `text` wrapped at word boundaries to `width` columns, each line indented.
+/// A word longer than the width gets a line of its own rather than being broken.
+fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
+    let mut line = String::from(indent);
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(indent);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}

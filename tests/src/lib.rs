@@ -1,0 +1,77 @@
+//! Shared helpers for the end-to-end tests: the test plugins' paths, the real
+//! `skill` binary, and a private `SKILL_HOME` per test.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+include!(concat!(env!("OUT_DIR"), "/test_plugins.rs"));
+
+/// The `skill` binary built by this `cargo test` run (or `$SKILL_BIN`).
+///
+/// Never a bare `skill` from `PATH`: on Debian that is procps's signal sender.
+pub fn skill_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("SKILL_BIN") {
+        return PathBuf::from(path);
+    }
+    // target/<profile>/deps/<test-exe> -> target/<profile>/skill
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let bin = profile_dir.join("skill");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo test --workspace` so that the binary is built",
+        bin.display()
+    );
+    bin
+}
+
+/// The workspace root, for shipped examples.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+/// A `skill` command with its own empty `SKILL_HOME`.
+pub struct Skill {
+    pub home: tempfile::TempDir,
+}
+
+impl Skill {
+    pub fn new() -> Self {
+        Self {
+            home: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(skill_bin());
+        command
+            .env("SKILL_HOME", self.home.path())
+            .env_remove("RUST_LOG")
+            .current_dir(workspace());
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run skill")
+    }
+}
+
+impl Default for Skill {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// stdout and stderr as text, for assertions and failure messages.
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
