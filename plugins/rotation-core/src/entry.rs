@@ -190,7 +190,7 @@ pub(crate) fn plan_entry(
     let not_after = if is_tls {
         read_date(object, "not_after").unwrap_or_else(|found| {
             let message = format!(
-                "not_after must be a date in the form YYYY-MM-DD, but {found}; planned without it."
+                "not_after must be a valid date in the form YYYY-MM-DD, but {found}; planned without it."
             );
             report.error(ProblemCode::InvalidNotAfter, "not_after", message);
             None
@@ -419,7 +419,7 @@ fn read_last_rotated(
         }
         Err(found) => {
             let message = format!(
-                "last_rotated must be a date in the form YYYY-MM-DD, but {found}; {consequence}."
+                "last_rotated must be a valid date in the form YYYY-MM-DD, but {found}; {consequence}."
             );
             report.error(ProblemCode::InvalidLastRotated, "last_rotated", message);
             None
@@ -504,8 +504,9 @@ fn tls_due(
             interval_days: Some(days),
             source: Some(source),
             reason: format!(
-                "{prefix}last rotated {} + {days} days ({}), earlier than renewal at a third of the lifetime ({})",
+                "{prefix}last rotated {} + {} ({}), earlier than renewal at a third of the lifetime ({})",
                 format_date(date),
+                days_text(days),
                 source.as_str(),
                 format_date(renewal)
             ),
@@ -541,6 +542,15 @@ pub(crate) fn urgency_for(days_until_due: i64) -> Urgency {
     }
 }
 
+/// "1 day", "30 days".
+fn days_text(days: u32) -> String {
+    if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
+    }
+}
+
 fn unknown_days() -> u32 {
     catalog::UNKNOWN.default_days.unwrap_or(90)
 }
@@ -564,7 +574,10 @@ fn read_date(object: &Map<String, Value>, field: &str) -> Result<Option<Date>, S
     match text(object, field) {
         Text::Absent => Ok(None),
         Text::Wrong(found) => Err(format!("found {found}")),
-        Text::Given(given) => parse_date(given).map(Some),
+        // The field name and expected form are in the caller's message; say what was found.
+        Text::Given(given) => parse_date(given)
+            .map(Some)
+            .map_err(|_| format!("found {:?}", clip(given))),
     }
 }
 

@@ -279,7 +279,10 @@ fn policy_parsing() {
 #[test]
 fn planning_is_deterministic() {
     let entries: Vec<_> = (0..50)
-        .map(|i| json!({"name": format!("s{}", i % 7), "type": ["database", "api-key", "x"][i % 3], "last_rotated": day(-(i as i64))}))
+        .map(|i| {
+            let secret_type = ["database", "api-key", "x"][i % 3];
+            json!({"name": format!("s{}", i % 7), "type": secret_type, "last_rotated": day(-(i as i64))})
+        })
         .collect();
     let first = serde_json::to_string(&plan_inline(&entries, AS_OF, 30)).unwrap();
     let second = serde_json::to_string(&plan_inline(&entries, AS_OF, 30)).unwrap();

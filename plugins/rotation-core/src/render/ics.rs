@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use crate::dates::{add_days, format_date, parse_date};
 use crate::model::{Plan, ScheduleItem};
 use crate::planner::standing;
 
@@ -43,6 +44,14 @@ pub fn render_ics(plan: &Plan) -> String {
         push_line(&mut out, &format!("UID:{uid}"));
         push_line(&mut out, &format!("DTSTAMP:{stamp}"));
         push_line(&mut out, &format!("DTSTART;VALUE=DATE:{start}"));
+        // An all-day event ends the next day; some clients need DTEND to show it.
+        if let Ok(date) = parse_date(due) {
+            let end = add_days(date, 1);
+            push_line(
+                &mut out,
+                &format!("DTEND;VALUE=DATE:{}", digits(&format_date(end))),
+            );
+        }
         push_line(
             &mut out,
             &format!(

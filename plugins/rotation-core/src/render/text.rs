@@ -21,7 +21,7 @@ pub fn render_text(plan: &Plan) -> String {
         plan.as_of, plan.policy_days
     );
     out.push('\n');
-    wrap_into(&mut out, &visible(&plan.report), "", WRAP);
+    wrap_into(&mut out, &visible(&plan.report), "", "", WRAP);
 
     if !plan.schedule.is_empty() {
         out.push('\n');
@@ -122,7 +122,7 @@ pub fn render_text(plan: &Plan) -> String {
                 standing(item),
                 visible(&item.reason)
             );
-            wrap_into(&mut out, &line, "    ", WRAP);
+            wrap_into(&mut out, &line, "    ", "      ", WRAP);
         }
     }
 
@@ -135,18 +135,14 @@ pub fn render_text(plan: &Plan) -> String {
                 cell(secret_type),
                 guidance.method.kind.as_str()
             );
-            wrap_into(&mut out, &guidance.method.how, "    ", WRAP);
+            wrap_into(&mut out, &guidance.method.how, "    ", "    ", WRAP);
             let source = guidance
                 .standard
                 .url
                 .as_deref()
                 .map_or_else(String::new, |url| format!(" <{url}>"));
-            wrap_into(
-                &mut out,
-                &format!("Standard: {}{source}", guidance.standard.citation),
-                "    ",
-                WRAP,
-            );
+            let standard = format!("Standard: {}{source}", guidance.standard.citation);
+            wrap_into(&mut out, &standard, "    ", "    ", WRAP);
         }
     }
 
@@ -164,7 +160,13 @@ pub fn render_text(plan: &Plan) -> String {
                 visible(&problem.source),
                 visible(&problem.pointer)
             );
-            wrap_into(&mut out, &visible(&problem.message), "          ", WRAP);
+            wrap_into(
+                &mut out,
+                &visible(&problem.message),
+                "          ",
+                "          ",
+                WRAP,
+            );
         }
     }
     out
@@ -179,16 +181,17 @@ fn cell(value: &str) -> String {
     }
 }
 
-/// Appends `text` wrapped at word boundaries to `width` columns, each line indented.
-/// A word longer than the width gets a line of its own rather than being broken.
-fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
-    let mut line = String::from(indent);
+/// Appends `text` wrapped at word boundaries to `width` columns, the first line
+/// indented by `first` and the others by `rest`. A word longer than the width gets a
+/// line of its own rather than being broken.
+fn wrap_into(out: &mut String, text: &str, first: &str, rest: &str, width: usize) {
+    let mut line = String::from(first);
     let mut empty = true;
     for word in text.split_whitespace() {
         if !empty && line.chars().count() + 1 + word.chars().count() > width {
             out.push_str(&line);
             out.push('\n');
-            line = String::from(indent);
+            line = String::from(rest);
             empty = true;
         }
         if !empty {

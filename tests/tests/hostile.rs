@@ -1,0 +1,230 @@
+//! Hostile plugins against the sandbox, in one host process: every abuse ends
+//! in its own clear error within the limits, and the same process then runs a
+//! normal tool correctly.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use skill::cache::{CompiledCache, sha256_hex};
+use skill::error::LimitKind;
+use skill::install::{self, InstallRecord};
+use skill::limits::Limits;
+use skill::paths::Paths;
+use skill::sandbox::Sandbox;
+use skill::service::{Call, Service};
+use skill::{Error, contract};
+use skill_tests::{FUTURE_CONTRACT_WASM, HOSTILE_WASM, workspace};
+
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+fn service(home: &std::path::Path) -> Service {
+    let paths = Paths {
+        plugins: home.join("plugins"),
+        cache: home.join("cache"),
+    };
+    let wasm = std::fs::read(HOSTILE_WASM).unwrap();
+    let record = InstallRecord {
+        name: "hostile".to_owned(),
+        version: "0.1.0".to_owned(),
+        sha256: sha256_hex(&wasm),
+        installed_from: HOSTILE_WASM.to_owned(),
+        tools: Vec::new(),
+        imports: Vec::new(),
+    };
+    install::commit(&paths.plugins, &record, &wasm).unwrap();
+    let limits = Limits {
+        timeout: TIMEOUT,
+        ..Limits::default()
+    };
+    let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled"))).unwrap();
+    Service::new(sandbox, paths).unwrap()
+}
+
+fn call(
+    service: &Service,
+    tool: &str,
+    input: serde_json::Value,
+) -> Result<serde_json::Value, Error> {
+    let call = Call {
+        tool: tool.to_owned(),
+        input,
+        format: None,
+    };
+    service
+        .run(call, "2026-06-01", None)
+        .map(|outcome| outcome.output)
+}
+
+fn failure(service: &Service, tool: &str) -> (Error, Duration) {
+    let started = Instant::now();
+    let error = call(service, tool, json!({})).expect_err(tool);
+    (error, started.elapsed())
+}
+
+fn assert_limit(error: &Error, expected: LimitKind, words: &str) {
+    match error {
+        Error::LimitExceeded {
+            plugin,
+            tool,
+            kind,
+            detail,
+        } => {
+            assert_eq!(*kind, expected, "{error}");
+            assert_eq!(plugin, "hostile");
+            assert!(!tool.is_empty());
+            assert!(detail.contains(words), "{error}");
+        }
+        other => panic!("expected a {expected:?} limit, got: {other}"),
+    }
+}
+
+fn assert_tool_failed(error: &Error, words: &str) {
+    match error {
+        Error::ToolFailed {
+            plugin, message, ..
+        } => {
+            assert_eq!(plugin, "hostile");
+            assert!(message.contains(words), "{error}");
+        }
+        other => panic!("expected the tool to fail, got: {other}"),
+    }
+}
+
+#[test]
+fn every_abuse_gets_its_own_error_and_the_host_carries_on() {
+    let home = tempfile::tempdir().unwrap();
+    let service = service(home.path());
+
+    // No filesystem: there is no preopened directory to resolve a path in.
+    let (error, _) = failure(&service, "read-passwd");
+    assert_tool_failed(&error, "reading /etc/passwd failed");
+    assert_eq!(error.exit_code(), 1);
+
+    // No environment at all.
+    let (error, _) = failure(&service, "read-env");
+    assert_tool_failed(&error, "0 variables visible");
+
+    // No sockets: the connection is refused inside the sandbox and never reaches the listener.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let error = call(&service, "open-socket", json!({ "port": port })).unwrap_err();
+    assert_tool_failed(&error, &format!("connecting to 127.0.0.1:{port} failed"));
+    assert!(
+        listener.accept().is_err(),
+        "the plugin reached the listener"
+    );
+
+    // The clock is pinned to the epoch: "now" is an input, never the machine's.
+    let (error, _) = failure(&service, "read-clock");
+    assert_tool_failed(&error, "says 0 s since 1970");
+
+    let (error, elapsed) = failure(&service, "loop-forever");
+    assert_limit(
+        &error,
+        LimitKind::Time,
+        "ran longer than the time limit of 2 s",
+    );
+    assert!(
+        elapsed < TIMEOUT + Duration::from_secs(3),
+        "took {elapsed:?}"
+    );
+
+    let (error, _) = failure(&service, "allocate-4gib");
+    assert_limit(&error, LimitKind::Memory, "memory limit of 512 MiB");
+
+    let (error, _) = failure(&service, "recurse");
+    assert_limit(&error, LimitKind::Stack, "stack limit of 1024 KiB");
+
+    let (error, _) = failure(&service, "flood-output");
+    assert_limit(&error, LimitKind::Output, "to stdout");
+
+    let (error, _) = failure(&service, "panic");
+    match &error {
+        Error::Crashed {
+            plugin,
+            tool,
+            detail,
+        } => {
+            assert_eq!((plugin.as_str(), tool.as_str()), ("hostile", "panic"));
+            assert!(
+                detail.contains("hostile plugin panicked on purpose"),
+                "{error}"
+            );
+        }
+        other => panic!("expected a crash, got: {other}"),
+    }
+
+    let (error, _) = failure(&service, "invalid-json");
+    assert!(
+        matches!(&error, Error::BadOutput { detail, .. } if detail.contains("not valid JSON")),
+        "{error}"
+    );
+
+    let (error, _) = failure(&service, "violate-schema");
+    assert!(
+        matches!(&error, Error::BadOutput { detail, .. } if detail.contains("/value")),
+        "{error}"
+    );
+
+    // Unknown arguments are refused by the schema before the plugin runs.
+    let error = call(&service, "echo", json!({ "surprise": 1 })).unwrap_err();
+    assert!(matches!(&error, Error::InvalidInput { .. }), "{error}");
+    assert_eq!(error.exit_code(), 2);
+
+    // The same process, the same engine: well-behaved tools still work.
+    assert_eq!(
+        call(&service, "echo", json!({})).unwrap(),
+        json!({ "value": "ok" })
+    );
+    let inventory = workspace().join("examples/inventory.json");
+    let plan = call(
+        &service,
+        "rotation-planner",
+        json!({ "inventory": inventory.to_str().unwrap(), "policy": "30d", "as_of": "2026-06-01" }),
+    )
+    .unwrap();
+    assert_eq!(plan["as_of"], "2026-06-01");
+    assert!(plan["schedule"].as_array().unwrap().len() >= 10);
+}
+
+#[test]
+fn a_plugin_for_another_contract_is_refused_before_it_runs() {
+    let cache = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::new(
+        Limits::default(),
+        CompiledCache::new(cache.path().to_owned()),
+    )
+    .unwrap();
+    let wasm = std::fs::read(FUTURE_CONTRACT_WASM).unwrap();
+    let error = sandbox
+        .load("future.wasm", &wasm, &sha256_hex(&wasm))
+        .err()
+        .expect("refused");
+    let message = error.to_string();
+    assert!(
+        matches!(error, Error::UnsupportedContract { .. }),
+        "{message}"
+    );
+    assert!(message.contains("skill:plugin@9.0.0"), "{message}");
+    assert!(message.contains(&contract::supported_range()), "{message}");
+}
+
+#[test]
+fn garbage_is_not_a_plugin() {
+    let cache = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::new(
+        Limits::default(),
+        CompiledCache::new(cache.path().to_owned()),
+    )
+    .unwrap();
+    let error = sandbox
+        .load("junk.wasm", b"\0asm junk", "00")
+        .err()
+        .expect("refused");
+    assert!(
+        error.to_string().contains("not a valid component"),
+        "{error}"
+    );
+}
