@@ -119,7 +119,8 @@ mod tests {
         // A second memory growing to 60 would pass a per-memory cap of 100, not the total.
         assert!(limiter.memory_growing(0, 60, None).is_err());
         assert!(limiter.exceeded());
-        assert!(limiter.memory_growing(60, 100, None).is_err());
+        // What is left of the total is still there to use, and no more.
         assert!(limiter.memory_growing(0, 40, None).unwrap());
+        assert!(limiter.memory_growing(40, 41, None).is_err());
     }
 }

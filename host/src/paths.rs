@@ -4,6 +4,8 @@
 //!   plugins and their install records) and `$SKILL_HOME/cache` (precompiled code).
 //! - Otherwise the user's data directory holds plugins (`~/.local/share/skill`
 //!   on Linux) and the user's cache directory holds compiled code (`~/.cache/skill`).
+//! - `SKILL_CACHE_DIR`, when set, moves the cache alone (it is keyed by content,
+//!   so several homes can share one).
 
 use std::path::PathBuf;
 
@@ -19,6 +21,14 @@ pub struct Paths {
 
 impl Paths {
     pub fn from_env() -> Result<Self> {
+        let mut paths = Self::defaults()?;
+        if let Some(cache) = std::env::var_os("SKILL_CACHE_DIR").filter(|v| !v.is_empty()) {
+            paths.cache = PathBuf::from(cache);
+        }
+        Ok(paths)
+    }
+
+    fn defaults() -> Result<Self> {
         if let Some(home) = std::env::var_os("SKILL_HOME").filter(|v| !v.is_empty()) {
             let home = PathBuf::from(home);
             return Ok(Self {

@@ -36,7 +36,13 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// A `skill` command with its own empty `SKILL_HOME`.
+/// Compiled code shared by all tests: compiling a plugin in a debug build
+/// takes seconds, and the cache is keyed by content, so sharing is safe.
+pub fn shared_cache() -> PathBuf {
+    workspace().join("target").join("test-skill-cache")
+}
+
+/// A `skill` command with its own empty `SKILL_HOME` (plugins), sharing compiled code.
 pub struct Skill {
     pub home: tempfile::TempDir,
 }

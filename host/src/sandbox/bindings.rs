@@ -8,4 +8,4 @@ wasmtime::component::bindgen!({
     additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
 });
 
-pub use skill::plugin::types;
+pub use self::skill::plugin::types;

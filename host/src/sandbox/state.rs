@@ -149,7 +149,7 @@ impl host::Host for CallState {
         &mut self,
         path: String,
     ) -> wasmtime::Result<Result<Resource<GrantedInput>, String>> {
-        if !self.grants.iter().any(|granted| *granted == path) {
+        if !self.grants.contains(&path) {
             return Ok(Err(format!("`{path}` was not granted for this call")));
         }
         match GrantedInput::open(&path) {

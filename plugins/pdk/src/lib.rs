@@ -37,7 +37,7 @@
 //! skill_pdk::export_plugin!(plugin);
 //! ```
 //!
-//! The plugin's `Cargo.toml` needs `crate-type = ["cdylib"]` and the
+//! The plugin's `Cargo.toml` needs `[lib] crate-type = ["cdylib"]` and the
 //! dependencies `skill-pdk`, `serde` (with `derive`) and `schemars` (the derive
 //! macros name those crates). Build it with
 //! `cargo build --release --target wasm32-wasip2`;

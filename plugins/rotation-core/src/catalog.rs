@@ -236,15 +236,17 @@ pub(crate) const UNKNOWN: TypeSpec = TypeSpec {
 
 /// Finds a known type, forgiving case and `_`/space for `-` (`API_Key` is `api-key`).
 pub(crate) fn lookup(given: &str) -> Option<&'static TypeSpec> {
-    let normalized: String = given
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '_' | ' ' => '-',
-            other => other.to_ascii_lowercase(),
-        })
-        .collect();
-    TYPES.iter().find(|spec| spec.name == normalized)
+    let given = given.trim();
+    // Compared byte by byte rather than normalised into a new string: this runs once
+    // per entry, and inventories can be large.
+    let same = |name: &str| {
+        name.len() == given.len()
+            && name.bytes().zip(given.bytes()).all(|(n, g)| match g {
+                b'_' | b' ' => n == b'-',
+                g => n == g.to_ascii_lowercase(),
+            })
+    };
+    TYPES.iter().find(|spec| same(spec.name))
 }
 
 /// The known type names, comma-separated, for messages.

@@ -208,12 +208,10 @@ fn parse_csv(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
 /// CSV cells are text; `interval_days` becomes a number when it is one, so CSV and
 /// JSON inventories plan alike. A non-numeric value stays text for the planner to report.
 fn csv_cell(field: &str, cell: &str) -> Value {
-    if field == "interval_days" {
-        if let Ok(number) = cell.parse::<u64>() {
-            return Value::from(number);
-        }
-    }
-    Value::from(cell)
+    let number = (field == "interval_days")
+        .then(|| cell.parse::<u64>().ok())
+        .flatten();
+    number.map_or_else(|| Value::from(cell), Value::from)
 }
 
 #[cfg(test)]

@@ -74,34 +74,43 @@ pub fn build_plugins(
         return Vec::new();
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(workspace)
-        .args([
-            "build",
-            "--quiet",
-            "--locked",
-            "--target",
-            TARGET,
-            "--profile",
-            PROFILE,
-        ])
-        .arg("--target-dir")
-        .arg(target_dir);
     for krate in crates {
-        command.args(["--package", krate.package]);
-    }
-    for name in SCRUBBED_ENV {
-        command.env_remove(name);
-    }
-    let status = command
-        .status()
-        .unwrap_or_else(|error| panic!("cannot run cargo to build the plugins: {error}"));
-    if !status.success() {
-        panic!(
-            "building the plugins for {TARGET} failed ({status}); if the target is missing, \
-             run `rustup target add {TARGET}`"
-        );
+        // Plugin crates are plain libraries natively (so the workspace builds and
+        // tests them like any crate); only here do they become components.
+        let mut command = Command::new(&cargo);
+        command
+            .current_dir(workspace)
+            .args([
+                "rustc",
+                "--quiet",
+                "--locked",
+                "--lib",
+                "--crate-type",
+                "cdylib",
+            ])
+            .args([
+                "--target",
+                TARGET,
+                "--profile",
+                PROFILE,
+                "--package",
+                krate.package,
+            ])
+            .arg("--target-dir")
+            .arg(target_dir);
+        for name in SCRUBBED_ENV {
+            command.env_remove(name);
+        }
+        let status = command
+            .status()
+            .unwrap_or_else(|error| panic!("cannot run cargo to build the plugins: {error}"));
+        if !status.success() {
+            panic!(
+                "building plugin {} for {TARGET} failed ({status}); if the target is missing, \
+                 run `rustup target add {TARGET}`",
+                krate.package
+            );
+        }
     }
     crates
         .iter()

@@ -1,0 +1,334 @@
+//! The command line as DESIGN.md sets it, driven through the real binary.
+
+use serde_json::Value;
+use skill_tests::{HOSTILE_WASM, Skill, text, workspace};
+
+const PLAN: &[&str] = &[
+    "run",
+    "rotation-planner",
+    "--inventory",
+    "examples/inventory.json",
+    "--policy",
+    "30d",
+    "--as-of",
+    "2026-06-01",
+];
+
+fn with(base: &[&str], extra: &[&str]) -> Vec<String> {
+    base.iter().chain(extra).map(|s| s.to_string()).collect()
+}
+
+fn run(skill: &Skill, args: &[String]) -> std::process::Output {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    skill.run(&args)
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let skill = Skill::new();
+    for format in ["text", "json", "markdown", "csv", "ics"] {
+        let args = with(PLAN, &["--format", format]);
+        let first = run(&skill, &args);
+        let second = run(&skill, &args);
+        let (stdout, stderr) = text(&first);
+        assert!(first.status.success(), "{format}: {stderr}");
+        assert!(!stdout.is_empty());
+        assert_eq!(
+            first.stdout, second.stdout,
+            "{format} output differs between runs"
+        );
+    }
+}
+
+#[test]
+fn json_output_is_valid_against_the_declared_output_schema() {
+    let skill = Skill::new();
+    let output = run(&skill, &with(PLAN, &["--format", "json"]));
+    assert!(output.status.success(), "{}", text(&output).1);
+    let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let schema_out = skill.run(&["schema", "rotation-planner", "--output"]);
+    let schema: Value = serde_json::from_slice(&schema_out.stdout).unwrap();
+    assert_eq!(skill::schema::validate(&schema, &plan).unwrap(), vec![]);
+    assert_eq!(plan["as_of"], "2026-06-01");
+    assert_eq!(plan["policy_days"], 30);
+    // The entry with a bad date is reported with its pointer, not dropped.
+    let problems = plan["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["pointer"].as_str().unwrap().ends_with("/last_rotated")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn renderings_have_their_formats() {
+    let skill = Skill::new();
+    let ics = run(&skill, &with(PLAN, &["--format", "ics"]));
+    let ics = String::from_utf8(ics.stdout).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    assert!(ics.contains("DTSTART;VALUE=DATE:"));
+    let csv = run(&skill, &with(PLAN, &["--format", "csv"]));
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.lines().next().unwrap().contains("name"), "{csv}");
+    let markdown = run(&skill, &with(PLAN, &["--format", "markdown"]));
+    assert!(String::from_utf8(markdown.stdout).unwrap().contains("| "));
+}
+
+#[test]
+fn csv_inventories_and_inline_secrets_are_planned() {
+    let skill = Skill::new();
+    let output = skill.run(&[
+        "run",
+        "rotation-planner",
+        "--inventory",
+        "examples/inventory.csv",
+        "--as-of",
+        "2026-06-01",
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(!plan["schedule"].as_array().unwrap().is_empty());
+
+    let input = r#"{"secrets":[{"name":"db","type":"database","last_rotated":"2026-05-01"}],"as_of":"2026-06-01","policy":"90d"}"#;
+    let output = skill.run(&[
+        "run",
+        "rotation-planner",
+        "--input",
+        input,
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(plan["schedule"][0]["due"], "2026-05-31");
+    assert_eq!(plan["schedule"][0]["urgency"], "critical");
+}
+
+#[test]
+fn as_of_defaults_to_today_in_utc() {
+    let skill = Skill::new();
+    let input = r#"{"secrets":[{"name":"db","type":"database","last_rotated":"2026-05-01"}]}"#;
+    let output = skill.run(&[
+        "run",
+        "rotation-planner",
+        "--input",
+        input,
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let date = std::process::Command::new("date")
+        .args(["-u", "+%F"])
+        .output()
+        .unwrap();
+    let today = String::from_utf8(date.stdout).unwrap();
+    assert_eq!(plan["as_of"], today.trim());
+}
+
+/// Each kind of bad input exits 2 and names where it is.
+#[test]
+fn invalid_input_exits_2_with_a_pointer() {
+    let skill = Skill::new();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--policy", "thirty"], "/policy"),
+        (&["--as-of", "2026-13-45"], "/as_of"),
+        (&["--as-of", "June 1st"], "/as_of"),
+        (&["--input", r#"{"policy": 30}"#], "/policy"),
+        (&["--input", r#"{"surprise": true}"#], "surprise"),
+        (&["--input", r#"{"secrets": "db"}"#], "/secrets"),
+        (&["--inventory", "no/such/file.json"], "/inventory"),
+        (&["--inventory", "examples"], "/inventory"),
+    ];
+    for (extra, pointer) in cases {
+        let mut args = vec!["run", "rotation-planner"];
+        args.extend_from_slice(extra);
+        if !extra.contains(&"--inventory") && !extra.iter().any(|a| a.contains("secrets")) {
+            args.extend_from_slice(&["--inventory", "examples/inventory.json"]);
+        }
+        let output = skill.run(&args);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains(pointer),
+            "{extra:?}: expected {pointer} in: {stderr}"
+        );
+        assert!(stdout.is_empty(), "{extra:?} printed a result: {stdout}");
+    }
+}
+
+#[test]
+fn malformed_input_and_usage_errors_exit_2() {
+    let skill = Skill::new();
+    let bad = workspace().join("target").join("bad-inventory-test.json");
+    std::fs::write(&bad, "[{\"name\": \"x\",").unwrap();
+    for args in [
+        vec!["run", "rotation-planner", "--input", "{not json"],
+        vec!["run", "rotation-planner", "--no-such-flag", "1"],
+        vec!["run", "no-such-tool"],
+        vec![
+            "run",
+            "rotation-planner",
+            "--inventory",
+            bad.to_str().unwrap(),
+            "--as-of",
+            "2026-06-01",
+        ],
+        vec![
+            "run",
+            "rotation-planner",
+            "--inventory",
+            "examples/inventory.json",
+            "--format",
+            "pdf",
+        ],
+    ] {
+        let output = skill.run(&args);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.trim().is_empty());
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn run_help_lists_the_flags_made_from_the_schema() {
+    let skill = Skill::new();
+    let output = skill.run(&["run", "rotation-planner", "--help"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    for flag in [
+        "--inventory <FILE>",
+        "--secrets <JSON>",
+        "--policy",
+        "--as-of",
+        "--input",
+        "--format",
+    ] {
+        assert!(stdout.contains(flag), "missing {flag} in:\n{stdout}");
+    }
+    assert!(stdout.contains("default: today (UTC)"), "{stdout}");
+    assert!(
+        stdout.contains("Rotation policy"),
+        "descriptions missing:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("Example:\n  skill run rotation-planner --inventory"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn list_and_schema_describe_the_tools() {
+    let skill = Skill::new();
+    let output = skill.run(&["list", "--format", "json"]);
+    let list: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(list["tools"][0]["name"], "rotation-planner");
+    let output = skill.run(&["schema", "rotation-planner"]);
+    let schema: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["type"], "object");
+    assert_eq!(schema["additionalProperties"], false);
+    assert!(!serde_json::to_string(&schema).unwrap().contains("$ref"));
+    assert_eq!(
+        schema["properties"]["inventory"]["x-skill-input-file"],
+        true
+    );
+}
+
+#[test]
+fn compiled_code_is_cached_and_a_tampered_artifact_is_rebuilt() {
+    let skill = Skill::new();
+    // A private cache, so that tampering with it cannot disturb other tests.
+    let cache = tempfile::tempdir().unwrap();
+    let run_private = |args: &[String]| {
+        skill
+            .command()
+            .args(args)
+            .env("SKILL_CACHE_DIR", cache.path())
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = run_private(&with(PLAN, &["--format", "json"]));
+    assert!(first.status.success());
+    let compiled = cache.path().join("compiled");
+    let artifacts: Vec<_> = std::fs::read_dir(&compiled)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .collect();
+    assert_eq!(artifacts.len(), 1, "{artifacts:?}");
+    let mut bytes = std::fs::read(&artifacts[0]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&artifacts[0], &bytes).unwrap();
+    // The manifest is cached separately; remove it so the plugin must be loaded.
+    std::fs::remove_dir_all(cache.path().join("manifests")).unwrap();
+    let again = run_private(&with(PLAN, &["--format", "json"]));
+    let (_, stderr) = text(&again);
+    assert!(again.status.success(), "{stderr}");
+    assert!(stderr.contains("does not match its digest"), "{stderr}");
+    assert_eq!(first.stdout, again.stdout);
+}
+
+#[test]
+fn third_party_plugins_are_installed_pinned_and_refused_when_changed() {
+    let skill = Skill::new();
+    // Without a terminal and without --yes nothing is installed.
+    let output = skill.run(&["plugin", "install", HOSTILE_WASM]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output).1);
+    assert!(text(&output).1.contains("--yes"));
+
+    let output = skill.run(&["plugin", "install", HOSTILE_WASM, "--yes"]);
+    let (_, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("read-passwd: Reads /etc/passwd."),
+        "tools not shown: {stderr}"
+    );
+    assert!(
+        stderr.contains("wasi:filesystem/preopens@0.2.6"),
+        "imports not shown: {stderr}"
+    );
+
+    let output = skill.run(&["run", "echo", "--format", "json"]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&output.stdout).unwrap(),
+        serde_json::json!({"value": "ok"})
+    );
+    let output = skill.run(&["run", "panic"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).1.contains("hostile/panic crashed"),
+        "{}",
+        text(&output).1
+    );
+
+    let output = skill.run(&["plugin", "list"]);
+    assert!(text(&output).0.contains("hostile 0.1.0"));
+    assert!(skill.run(&["plugin", "verify"]).status.success());
+
+    // Change one byte of the installed file: it is refused from then on.
+    let installed = skill.home.path().join("plugins/hostile/plugin.wasm");
+    let mut bytes = std::fs::read(&installed).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&installed, bytes).unwrap();
+    let output = skill.run(&["plugin", "verify"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).0.contains("changed since it was installed"),
+        "{}",
+        text(&output).0
+    );
+    let output = skill.run(&["run", "echo"]);
+    assert_eq!(output.status.code(), Some(2), "a changed plugin still ran");
+
+    let output = skill.run(&["plugin", "remove", "hostile"]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    assert!(!installed.exists());
+}
