@@ -8,6 +8,7 @@ use skill_wasm_build::{PluginCrate, build_plugins};
 const PLUGINS: &[(&str, &str)] = &[
     ("hostile-plugin", "tests/plugins/hostile"),
     ("future-contract-plugin", "tests/plugins/future-contract"),
+    ("hello-plugin", "tests/plugins/hello"),
 ];
 
 fn main() {
@@ -24,7 +25,7 @@ fn main() {
             dir: workspace.join(dir),
         })
         .collect();
-    let watch = vec![workspace.join("plugins/wit")];
+    let watch = vec![workspace.join("plugins/wit"), workspace.join("plugins/pdk")];
     let built = build_plugins(
         &workspace,
         &workspace.join("target").join("wasm-test-plugins"),

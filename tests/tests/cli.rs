@@ -1,7 +1,7 @@
 //! The command line as DESIGN.md sets it, driven through the real binary.
 
 use serde_json::Value;
-use skill_tests::{HOSTILE_WASM, Skill, text, workspace};
+use skill_tests::{HELLO_WASM, HOSTILE_WASM, Skill, text, workspace};
 
 const PLAN: &[&str] = &[
     "run",
@@ -331,4 +331,63 @@ fn third_party_plugins_are_installed_pinned_and_refused_when_changed() {
     let output = skill.run(&["plugin", "remove", "hostile"]);
     assert!(output.status.success(), "{}", text(&output).1);
     assert!(!installed.exists());
+}
+
+#[test]
+fn a_stalled_input_cannot_hang_the_host() {
+    let skill = Skill::new();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("inventory.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    // Nobody ever writes to the FIFO: opening it blocks forever outside the deadline's reach
+    // unless the host guards it.
+    let output = skill.run(&[
+        "--timeout",
+        "2",
+        "run",
+        "rotation-planner",
+        "--inventory",
+        fifo.to_str().unwrap(),
+        "--as-of",
+        "2026-06-01",
+    ]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did not deliver data within the time limit of 2 s"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// The kit's documented example is a real plugin: it builds, installs and runs.
+#[test]
+fn the_kit_example_plugin_installs_and_runs() {
+    let skill = Skill::new();
+    let output = skill.run(&["plugin", "install", HELLO_WASM, "--yes"]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    let output = skill.run(&["run", "greet", "--name", "Ada"]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    assert_eq!(text(&output).0, "Hello, Ada!\n");
+    let output = skill.run(&["run", "greet", "--name", " ", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output)
+            .1
+            .contains("at /name: the name must not be empty"),
+        "{}",
+        text(&output).1
+    );
+    let output = skill.run(&["run", "greet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).1.contains("name"), "{}", text(&output).1);
 }

@@ -36,11 +36,11 @@ pub enum ReadFailure {
 }
 
 impl GrantedInput {
+    /// Starts streaming `path`. Opening happens on the reader thread too: opening
+    /// a FIFO blocks until a writer appears, and that wait must not escape the deadline.
     pub fn open(path: &str) -> Result<Self, String> {
-        let file = File::open(path).map_err(|error| format!("cannot open {path}: {error}"))?;
-        let metadata = file
-            .metadata()
-            .map_err(|error| format!("cannot stat {path}: {error}"))?;
+        let metadata =
+            std::fs::metadata(path).map_err(|error| format!("cannot read {path}: {error}"))?;
         if metadata.is_dir() {
             return Err(format!("{path} is a directory, not a file"));
         }
@@ -49,7 +49,12 @@ impl GrantedInput {
         let thread_path = path.to_owned();
         std::thread::Builder::new()
             .name("skill-input".to_owned())
-            .spawn(move || read_ahead(file, &thread_path, &sender))
+            .spawn(move || match File::open(&thread_path) {
+                Ok(file) => read_ahead(file, &thread_path, &sender),
+                Err(error) => {
+                    let _ = sender.send(Err(error));
+                }
+            })
             .map_err(|error| format!("cannot start reading {path}: {error}"))?;
         Ok(Self {
             path: path.to_owned(),
