@@ -27,6 +27,8 @@ pub struct Outcome {
     pub tool: String,
     /// The output, valid against the tool's output schema.
     pub output: Value,
+    /// The same output as the plugin wrote it: compact JSON text.
+    pub json: String,
     pub rendered: Option<String>,
 }
 
@@ -77,7 +79,9 @@ impl Service {
             )));
         }
 
+        let started = std::time::Instant::now();
         let plugin = tool.entry.load(&self.sandbox)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "plugin loaded");
         let invocation = Invocation {
             tool: call.tool.clone(),
             input: Value::Object(input).to_string(),
@@ -87,6 +91,7 @@ impl Service {
         let outcome = self
             .sandbox
             .invoke(&plugin, &plugin_name, &invocation, grants, progress)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "plugin returned");
 
         let output: Value =
             serde_json::from_str(&outcome.output.output).map_err(|error| Error::BadOutput {
@@ -94,6 +99,7 @@ impl Service {
                 tool: call.tool.clone(),
                 detail: format!("its output is not valid JSON: {error}"),
             })?;
+        tracing::debug!(elapsed = ?started.elapsed(), "output parsed");
         let output_schema = parse_schema(&tool, &tool.spec.output_schema)?;
         let problems = schema::validate(&output_schema, &output)
             .map_err(|detail| bad_plugin(&tool, detail))?;
@@ -111,6 +117,7 @@ impl Service {
                 ),
             });
         }
+        tracing::debug!(elapsed = ?started.elapsed(), "output validated");
         if invocation.format.is_some() && outcome.output.rendered.is_none() {
             return Err(Error::BadOutput {
                 plugin: plugin_name,
@@ -123,6 +130,7 @@ impl Service {
             tool: call.tool,
             output,
             rendered: outcome.output.rendered,
+            json: outcome.output.output,
         })
     }
 }

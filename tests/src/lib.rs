@@ -13,19 +13,20 @@ pub fn skill_bin() -> PathBuf {
     if let Some(path) = std::env::var_os("SKILL_BIN") {
         return PathBuf::from(path);
     }
-    // target/<profile>/deps/<test-exe> -> target/<profile>/skill
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let bin = profile_dir.join("skill");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo test --workspace` so that the binary is built",
-        bin.display()
-    );
-    bin
+    // Tests run from target/<profile>/deps/, binaries from target/<profile>/.
+    let exe = std::env::current_exe().expect("own executable path");
+    let candidates: Vec<PathBuf> = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("skill"))
+        .collect();
+    candidates.iter().find(|bin| bin.is_file()).cloned().unwrap_or_else(|| {
+        panic!(
+            "{} is missing: run `cargo test --workspace` (or `cargo build -p skill` with the same profile)",
+            candidates[0].display()
+        )
+    })
 }
 
 /// The workspace root, for shipped examples.

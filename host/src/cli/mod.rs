@@ -111,8 +111,11 @@ enum Commands {
 pub fn main_with(cli: Cli) -> Result<()> {
     let limits = cli.limits.limits()?;
     let paths = Paths::from_env()?;
+    let started = std::time::Instant::now();
     let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled")))?;
+    tracing::debug!(elapsed = ?started.elapsed(), "engine ready");
     let service = Service::new(sandbox, paths)?;
+    tracing::debug!(elapsed = ?started.elapsed(), "catalog ready");
     match cli.command {
         Commands::List { format } => list(&service, format),
         Commands::Schema { tool, output } => {
@@ -237,7 +240,9 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
             }
             print_stdout(&text)
         }
-        // json, or text from a tool that offers no text rendering.
+        // Exactly the tool's output object, as validated.
+        None if format == "json" => print_stdout(&format!("{}\n", outcome.json)),
+        // A tool without a text rendering: its JSON, laid out for reading.
         None => print_stdout(&pretty(&outcome.output)),
     }
 }
