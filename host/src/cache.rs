@@ -7,6 +7,9 @@
 //! rename), and checked before loading: loading an artifact runs native code
 //! from it, so a file whose digest differs from the one recorded beside it, or
 //! that is not a precompiled component, is discarded and rebuilt.
+//!
+//! Artifact digests are BLAKE3 (plugins are still named by SHA-256): checking
+//! runs on every start, and BLAKE3 hashes a megabyte in a fraction of the time.
 
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -45,7 +48,7 @@ impl CompiledCache {
             return compile(engine, label, wasm);
         };
         let artifact = dir.join(format!("{sha256}-{}.cwasm", engine_key(engine)));
-        let digest_file = artifact.with_extension("cwasm.sha256");
+        let digest_file = artifact.with_extension("cwasm.digest");
         if let Some(component) = load_checked(engine, &artifact, &digest_file) {
             tracing::debug!(plugin = label, path = %artifact.display(), "loaded precompiled component");
             return Ok(component);
@@ -78,20 +81,28 @@ fn compile(engine: &Engine, label: &str, wasm: &[u8]) -> Result<Component> {
 }
 
 /// Loads an artifact only if it is intact; any doubt means a rebuild.
+///
+/// The file is mapped, not read: its pages come straight from the page cache,
+/// and wasmtime maps the same pages again instead of copying the code.
 fn load_checked(engine: &Engine, artifact: &Path, digest_file: &Path) -> Option<Component> {
     let recorded = std::fs::read_to_string(digest_file).ok()?;
-    let bytes = std::fs::read(artifact).ok()?;
-    if hex(&Sha256::digest(&bytes)) != recorded.trim() {
+    let file = std::fs::File::open(artifact).ok()?;
+    // SAFETY: the mapping is read-only and only read here; a concurrent writer
+    // could only be another `skill` process replacing the file by rename,
+    // which leaves this mapping's pages intact.
+    let mapped = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    if artifact_digest(&mapped) != recorded.trim() {
         tracing::warn!(path = %artifact.display(), "precompiled artifact does not match its digest; recompiling");
         return None;
     }
-    if Engine::detect_precompiled(&bytes) != Some(Precompiled::Component) {
+    if Engine::detect_precompiled(&mapped) != Some(Precompiled::Component) {
         return None;
     }
-    // SAFETY: the artifact is in the host's own cache directory, its digest
-    // matches the one written with it, and wasmtime checks that it was built
-    // by a compatible engine.
-    match unsafe { Component::deserialize(engine, &bytes) } {
+    drop(mapped);
+    // SAFETY: the artifact is in the host's own cache directory (files 0600,
+    // written atomically), its digest matches the one recorded with it, and
+    // wasmtime checks that it was built by a compatible engine.
+    match unsafe { Component::deserialize_file(engine, artifact) } {
         Ok(component) => Some(component),
         Err(error) => {
             tracing::warn!(path = %artifact.display(), "cannot load precompiled artifact: {error:#}");
@@ -103,8 +114,13 @@ fn load_checked(engine: &Engine, artifact: &Path, digest_file: &Path) -> Option<
 fn store(dir: &Path, artifact: &Path, digest_file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     // The digest goes first: an artifact without a matching digest is never loaded.
-    write_atomically(dir, digest_file, hex(&Sha256::digest(bytes)).as_bytes())?;
+    write_atomically(dir, digest_file, artifact_digest(bytes).as_bytes())?;
     write_atomically(dir, artifact, bytes)
+}
+
+/// The digest recorded beside an artifact, tagged with its algorithm.
+fn artifact_digest(bytes: &[u8]) -> String {
+    format!("blake3:{}", blake3::hash(bytes).to_hex())
 }
 
 /// Writes through a temporary file in the same directory and renames it into place.

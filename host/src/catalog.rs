@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -42,6 +43,8 @@ pub struct PluginSource {
 pub struct Entry {
     pub source: PluginSource,
     pub manifest: Manifest,
+    /// Compiled on first use and kept: later calls only instantiate.
+    loaded: OnceLock<LoadedPlugin>,
 }
 
 /// A tool and the plugin that serves it.
@@ -100,7 +103,11 @@ impl Catalog {
                 });
             }
         }
-        self.entries.push(Entry { source, manifest });
+        self.entries.push(Entry {
+            source,
+            manifest,
+            loaded: OnceLock::new(),
+        });
         Ok(())
     }
 
@@ -174,9 +181,15 @@ impl Catalog {
 }
 
 impl Entry {
-    /// Compiles or loads the plugin, ready to call.
-    pub fn load(&self, sandbox: &Sandbox) -> Result<LoadedPlugin> {
-        sandbox.load(&self.manifest.name, &self.source.wasm, &self.source.sha256)
+    /// The plugin ready to call: loaded (from the compiled cache, or compiled)
+    /// on first use, then its `InstancePre` is reused for every call.
+    pub fn load(&self, sandbox: &Sandbox) -> Result<&LoadedPlugin> {
+        if let Some(loaded) = self.loaded.get() {
+            return Ok(loaded);
+        }
+        let loaded = sandbox.load(&self.manifest.name, &self.source.wasm, &self.source.sha256)?;
+        // Two threads may race to load; either result is the same plugin.
+        Ok(self.loaded.get_or_init(|| loaded))
     }
 }
 

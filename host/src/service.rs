@@ -90,7 +90,7 @@ impl Service {
         let plugin_name = tool.entry.manifest.name.clone();
         let outcome = self
             .sandbox
-            .invoke(&plugin, &plugin_name, &invocation, grants, progress)?;
+            .invoke(plugin, &plugin_name, &invocation, grants, progress)?;
         tracing::debug!(elapsed = ?started.elapsed(), "plugin returned");
 
         let output: Value =

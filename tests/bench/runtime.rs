@@ -167,11 +167,13 @@ fn main() {
     let entry = &catalog.get("rotation-planner").unwrap().entry;
     let plugin = entry.load(&sandbox).unwrap();
     Stats::measure(300, || {
-        entry.load(&sandbox).unwrap();
+        sandbox
+            .load("rotation-planner", &entry.source.wasm, &entry.source.sha256)
+            .unwrap();
     })
     .print("load precompiled component (read, verify digest, deserialize)");
     Stats::measure(1000, || {
-        sandbox.describe(&plugin).unwrap();
+        sandbox.describe(plugin).unwrap();
     })
     .print("instantiate + call describe (InstancePre reused)");
 

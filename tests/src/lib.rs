@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+pub mod docs;
+pub mod openbao;
+
 include!(concat!(env!("OUT_DIR"), "/test_plugins.rs"));
 
 /// The `skill` binary built by this `cargo test` run (or `$SKILL_BIN`).
@@ -43,6 +46,26 @@ pub fn shared_cache() -> PathBuf {
     workspace().join("target").join("test-skill-cache")
 }
 
+/// Compiles every first-party plugin into the shared cache once per test
+/// binary, so that tests running in parallel do not all compile them at once.
+fn warm_shared_cache() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        let home = tempfile::tempdir().expect("temp dir");
+        let status = Command::new(skill_bin())
+            .arg("list")
+            .env("SKILL_HOME", home.path())
+            .env("SKILL_CACHE_DIR", shared_cache())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run skill list");
+        assert!(
+            status.success(),
+            "`skill list` failed while warming the cache"
+        );
+    });
+}
+
 /// A `skill` command with its own empty `SKILL_HOME` (plugins), sharing compiled code.
 pub struct Skill {
     pub home: tempfile::TempDir,
@@ -56,6 +79,7 @@ impl Skill {
     }
 
     pub fn command(&self) -> Command {
+        warm_shared_cache();
         let mut command = Command::new(skill_bin());
         command
             .env("SKILL_HOME", self.home.path())

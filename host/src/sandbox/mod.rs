@@ -62,6 +62,10 @@ impl Sandbox {
         config.max_wasm_stack(limits.stack_bytes);
         // Relaxed SIMD may differ between machines; outputs must not.
         config.relaxed_simd_deterministic(true);
+        // Copy-on-write memory images pay off over many instantiations; a
+        // one-shot command instantiates once, and building the image (a memfd
+        // per plugin) costs more than copying the data segments.
+        config.memory_init_cow(false);
         let engine = Engine::new(&config).map_err(|error| Error::PluginLoad {
             plugin: "(engine)".to_owned(),
             detail: format!("{error:#}"),
