@@ -11,6 +11,7 @@
 //! - [`catalog`]: first-party and installed plugins, and their tools;
 //! - [`install`]: installing, pinning and verifying third-party plugins;
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
+//! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`service`]: one tool call from input to validated output;
 //! - [`cli`]: the command line, including flags made from input schemas.
 
@@ -19,6 +20,7 @@ pub mod catalog;
 pub mod cli;
 pub mod contract;
 pub mod error;
+pub mod files;
 pub mod install;
 pub mod limits;
 pub mod paths;

@@ -44,7 +44,7 @@ pub struct ToolFlags {
 }
 
 /// Flags every `skill run` takes besides the tool's own.
-pub const RESERVED: &[&str] = &["input", "format", "help"];
+pub const RESERVED: &[&str] = &["input", "format", "out", "force", "help"];
 
 fn primary_type(property: &Value) -> Option<&str> {
     match property.get("type") {

@@ -183,6 +183,20 @@ fn run_command(
         .after_help(format!("Example:\n  {example}\n\nInput can also be given whole: --input '{{...}}', --input @input.json, or --input - (stdin). Flags override --input fields."))
         .arg(clap::Arg::new("input").long("input").value_name("JSON|@FILE|-").help("The input as a JSON object: inline, @FILE, or - for stdin"))
         .arg(
+            clap::Arg::new("out")
+                .long("out")
+                .value_name("DIR")
+                .value_parser(clap::value_parser!(std::path::PathBuf))
+                .help("Write the files the tool produces into DIR (all or nothing)"),
+        )
+        .arg(
+            clap::Arg::new("force")
+                .long("force")
+                .action(clap::ArgAction::SetTrue)
+                .requires("out")
+                .help("With --out: overwrite files that exist"),
+        )
+        .arg(
             clap::Arg::new("format")
                 .long("format")
                 .value_name("FORMAT")
@@ -233,6 +247,16 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         format: wants_rendering.then(|| format.clone()),
     };
     let outcome = service.run(call, &today_utc(), None)?;
+    if let Some(dir) = matches.get_one::<std::path::PathBuf>("out") {
+        let output_schema: Value = serde_json::from_str(&tool.spec.output_schema)
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        let produced = crate::files::produced(&output_schema, &outcome.output);
+        let written = crate::files::write_all(dir, &produced, matches.get_flag("force"))?;
+        let mut stderr = std::io::stderr().lock();
+        for path in written {
+            let _ = writeln!(stderr, "wrote {}", path.display());
+        }
+    }
     match outcome.rendered {
         Some(mut text) => {
             if !text.ends_with('\n') {

@@ -26,7 +26,7 @@ mod schema;
 mod tool;
 
 pub use plugin::Plugin;
-pub use schema::InputPath;
+pub use schema::{InputPath, OutputFile, OutputFiles};
 pub use tool::{Tool, ToolError, ToolErrorCode};
 
 /// The contract version this kit builds plugins for.
@@ -35,7 +35,7 @@ pub const CONTRACT_VERSION: &str = "0.1.0";
 /// Everything a plugin usually needs, in one import.
 pub mod prelude {
     pub use crate::host::{self, InputFile};
-    pub use crate::{InputPath, Plugin, Tool, ToolError, ToolErrorCode};
+    pub use crate::{InputPath, OutputFile, OutputFiles, Plugin, Tool, ToolError, ToolErrorCode};
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
 }

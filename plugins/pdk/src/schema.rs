@@ -37,6 +37,39 @@ impl JsonSchema for InputPath {
     }
 }
 
+/// A file a tool produces (a policy, a report). Plugins never write files: the
+/// host writes these where the user asks (`skill run ... --out DIR`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OutputFile {
+    /// Where to write it, relative to the directory the user names.
+    pub path: String,
+    /// The file's text.
+    pub content: String,
+}
+
+/// The files a tool produces: the type of one top-level output property.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OutputFiles(pub Vec<OutputFile>);
+
+impl JsonSchema for OutputFiles {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "OutputFiles".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "array",
+            "items": generator.subschema_for::<OutputFile>(),
+            "x-skill-output-files": true,
+        })
+    }
+}
+
 fn root_schema<T: JsonSchema>() -> Schema {
     // Many agent clients mishandle `$ref`/`$defs`, so every subschema is inlined.
     SchemaSettings::draft2020_12()
