@@ -403,3 +403,32 @@ fn the_kit_example_plugin_installs_and_runs() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).1.contains("name"), "{}", text(&output).1);
 }
+
+/// `--out DIR` writes what a tool produces, inside DIR only, never over a file unasked.
+#[test]
+fn produced_files_are_written_only_where_asked() {
+    let skill = Skill::new();
+    let output = skill.run(&["plugin", "install", HOSTILE_WASM, "--yes"]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let run = |path: &str, extra: &[&str]| {
+        let mut args = vec!["run", "produce-files", "--message", path, "--out", dir];
+        args.extend_from_slice(extra);
+        skill.run(&args)
+    };
+    let output = run("report/a.txt", &[]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("report/a.txt")).unwrap(),
+        "hello\n"
+    );
+    let output = run("report/a.txt", &[]);
+    assert_eq!(output.status.code(), Some(2), "overwrote without --force");
+    assert!(text(&output).1.contains("--force"), "{}", text(&output).1);
+    assert!(run("report/a.txt", &["--force"]).status.success());
+    // A plugin cannot write outside the directory, whatever path it returns.
+    let output = run("../escaped.txt", &["--force"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output).1);
+    assert!(!out.path().parent().unwrap().join("escaped.txt").exists());
+}

@@ -5,6 +5,7 @@
 
 mod flags;
 mod plugin;
+mod progress;
 
 use std::io::{IsTerminal, Read, Write};
 use std::time::Duration;
@@ -105,6 +106,8 @@ enum Commands {
     /// Install, list, verify or remove third-party plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Serve every tool to an agent over MCP on stdin/stdout.
+    Mcp,
 }
 
 /// Parses the command line, runs it, and returns the exit status.
@@ -131,6 +134,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
         }
         Commands::Run { tool, args } => run(&service, &tool, args),
         Commands::Plugin(command) => plugin::run(&service, command),
+        Commands::Mcp => crate::mcp::serve(service),
     }
 }
 
@@ -246,7 +250,19 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         input: Value::Object(input),
         format: wants_rendering.then(|| format.clone()),
     };
-    let outcome = service.run(call, &today_utc(), None)?;
+    let inputs: Vec<String> = match &call.input {
+        Value::Object(map) => crate::schema::input_files(&input_schema, map)
+            .into_iter()
+            .map(|(_, path)| path)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (bar, progress) = progress::for_inputs(&inputs, &format).unzip();
+    let outcome = service.run(call, &today_utc(), progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let outcome = outcome?;
     if let Some(dir) = matches.get_one::<std::path::PathBuf>("out") {
         let output_schema: Value = serde_json::from_str(&tool.spec.output_schema)
             .map_err(|e| Error::Usage(e.to_string()))?;

@@ -19,7 +19,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
 pub use bindings::types::{ErrorCode, Invocation, Manifest, ToolOutput, ToolSpec};
-pub use state::ProgressFn;
+pub use state::{Progress, ProgressFn};
 
 use crate::cache::CompiledCache;
 use crate::contract;

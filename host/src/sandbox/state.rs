@@ -16,8 +16,25 @@ use super::bindings::types;
 use super::input::{GrantedInput, ReadFailure};
 use crate::limits::{Limits, TotalMemoryLimiter};
 
-/// Receives progress reports: bytes or items done, the total (0 = unknown), a message.
-pub type ProgressFn = Box<dyn FnMut(u64, u64, &str) + Send>;
+/// A progress report from inside a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// The plugin has read `done` bytes of a granted input of `size` bytes (if known).
+    Input {
+        path: &'a str,
+        done: u64,
+        size: Option<u64>,
+    },
+    /// The plugin's own report: `done` of `total` (0 = unknown), and what it is doing.
+    Plugin {
+        done: u64,
+        total: u64,
+        message: &'a str,
+    },
+}
+
+/// Receives progress reports.
+pub type ProgressFn = Box<dyn FnMut(Progress<'_>) + Send>;
 
 /// Fixed seed for the plugin's random numbers: outputs must not vary between runs.
 const RANDOM_SEED: u128 = 0x736b_696c_6c2d_706c_7567_696e_2d73_6565;
@@ -140,7 +157,11 @@ impl host::Host for CallState {
 
     fn progress(&mut self, done: u64, total: u64, message: String) -> wasmtime::Result<()> {
         if let Some(progress) = self.progress.as_mut() {
-            progress(done, total, &message);
+            progress(Progress::Plugin {
+                done,
+                total,
+                message: &message,
+            });
         }
         Ok(())
     }
@@ -169,10 +190,12 @@ impl host::HostInputFile for CallState {
         let input = self.table.get_mut(&file)?;
         match input.read(max as usize, deadline) {
             Ok(bytes) => {
-                let (done, total) = (input.delivered(), input.size().unwrap_or(0));
-                let path = input.path().to_owned();
                 if let Some(progress) = self.progress.as_mut() {
-                    progress(done, total, &path);
+                    progress(Progress::Input {
+                        path: input.path(),
+                        done: input.delivered(),
+                        size: input.size(),
+                    });
                 }
                 Ok(Ok(bytes))
             }

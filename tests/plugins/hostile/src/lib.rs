@@ -35,9 +35,14 @@ const TOOLS: &[(&str, &str)] = &[
     ("invalid-json", "Returns text that is not JSON."),
     ("violate-schema", "Returns output its own schema forbids."),
     ("echo", "Behaves: returns its message."),
+    (
+        "produce-files",
+        "Produces one file at the path given as its message.",
+    ),
 ];
 
 const INPUT_SCHEMA: &str = r#"{"type":"object","properties":{"message":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535}},"additionalProperties":false}"#;
+const FILES_SCHEMA: &str = r#"{"type":"object","properties":{"files":{"type":"array","x-skill-output-files":true,"items":{"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"}},"required":["path","content"]}}},"required":["files"]}"#;
 const OUTPUT_SCHEMA: &str = r#"{"type":"object","properties":{"value":{"type":"string"}},"required":["value"],"additionalProperties":false}"#;
 
 struct Hostile;
@@ -85,6 +90,17 @@ fn number_field(input: &str, key: &str) -> Option<u16> {
 
 // Endless on purpose: the sandbox must stop it at its stack limit.
 #[allow(unconditional_recursion)]
+/// Reads `"key": "<text without quotes or escapes>"` from the input.
+fn string_field(input: &str, key: &str) -> Option<String> {
+    let start = input.find(&format!("\"{key}\""))? + key.len() + 2;
+    let rest = input[start..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
 fn recurse(depth: u64) -> u64 {
     black_box(recurse(black_box(depth + 1))) + 1
 }
@@ -103,7 +119,12 @@ impl Guest for Hostile {
                     summary: (*summary).to_owned(),
                     description: String::new(),
                     input_schema: INPUT_SCHEMA.to_owned(),
-                    output_schema: OUTPUT_SCHEMA.to_owned(),
+                    output_schema: if *name == "produce-files" {
+                        FILES_SCHEMA
+                    } else {
+                        OUTPUT_SCHEMA
+                    }
+                    .to_owned(),
                     formats: Vec::new(),
                     read_only: true,
                 })
@@ -180,6 +201,17 @@ impl Guest for Hostile {
                 rendered: None,
             }),
             "echo" => value("ok"),
+            "produce-files" => {
+                let path = string_field(&call.input, "message").unwrap_or_default();
+                let output = format!(
+                    "{{\"files\":[{{\"path\":{},\"content\":\"hello\\n\"}}]}}",
+                    json_string(&path)
+                );
+                Ok(ToolOutput {
+                    output,
+                    rendered: None,
+                })
+            }
             other => Err(ToolError {
                 code: ErrorCode::Unsupported,
                 message: format!("no tool {other}"),
