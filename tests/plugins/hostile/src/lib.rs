@@ -88,8 +88,6 @@ fn number_field(input: &str, key: &str) -> Option<u16> {
         .ok()
 }
 
-// Endless on purpose: the sandbox must stop it at its stack limit.
-#[allow(unconditional_recursion)]
 /// Reads `"key": "<text without quotes or escapes>"` from the input.
 fn string_field(input: &str, key: &str) -> Option<String> {
     let start = input.find(&format!("\"{key}\""))? + key.len() + 2;
@@ -101,6 +99,8 @@ fn string_field(input: &str, key: &str) -> Option<String> {
     Some(rest[..rest.find('"')?].to_owned())
 }
 
+// Endless on purpose: the sandbox must stop it at its stack limit.
+#[allow(unconditional_recursion)]
 fn recurse(depth: u64) -> u64 {
     black_box(recurse(black_box(depth + 1))) + 1
 }
