@@ -92,7 +92,16 @@ fn csv_inventories_and_inline_secrets_are_planned() {
     let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(!plan["schedule"].as_array().unwrap().is_empty());
 
-    let input = r#"{"secrets":[{"name":"db","type":"database","last_rotated":"2026-05-01"}],"as_of":"2026-06-01","policy":"90d"}"#;
+    let plan = plan_inline(
+        &skill,
+        r#"{"secrets":[{"name":"db","type":"database","last_rotated":"2026-05-01"}],"as_of":"2026-06-01","policy":"90d"}"#,
+    );
+    assert_eq!(plan["schedule"][0]["due"], "2026-05-31");
+    assert_eq!(plan["schedule"][0]["urgency"], "critical");
+}
+
+/// Plans secrets given inline with `--input` and returns the JSON plan.
+fn plan_inline(skill: &Skill, input: &str) -> Value {
     let output = skill.run(&[
         "run",
         "rotation-planner",
@@ -102,25 +111,16 @@ fn csv_inventories_and_inline_secrets_are_planned() {
         "json",
     ]);
     assert!(output.status.success(), "{}", text(&output).1);
-    let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(plan["schedule"][0]["due"], "2026-05-31");
-    assert_eq!(plan["schedule"][0]["urgency"], "critical");
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 #[test]
 fn as_of_defaults_to_today_in_utc() {
     let skill = Skill::new();
-    let input = r#"{"secrets":[{"name":"db","type":"database","last_rotated":"2026-05-01"}]}"#;
-    let output = skill.run(&[
-        "run",
-        "rotation-planner",
-        "--input",
-        input,
-        "--format",
-        "json",
-    ]);
-    assert!(output.status.success(), "{}", text(&output).1);
-    let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let plan = plan_inline(
+        &skill,
+        r#"{"secrets":[{"name":"db","type":"database","last_rotated":"2026-05-01"}]}"#,
+    );
     let date = std::process::Command::new("date")
         .args(["-u", "+%F"])
         .output()

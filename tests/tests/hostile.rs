@@ -189,14 +189,14 @@ fn every_abuse_gets_its_own_error_and_the_host_carries_on() {
     assert!(plan["schedule"].as_array().unwrap().len() >= 10);
 }
 
+fn bare_sandbox(cache: &std::path::Path) -> Sandbox {
+    Sandbox::new(Limits::default(), CompiledCache::new(cache.to_owned())).unwrap()
+}
+
 #[test]
 fn a_plugin_for_another_contract_is_refused_before_it_runs() {
     let cache = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::new(
-        Limits::default(),
-        CompiledCache::new(cache.path().to_owned()),
-    )
-    .unwrap();
+    let sandbox = bare_sandbox(cache.path());
     let wasm = std::fs::read(FUTURE_CONTRACT_WASM).unwrap();
     let error = sandbox
         .load("future.wasm", &wasm, &sha256_hex(&wasm))
@@ -214,11 +214,7 @@ fn a_plugin_for_another_contract_is_refused_before_it_runs() {
 #[test]
 fn garbage_is_not_a_plugin() {
     let cache = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::new(
-        Limits::default(),
-        CompiledCache::new(cache.path().to_owned()),
-    )
-    .unwrap();
+    let sandbox = bare_sandbox(cache.path());
     let error = sandbox
         .load("junk.wasm", b"\0asm junk", "00")
         .err()
