@@ -187,7 +187,7 @@ fn main() {
     let sandboxed = Stats::measure(200, || {
         sandbox
             .invoke(
-                &plugin,
+                plugin,
                 "rotation-planner",
                 &invocation,
                 grants.clone(),

@@ -53,8 +53,53 @@ fn primary_type(property: &Value) -> Option<&str> {
             .iter()
             .filter_map(Value::as_str)
             .find(|t| *t != "null"),
-        _ => None,
+        // No `type`: a set of constants (`enum`, or `oneOf`/`anyOf` of `const`s,
+        // as derived from a documented Rust enum) has the type of its values.
+        _ => {
+            let values = allowed_values(property);
+            let first = values.first()?;
+            let type_of = |v: &Value| match v {
+                Value::String(_) => Some("string"),
+                Value::Bool(_) => Some("boolean"),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Some("integer"),
+                Value::Number(_) => Some("number"),
+                _ => None,
+            };
+            let first_type = type_of(first)?;
+            values
+                .iter()
+                .all(|v| type_of(v) == Some(first_type))
+                .then_some(first_type)
+        }
     }
+}
+
+/// The values a property may take, when its schema lists them.
+fn allowed_values(property: &Value) -> Vec<Value> {
+    if let Some(Value::Array(values)) = property.get("enum") {
+        return values.iter().filter(|v| !v.is_null()).cloned().collect();
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(choices)) = property.get(key) {
+            let consts: Option<Vec<Value>> = choices
+                .iter()
+                .filter(|choice| choice.get("type").and_then(Value::as_str) != Some("null"))
+                .map(|choice| {
+                    choice.get("const").cloned().or_else(|| {
+                        choice
+                            .get("enum")
+                            .and_then(Value::as_array)
+                            .filter(|e| e.len() == 1)
+                            .map(|e| e[0].clone())
+                    })
+                })
+                .collect();
+            if let Some(consts) = consts.filter(|c| !c.is_empty()) {
+                return consts;
+            }
+        }
+    }
+    Vec::new()
 }
 
 fn kind_of(property: &Value) -> Kind {
@@ -69,10 +114,12 @@ fn kind_of(property: &Value) -> Kind {
         Some("integer") => Kind::Integer,
         Some("number") => Kind::Number,
         Some("boolean") => Kind::Boolean,
-        Some("array") => match scalar(property.get("items").and_then(primary_type)) {
-            Some(item) => Kind::List(item),
-            None => Kind::Json,
-        },
+        Some("array") => {
+            match scalar(property.get("items").and_then(|items| primary_type(items))) {
+                Some(item) => Kind::List(item),
+                None => Kind::Json,
+            }
+        }
         _ => Kind::Json,
     }
 }
@@ -97,7 +144,8 @@ fn help_text(property: &Value, kind: Kind, required: bool) -> String {
     } else if let Some(default) = property.get("default") {
         notes.push(format!("default: {}", display_value(default)));
     }
-    if let Some(Value::Array(values)) = property.get("enum") {
+    let values = allowed_values(property);
+    if !values.is_empty() {
         let values: Vec<_> = values.iter().map(display_value).collect();
         notes.push(format!("one of: {}", values.join(", ")));
     }
@@ -269,6 +317,9 @@ mod tests {
                 "dry_run": {"type": "boolean"},
                 "limit": {"type": ["integer", "null"], "default": 5},
                 "extra": {"type": "object"},
+                "auth_method": {"oneOf": [{"const": "approle", "description": "a"}, {"const": "jwt"}]},
+                "flavour": {"enum": ["vault", "openbao"]},
+                "secret_types": {"type": "array", "items": {"oneOf": [{"const": "db-creds"}, {"const": "api-key"}]}},
                 "input": {"type": "string"}
             }
         })
@@ -307,6 +358,25 @@ mod tests {
             json!({"app_name": "payment", "secrets": ["db-creds", "api-key", "tls-cert"], "ports": [80, 443],
                    "dry_run": true, "limit": 7, "extra": {"a": 1}})
         );
+    }
+
+    #[test]
+    fn constant_sets_take_plain_values() {
+        let input = parse(&[
+            "--auth-method",
+            "approle",
+            "--flavour",
+            "openbao",
+            "--secret-types",
+            "db-creds,api-key",
+        ])
+        .unwrap();
+        assert_eq!(input["auth_method"], "approle");
+        assert_eq!(input["flavour"], "openbao");
+        assert_eq!(input["secret_types"], json!(["db-creds", "api-key"]));
+        let (_, command) = ToolFlags::attach(&schema(), Command::new("t"));
+        let help = command.clone().render_long_help().to_string();
+        assert!(help.contains("one of: approle, jwt"), "{help}");
     }
 
     #[test]

@@ -146,7 +146,8 @@ fn list(service: &Service, format: ListFormat) -> Result<()> {
                 .iter()
                 .map(|t| {
                     json!({
-                        "name": t.spec.name, "summary": t.spec.summary, "plugin": t.entry.manifest.name,
+                        "name": t.spec.name, "summary": t.spec.summary,
+                        "description": t.spec.description, "plugin": t.entry.manifest.name,
                         "version": t.entry.manifest.version, "formats": t.spec.formats, "read_only": t.spec.read_only,
                     })
                 })
