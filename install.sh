@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 rustup target add wasm32-wasip2
-cargo install --locked --path host --root "${CARGO_HOME:-$HOME/.cargo}"
+cargo install --locked --path host --target-dir target --root "${CARGO_HOME:-$HOME/.cargo}"
 bin="${CARGO_HOME:-$HOME/.cargo}/bin/skill"
 
 found="$(command -v skill || true)"
