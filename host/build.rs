@@ -6,9 +6,14 @@ use std::path::PathBuf;
 use skill_wasm_build::{PluginCrate, build_plugins};
 
 /// First-party plugins shipped inside `skill`.
-const PLUGINS: &[&str] = &["rotation-planner"];
+const PLUGINS: &[&str] = &["rotation-planner", "vault-config"];
 /// Crates the plugins depend on; a change there rebuilds them.
-const SHARED: &[&str] = &["plugins/wit", "plugins/pdk", "plugins/rotation-core"];
+const SHARED: &[&str] = &[
+    "plugins/wit",
+    "plugins/pdk",
+    "plugins/rotation-core",
+    "plugins/vault-core",
+];
 
 fn main() {
     let manifest_dir =

@@ -1,0 +1,563 @@
+//! vault-config: a [`Request`] in, a [`Config`] out (policies, roles,
+//! commands, Terraform, files and a report). Every name is validated before
+//! anything is built; nothing reads a clock, so the same input gives the same bytes.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::auth::{MethodDetails, RoleSpec};
+use crate::error::InputError;
+use crate::names::{NameKind, check_name, check_token};
+use crate::policy::{Capability, Flavour, Policy, PolicyPath};
+use crate::request::{AuthMethod, Request, SecretType};
+use crate::secrets::{self, Scope};
+use crate::shell::CommandLine;
+use crate::terraform;
+use crate::values::{
+    Ttl, check_cidr, check_claim, check_git_ref, check_redirect_uri, check_repository,
+};
+
+/// The generated configuration.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Config {
+    pub app_name: String,
+    pub auth_method: AuthMethod,
+    pub flavour: Flavour,
+    /// One policy and one role per environment.
+    pub environments: Vec<EnvironmentConfig>,
+    /// Commands to apply it, in order, for `vault` and `bao`.
+    pub commands: Vec<CommandLine>,
+    /// Terraform (vault provider): `vault_policy` and the auth backend role per environment.
+    pub terraform: String,
+    /// Things the caller should know: weak settings they asked for, set-up steps.
+    pub warnings: Vec<String>,
+    /// A short summary for agents and people.
+    pub report: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct EnvironmentConfig {
+    pub environment: String,
+    pub policy_name: String,
+    /// The file [`Config::files`] writes the policy to, `<policy_name>.hcl`.
+    pub policy_file: String,
+    /// The policy, formatted as `vault policy fmt` formats it.
+    pub policy_hcl: String,
+    /// Every path the policy names, with its capabilities.
+    pub paths: Vec<PathGrant>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PathGrant {
+    pub path: String,
+    pub capabilities: Vec<Capability>,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Role {
+    pub name: String,
+    /// The auth method's mount path.
+    pub mount: String,
+    /// The role's API path, `auth/<mount>/role/<name>`.
+    pub path: String,
+    /// The JSON payload for `write <path> @<payload_file>`.
+    pub payload: Value,
+    pub payload_file: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct OutputFile {
+    /// A file name without directories.
+    pub path: String,
+    pub content: String,
+}
+
+impl Config {
+    /// The files to write, in a fixed order: per environment the policy and
+    /// the role payload (the names the commands use), then `main.tf`.
+    pub fn files(&self) -> Vec<OutputFile> {
+        let mut files = Vec::new();
+        for env in &self.environments {
+            files.push(OutputFile {
+                path: env.policy_file.clone(),
+                content: env.policy_hcl.clone(),
+            });
+            let mut payload =
+                serde_json::to_string_pretty(&env.role.payload).expect("a JSON value serializes");
+            payload.push('\n');
+            files.push(OutputFile {
+                path: env.role.payload_file.clone(),
+                content: payload,
+            });
+        }
+        files.push(OutputFile {
+            path: "main.tf".into(),
+            content: self.terraform.clone(),
+        });
+        files
+    }
+}
+
+/// Builds the configuration, or names the first field at fault.
+pub fn generate(request: &Request) -> Result<Config, InputError> {
+    let checked = validate(request)?;
+    let mut warnings = checked.warnings.clone();
+    let mut environments = Vec::new();
+    let mut commands = vec![CommandLine::new(
+        "enable the auth method (once per server; an error saying it is in use is harmless)",
+        vec![
+            "auth".into(),
+            "enable".into(),
+            format!("-path={}", checked.auth_mount),
+            request.auth_method.as_str().into(),
+        ],
+    )];
+    if request.auth_method == AuthMethod::Jwt {
+        commands.push(CommandLine::new(
+            "trust GitHub Actions' token issuer (once per mount; adapt for another CI)",
+            vec![
+                "write".into(),
+                format!("auth/{}/config", checked.auth_mount),
+                "oidc_discovery_url=https://token.actions.githubusercontent.com".into(),
+                "bound_issuer=https://token.actions.githubusercontent.com".into(),
+            ],
+        ));
+    }
+    if request.auth_method == AuthMethod::Oidc {
+        warnings.push(format!(
+            "configure auth/{}/config with your provider's oidc_discovery_url, oidc_client_id \
+             and oidc_client_secret before logging in",
+            checked.auth_mount
+        ));
+    }
+
+    for env in &request.environments {
+        let policy = build_policy(request, &checked, env);
+        let policy_hcl = policy.to_hcl();
+        let policy_file = format!("{}.hcl", policy.name);
+        let role_name = policy.name.clone();
+        let role_path = format!("auth/{}/role/{role_name}", checked.auth_mount);
+        let payload = checked.role.payload(&policy.name);
+        let payload_file = format!("{role_name}.role.json");
+
+        commands.push(CommandLine::new(
+            format!("write the {env} policy"),
+            vec![
+                "policy".into(),
+                "write".into(),
+                policy.name.clone(),
+                policy_file.clone(),
+            ],
+        ));
+        commands.push(CommandLine::new(
+            format!("write the {env} role from its JSON payload"),
+            vec![
+                "write".into(),
+                role_path.clone(),
+                format!("@{payload_file}"),
+            ],
+        ));
+        if let MethodDetails::AppRole { wrap_ttl, .. } = &checked.role.details {
+            commands.push(CommandLine::new(
+                format!("read the {env} role-id (not secret; ship it with the app's config)"),
+                vec![
+                    "read".into(),
+                    "-field=role_id".into(),
+                    format!("{role_path}/role-id"),
+                ],
+            ));
+            commands.push(CommandLine::new(
+                format!(
+                    "issue a single-use {env} secret-id, response-wrapped: hand over only the \
+                     wrapping token, which the app unwraps once"
+                ),
+                vec![
+                    "write".into(),
+                    format!("-wrap-ttl={}", wrap_ttl.canonical()),
+                    "-f".into(),
+                    format!("{role_path}/secret-id"),
+                ],
+            ));
+        }
+
+        environments.push(EnvironmentConfig {
+            environment: env.clone(),
+            policy_name: policy.name.clone(),
+            policy_file,
+            paths: policy
+                .rules
+                .iter()
+                .map(|rule| PathGrant {
+                    path: rule.path.as_str().to_owned(),
+                    capabilities: rule.capabilities.clone(),
+                    why: rule.why.clone(),
+                })
+                .collect(),
+            policy_hcl,
+            role: Role {
+                name: role_name,
+                mount: checked.auth_mount.clone(),
+                path: role_path,
+                payload,
+                payload_file,
+            },
+        });
+    }
+
+    let terraform = terraform::render(&environments, &checked.role);
+    let mut config = Config {
+        app_name: request.app_name.clone(),
+        auth_method: request.auth_method,
+        flavour: request.flavour,
+        environments,
+        commands,
+        terraform,
+        warnings,
+        report: String::new(),
+    };
+    config.report = crate::render::report(&config);
+    Ok(config)
+}
+
+/// A request whose every value has been checked.
+struct Checked {
+    auth_mount: String,
+    role: RoleSpec,
+    extra: Vec<(PolicyPath, Vec<Capability>)>,
+    secrets: Vec<SecretType>,
+    warnings: Vec<String>,
+}
+
+fn validate(request: &Request) -> Result<Checked, InputError> {
+    let mut warnings = Vec::new();
+    check_name("/app_name", &request.app_name, NameKind::Segment)?;
+    if request.environments.is_empty() {
+        return Err(InputError::new(
+            "/environments",
+            "name at least one environment",
+        ));
+    }
+    for (index, env) in request.environments.iter().enumerate() {
+        let field = format!("/environments/{index}");
+        check_name(&field, env, NameKind::Segment)?;
+        if request.environments[..index].contains(env) {
+            return Err(InputError::new(field, format!("`{env}` is listed twice")));
+        }
+        // The policy and role are named `{app}-{env}`; keep them within limits too.
+        check_name(
+            &field,
+            &format!("{}-{env}", request.app_name),
+            NameKind::Segment,
+        )
+        .map_err(|_| {
+            InputError::new(
+                &field,
+                "app name and environment together are too long for a policy name",
+            )
+        })?;
+    }
+    let mounts = &request.mounts;
+    for (field, value) in [
+        ("/mounts/kv", &mounts.kv),
+        ("/mounts/database", &mounts.database),
+        ("/mounts/pki", &mounts.pki),
+        ("/mounts/transit", &mounts.transit),
+        ("/mounts/ssh", &mounts.ssh),
+    ] {
+        check_name(field, value, NameKind::Mount)?;
+        check_not_reserved(field, value)?;
+    }
+    let auth_mount = request
+        .auth_mount
+        .clone()
+        .unwrap_or_else(|| request.auth_method.as_str().to_owned());
+    check_name("/auth_mount", &auth_mount, NameKind::Mount)?;
+
+    let mut secrets = Vec::new();
+    for secret in &request.secrets {
+        if !secrets.contains(secret) {
+            secrets.push(*secret);
+        }
+    }
+    if secrets.is_empty() && request.extra_paths.is_empty() {
+        return Err(InputError::new(
+            "/secrets",
+            "name at least one secret type (db-creds, db-admin, api-key, tls-cert, encryption, \
+             ssh-cert, config) or an extra path",
+        ));
+    }
+
+    let mut extra = Vec::new();
+    for (index, grant) in request.extra_paths.iter().enumerate() {
+        let field = format!("/extra_paths/{index}/path");
+        let (body, prefix) = match grant.path.strip_suffix('/') {
+            Some(body) => (body, true),
+            None => (grant.path.as_str(), false),
+        };
+        check_name(&field, body, NameKind::Mount)?;
+        check_not_reserved(&field, body)?;
+        let segments: Vec<&str> = body.split('/').collect();
+        let mut path = PolicyPath::literal(&segments);
+        if prefix {
+            path = path.as_prefix();
+        }
+        let mut capabilities = Vec::new();
+        for (cap_index, capability) in grant.capabilities.iter().enumerate() {
+            let field = format!("/extra_paths/{index}/capabilities/{cap_index}");
+            if *capability == Capability::Sudo {
+                return Err(InputError::new(
+                    field,
+                    "vault-config never grants `sudo`: an app has no business on root-protected paths",
+                ));
+            }
+            if !capability.supported_by(request.flavour) {
+                return Err(InputError::new(
+                    field,
+                    format!(
+                        "`{}` is not a {} capability; it has: {}",
+                        capability.as_str(),
+                        request.flavour.as_str(),
+                        Capability::names_for(request.flavour).join(", ")
+                    ),
+                ));
+            }
+            if matches!(capability, Capability::List | Capability::Scan) && !prefix {
+                warnings.push(format!(
+                    "extra path `{}`: `{}` only works on a prefix; end the path with `/`",
+                    grant.path,
+                    capability.as_str()
+                ));
+            }
+            capabilities.push(*capability);
+        }
+        extra.push((path, capabilities));
+    }
+
+    let role = validate_role(request, &mut warnings)?;
+    Ok(Checked {
+        auth_mount,
+        role,
+        extra,
+        secrets,
+        warnings,
+    })
+}
+
+/// Mounts and extra paths may not point into `sys/`, `auth/` or `identity/`:
+/// grants there let a token change policies, roles or entities (escalation).
+fn check_not_reserved(field: &str, path: &str) -> Result<(), InputError> {
+    let first = path.split('/').next().unwrap_or_default();
+    if ["sys", "auth", "identity"].contains(&first.to_ascii_lowercase().as_str()) {
+        return Err(InputError::new(
+            field,
+            format!(
+                "`{path}` is under `{first}/`, where grants can change policies, roles or \
+                 identities; vault-config does not grant there"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_role(request: &Request, warnings: &mut Vec<String>) -> Result<RoleSpec, InputError> {
+    let (default_ttl, default_max) = RoleSpec::default_ttls(request.auth_method);
+    let token_ttl = Ttl::parse(
+        "/token_ttl",
+        request.token_ttl.as_deref().unwrap_or(default_ttl),
+    )?;
+    let token_max_ttl = Ttl::parse(
+        "/token_max_ttl",
+        request.token_max_ttl.as_deref().unwrap_or(default_max),
+    )?;
+    if token_ttl.seconds == 0 || token_max_ttl.seconds == 0 {
+        return Err(InputError::new(
+            if token_ttl.seconds == 0 {
+                "/token_ttl"
+            } else {
+                "/token_max_ttl"
+            },
+            "0 means the server default (768h); give an explicit TTL",
+        ));
+    }
+    if token_ttl > token_max_ttl {
+        return Err(InputError::new(
+            "/token_ttl",
+            format!(
+                "token_ttl {} exceeds token_max_ttl {}",
+                token_ttl.canonical(),
+                token_max_ttl.canonical()
+            ),
+        ));
+    }
+    let token_bound_cidrs = request
+        .token_bound_cidrs
+        .iter()
+        .enumerate()
+        .map(|(index, cidr)| check_cidr(&format!("/token_bound_cidrs/{index}"), cidr))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let details = match request.auth_method {
+        AuthMethod::Approle => {
+            let options = &request.approle;
+            let secret_id_ttl = Ttl::parse("/approle/secret_id_ttl", &options.secret_id_ttl)?;
+            if secret_id_ttl.seconds == 0 {
+                return Err(InputError::new(
+                    "/approle/secret_id_ttl",
+                    "0 makes secret-ids never expire; give a TTL such as 10m",
+                ));
+            }
+            if options.secret_id_num_uses == 0 {
+                warnings.push(
+                    "approle: secret_id_num_uses 0 lets a secret-id be used without limit".into(),
+                );
+            }
+            let secret_id_bound_cidrs = options
+                .secret_id_bound_cidrs
+                .iter()
+                .enumerate()
+                .map(|(index, cidr)| {
+                    check_cidr(&format!("/approle/secret_id_bound_cidrs/{index}"), cidr)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let wrap_ttl = Ttl::parse("/approle/wrap_ttl", &options.wrap_ttl)?;
+            if wrap_ttl.seconds == 0 {
+                return Err(InputError::new(
+                    "/approle/wrap_ttl",
+                    "the secret-id must be delivered response-wrapped; give a TTL such as 5m",
+                ));
+            }
+            MethodDetails::AppRole {
+                secret_id_ttl,
+                secret_id_num_uses: options.secret_id_num_uses,
+                secret_id_bound_cidrs,
+                wrap_ttl,
+            }
+        }
+        AuthMethod::Kubernetes => {
+            let namespace = request
+                .kubernetes_namespace
+                .clone()
+                .unwrap_or_else(|| "default".into());
+            check_name("/kubernetes_namespace", &namespace, NameKind::K8sNamespace)?;
+            let (field, service_account) = match &request.service_account {
+                Some(account) => ("/service_account", account.clone()),
+                None => ("/app_name", request.app_name.clone()),
+            };
+            check_name(field, &service_account, NameKind::K8sServiceAccount).map_err(
+                |error| {
+                    if field == "/app_name" {
+                        InputError::new(
+                            "/service_account",
+                            format!(
+                                "the app name is not a valid service-account name ({}); give `service_account`",
+                                error.message
+                            ),
+                        )
+                    } else {
+                        error
+                    }
+                },
+            )?;
+            if let Some(audience) = &request.kubernetes_audience {
+                check_token("/kubernetes_audience", audience, 256)?;
+            }
+            MethodDetails::Kubernetes {
+                service_account,
+                namespace,
+                audience: request.kubernetes_audience.clone(),
+            }
+        }
+        AuthMethod::Oidc => {
+            let options = request.oidc.as_ref().ok_or_else(|| {
+                InputError::new(
+                    "/oidc",
+                    "oidc needs `oidc.client_id` (the ID token's audience) and `oidc.redirect_uris`",
+                )
+            })?;
+            check_token("/oidc/client_id", &options.client_id, 256)?;
+            if options.redirect_uris.is_empty() {
+                return Err(InputError::new(
+                    "/oidc/redirect_uris",
+                    "name at least one redirect URI",
+                ));
+            }
+            for (index, uri) in options.redirect_uris.iter().enumerate() {
+                check_redirect_uri(&format!("/oidc/redirect_uris/{index}"), uri)?;
+            }
+            check_claim("/oidc/user_claim", &options.user_claim)?;
+            MethodDetails::Oidc {
+                client_id: options.client_id.clone(),
+                redirect_uris: options.redirect_uris.clone(),
+                user_claim: options.user_claim.clone(),
+            }
+        }
+        AuthMethod::Jwt => {
+            let options = request.jwt.as_ref().ok_or_else(|| {
+                InputError::new(
+                    "/jwt",
+                    "jwt needs `jwt.audience` and `jwt.repository` (and ideally `jwt.ref`) to bind CI tokens",
+                )
+            })?;
+            check_token("/jwt/audience", &options.audience, 256)?;
+            check_repository("/jwt/repository", &options.repository)?;
+            if let Some(git_ref) = &options.git_ref {
+                check_git_ref("/jwt/ref", git_ref)?;
+            } else {
+                warnings.push(
+                    "jwt: without `ref`, any branch of the repository can log in; bind a ref"
+                        .into(),
+                );
+            }
+            check_claim("/jwt/user_claim", &options.user_claim)?;
+            MethodDetails::Jwt {
+                audience: options.audience.clone(),
+                repository: options.repository.clone(),
+                git_ref: options.git_ref.clone(),
+                user_claim: options.user_claim.clone(),
+            }
+        }
+    };
+    Ok(RoleSpec {
+        token_ttl,
+        token_max_ttl,
+        token_bound_cidrs,
+        details,
+    })
+}
+
+fn build_policy(request: &Request, checked: &Checked, env: &str) -> Policy {
+    let mut policy = Policy {
+        name: format!("{}-{env}", request.app_name),
+        header: vec![format!(
+            "{} policy for app {}, environment {env} (generated by vault-config)",
+            request.flavour.as_str(),
+            request.app_name
+        )],
+        rules: Vec::new(),
+    };
+    let scope = Scope {
+        app: &request.app_name,
+        env,
+        mounts: &request.mounts,
+        kv_list: request.kv_list,
+    };
+    for secret in &checked.secrets {
+        secrets::grant(&mut policy, *secret, &scope);
+    }
+    for (path, capabilities) in &checked.extra {
+        policy.grant(
+            path.clone(),
+            capabilities,
+            "extra path requested explicitly",
+        );
+    }
+    policy.grant(
+        PolicyPath::sys_glob(),
+        &[Capability::Deny],
+        "no system paths (only more specific grants, which this policy has none of, could override this)",
+    );
+    policy
+}

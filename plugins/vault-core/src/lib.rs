@@ -1,0 +1,33 @@
+//! Vault/OpenBao access configuration, as plain Rust.
+//!
+//! [`generate`] turns a [`Request`] (an app, its auth method, secret types and
+//! environments) into least-privilege policies, auth roles, commands for
+//! `vault` and `bao`, and Terraform. Every name is validated before it reaches
+//! a path, and policies come from a serializer over a typed model.
+//! [`lint::lint`] reads existing policy HCL with a real HCL parser
+//! ([`parse`]), reports what the server would refuse with line and column, and
+//! flags risky grants with a severity and a fix. This crate knows nothing of
+//! WIT or the plugin kit; the `vault-config` plugin exports it.
+
+mod auth;
+mod config;
+mod error;
+pub mod lint;
+pub mod names;
+pub mod parse;
+mod policy;
+mod render;
+mod request;
+mod secrets;
+mod shell;
+mod terraform;
+pub mod values;
+
+pub use config::{Config, EnvironmentConfig, OutputFile, PathGrant, Role, generate};
+pub use error::InputError;
+pub use policy::{Capability, Flavour};
+pub use render::{render_markdown, render_text};
+pub use request::{
+    AppRoleOptions, AuthMethod, ExtraPath, JwtOptions, Mounts, OidcOptions, Request, SecretType,
+};
+pub use shell::{CommandLine, quote as shell_quote};

@@ -1,0 +1,202 @@
+//! Property test: generated hostile names in every name field. Each request is
+//! either refused, or the policies it produces — parsed back with the policy
+//! parser — grant exactly the requested paths and nothing else, contain no
+//! glob or template outside the fixed `sys/*` deny, and lint clean; the
+//! commands carry no unquoted shell text.
+
+use std::cell::Cell;
+
+use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
+use serde_json::json;
+use vault_core::lint::lint;
+use vault_core::parse::parse_policy;
+use vault_core::{Flavour, generate};
+
+/// How many requests each property throws; the report cites this number.
+const CASES: u32 = 4000;
+
+/// Names that look plausible, hostile fragments, and known exploit payloads.
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        12 => "[A-Za-z0-9][A-Za-z0-9._-]{0,15}",
+        2 => r#"[A-Za-z0-9._*+{}"\\/\n\r\t $'`;|&<>()#=\[\]%-]{0,24}"#,
+        1 => any::<String>(),
+        1 => prop::sample::select(vec![
+            "pay\" {\n  capabilities = [\"read\"]\n}\npath \"sys/*\" {\n  capabilities = [\"sudo\"]\n}\npath \"x".to_owned(),
+            "+".to_owned(),
+            "*".to_owned(),
+            "{{identity.entity.id}}".to_owned(),
+            "..".to_owned(),
+            "a/../../sys".to_owned(),
+            "-f".to_owned(),
+            "$(touch /tmp/pwned)".to_owned(),
+            "a'b".to_owned(),
+            "${path.module}".to_owned(),
+            "a\u{0}b".to_owned(),
+            "é".to_owned(),
+        ]),
+    ]
+}
+
+/// Kubernetes-shaped names (DNS labels) mixed with the hostile ones.
+fn k8s_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => "[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?",
+        1 => name(),
+    ]
+}
+
+/// What the policy must hold for these (accepted) names: computed here
+/// independently of the generator, from the documented path table.
+fn expected(app: &str, env: &str, kv: &str, extra: &str) -> Vec<(String, Vec<&'static str>)> {
+    vec![
+        (format!("database/creds/{app}-{env}-readonly"), vec!["read"]),
+        (format!("{kv}/data/{env}/{app}/api-keys"), vec!["read"]),
+        (format!("{kv}/metadata/{env}/{app}/api-keys"), vec!["read"]),
+        (format!("{kv}/metadata/{env}/{app}/"), vec!["list"]),
+        (format!("transit/encrypt/{app}-{env}-key"), vec!["update"]),
+        (format!("transit/decrypt/{app}-{env}-key"), vec!["update"]),
+        (extra.to_owned(), vec!["read"]),
+        ("sys/*".to_owned(), vec!["deny"]),
+    ]
+}
+
+/// Runs `property` on `CASES` generated inputs; returns (accepted, refused).
+fn run<S: Strategy>(
+    strategy: S,
+    property: impl Fn(S::Value) -> Result<bool, TestCaseError>,
+) -> (usize, usize) {
+    let accepted = Cell::new(0);
+    let refused = Cell::new(0);
+    let config = ProptestConfig {
+        cases: CASES,
+        // Failures are reported with the shrunk input; no regression files in the tree.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&strategy, |value| {
+        if property(value)? {
+            accepted.set(accepted.get() + 1);
+        } else {
+            refused.set(refused.get() + 1);
+        }
+        Ok(())
+    });
+    if let Err(error) = result {
+        panic!("{error}");
+    }
+    eprintln!(
+        "{CASES} cases: {} accepted, {} refused",
+        accepted.get(),
+        refused.get()
+    );
+    (accepted.get(), refused.get())
+}
+
+#[test]
+fn hostile_names_are_refused_or_grant_only_what_was_asked() {
+    let strategy = (
+        name(),
+        name(),
+        name(),
+        name(),
+        name(),
+        name(),
+        any::<bool>(),
+    );
+    let (accepted, refused) = run(
+        strategy,
+        |(app, env, other_env, kv, extra, auth_mount, openbao)| {
+            let flavour = if openbao { "openbao" } else { "vault" };
+            let request = json!({
+                "app_name": app,
+                "auth_method": "approle",
+                "flavour": flavour,
+                "secrets": ["db-creds", "api-key", "encryption"],
+                "environments": [env, other_env],
+                "kv_list": true,
+                "mounts": {"kv": kv},
+                "auth_mount": auth_mount,
+                "extra_paths": [{"path": format!("cubbyhole/{extra}"), "capabilities": ["read"]}],
+            });
+            let request: vault_core::Request = serde_json::from_value(request).unwrap();
+            let Ok(config) = generate(&request) else {
+                // Refused: nothing was emitted. That is always safe.
+                return Ok(false);
+            };
+            let flavour = if openbao {
+                Flavour::Openbao
+            } else {
+                Flavour::Vault
+            };
+            for (index, env_config) in config.environments.iter().enumerate() {
+                let env_name = &request.environments[index];
+                let parsed = parse_policy(&env_config.policy_hcl, flavour)
+                    .map_err(|e| TestCaseError::fail(format!("unparsable: {e:?}")))?;
+                let got: Vec<(String, Vec<&str>)> = parsed
+                    .rules
+                    .iter()
+                    .map(|rule| {
+                        (
+                            rule.path.clone(),
+                            rule.capabilities.iter().map(|c| c.as_str()).collect(),
+                        )
+                    })
+                    .collect();
+                prop_assert_eq!(
+                    &got,
+                    &expected(&app, env_name, &kv, &format!("cubbyhole/{extra}"))
+                );
+                for (path, _) in got.iter().filter(|(path, _)| path != "sys/*") {
+                    prop_assert!(!path.contains(['*', '+', '{', '}', '"', '\\']), "{}", path);
+                    prop_assert!(!path.split('/').any(|s| s == ".." || s == "."), "{}", path);
+                }
+                let report = lint(&env_config.policy_hcl, flavour);
+                prop_assert!(
+                    report.valid && report.findings.is_empty(),
+                    "{:?}",
+                    report.findings
+                );
+                // Every command argument came from validated names: nothing needed quoting.
+                for command in &config.commands {
+                    prop_assert!(!command.bao.contains('\''), "{}", command.bao);
+                }
+            }
+            Ok(true)
+        },
+    );
+    // Both branches must really be exercised, or the property proves nothing.
+    assert!(accepted >= CASES as usize / 10, "only {accepted} accepted");
+    assert!(refused >= CASES as usize / 10, "only {refused} refused");
+}
+
+#[test]
+fn hostile_kubernetes_names_are_refused_or_bound_verbatim() {
+    let (accepted, refused) = run((k8s_name(), k8s_name()), |(namespace, account)| {
+        let request = json!({
+            "app_name": "payment", "auth_method": "kubernetes", "secrets": ["config"],
+            "kubernetes_namespace": namespace, "service_account": account,
+        });
+        let request: vault_core::Request = serde_json::from_value(request).unwrap();
+        if let Ok(config) = generate(&request) {
+            let payload = &config.environments[0].role.payload;
+            prop_assert_eq!(
+                &payload["bound_service_account_namespaces"],
+                &json!([namespace])
+            );
+            prop_assert_eq!(&payload["bound_service_account_names"], &json!([account]));
+            prop_assert!(namespace != "*" && account != "*");
+            prop_assert!(
+                namespace
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            );
+            return Ok(true);
+        }
+        Ok(false)
+    });
+    assert!(accepted >= CASES as usize / 20, "only {accepted} accepted");
+    assert!(refused >= CASES as usize / 10, "only {refused} refused");
+}

