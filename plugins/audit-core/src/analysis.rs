@@ -1,0 +1,539 @@
+//! Accumulates events into mergeable counts: per identity (events, outcomes, hourly
+//! time series, paths, addresses), per path, per address, failures per
+//! identity@address, first/last time and sample request ids.
+//!
+//! Vault writes a request and a response entry for each access; they are paired here
+//! on `request.id` so one access counts once. An entry whose other half has not been
+//! seen stays pending, because in a sharded run the other half may be in the
+//! neighbouring shard: [`Analysis::merge`] pairs across shards, and
+//! [`Analysis::finish`] counts what is still alone. So analysing consecutive shards
+//! and merging them in order gives exactly the one-pass result.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::event::{Event, IdentityKind, Outcome, Phase};
+use crate::signals::{Signal, SignalStats, signals_of};
+
+/// The hash map used for counters: foldhash is several times faster than SipHash on
+/// short keys such as paths and addresses, and still seeded per process.
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// How many sample request ids are kept (globally and per identity).
+const SAMPLES: usize = 5;
+/// How many distinct display names are kept per identity.
+const DISPLAY_NAMES: usize = 5;
+/// Pending halves kept before the oldest are counted alone, so a log of requests
+/// without responses cannot grow memory. Real logs have a handful in flight.
+const MAX_PENDING: usize = 1 << 16;
+/// Milliseconds per hour bucket.
+const HOUR_MS: i64 = 3_600_000;
+
+/// The earliest request ids by (time, id): order-independent, hence mergeable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Samples(BTreeSet<(i64, String)>);
+
+impl Samples {
+    fn offer(&mut self, time_ms: Option<i64>, id: Option<&str>) {
+        let Some(id) = id else { return };
+        let key = time_ms.unwrap_or(i64::MAX);
+        if self.0.len() >= SAMPLES
+            && let Some((t, last)) = self.0.last()
+            && (key, id) >= (*t, last.as_str())
+        {
+            return;
+        }
+        self.0.insert((key, id.to_owned()));
+        if self.0.len() > SAMPLES {
+            self.0.pop_last();
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: Samples) {
+        for (t, id) in other.0 {
+            self.offer(Some(t), Some(&id));
+        }
+    }
+
+    /// The sample ids, earliest first.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(_, id)| id.as_str())
+    }
+}
+
+/// Global counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Accesses counted (a Vault request/response pair is one).
+    pub events: u64,
+    /// Vault accesses seen as a request and a response.
+    pub paired: u64,
+    /// Vault requests whose response never came (e.g. `sys/seal`, the audit test probe).
+    pub request_only: u64,
+    /// Vault responses whose request was not in the input (e.g. a rotated log's start).
+    pub response_only: u64,
+    /// Records that are a whole access on their own (cloud formats).
+    pub single: u64,
+    /// Accesses per outcome, indexed like [`Outcome::ALL`].
+    pub by_outcome: [u64; 5],
+    /// Accesses without a usable time.
+    pub untimed: u64,
+    /// Accesses without a source address.
+    pub no_address: u64,
+    /// Vault accesses whose token is logged in clear (`log_raw`).
+    pub raw_token: u64,
+    /// Vault accesses made with a root-policy token.
+    pub root_token: u64,
+}
+
+/// Everything counted for one identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdentityStats {
+    /// What the identity key is.
+    pub kind: IdentityKind,
+    /// Up to five display names seen for it (the smallest, for determinism).
+    pub display_names: BTreeSet<String>,
+    /// Accesses.
+    pub events: u64,
+    /// Accesses per outcome, indexed like [`Outcome::ALL`].
+    pub by_outcome: [u64; 5],
+    /// Accesses per hour since the Unix epoch (UTC), so any timezone, calendar or
+    /// window can be applied later.
+    pub hourly: BTreeMap<i64, u64>,
+    /// Accesses per path / resource.
+    pub paths: HashMap<String, u64>,
+    /// Accesses per source address.
+    pub addresses: HashMap<String, u64>,
+    /// Earliest access (ms).
+    pub first_ms: Option<i64>,
+    /// Latest access (ms).
+    pub last_ms: Option<i64>,
+    /// Earliest request ids.
+    pub samples: Samples,
+}
+
+impl IdentityStats {
+    fn new(kind: IdentityKind) -> Self {
+        Self {
+            kind,
+            display_names: BTreeSet::new(),
+            events: 0,
+            by_outcome: [0; 5],
+            hourly: BTreeMap::new(),
+            paths: HashMap::default(),
+            addresses: HashMap::default(),
+            first_ms: None,
+            last_ms: None,
+            samples: Samples::default(),
+        }
+    }
+
+    fn merge(&mut self, other: IdentityStats) {
+        // Two keys of different kinds colliding is not expected; keep the stronger.
+        self.kind = self.kind.min(other.kind);
+        for name in other.display_names {
+            offer_name(&mut self.display_names, &name);
+        }
+        self.events += other.events;
+        add_array(&mut self.by_outcome, &other.by_outcome);
+        for (hour, n) in other.hourly {
+            *self.hourly.entry(hour).or_default() += n;
+        }
+        merge_counts(&mut self.paths, other.paths);
+        merge_counts(&mut self.addresses, other.addresses);
+        self.first_ms = min_opt(self.first_ms, other.first_ms);
+        self.last_ms = max_opt(self.last_ms, other.last_ms);
+        self.samples.merge(other.samples);
+    }
+}
+
+/// Halves of Vault pairs waiting for their other half.
+#[derive(Debug, Clone, Default)]
+struct Pending {
+    requests: HashMap<String, (u64, Event<'static>)>,
+    responses: HashMap<String, (u64, Event<'static>)>,
+    seq: u64,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        // Sequence numbers are local to a pass; what is pending is what matters.
+        let keys = |m: &HashMap<String, (u64, Event<'static>)>| {
+            m.iter()
+                .map(|(k, (_, e))| (k.clone(), e.clone()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        keys(&self.requests) == keys(&other.requests)
+            && keys(&self.responses) == keys(&other.responses)
+    }
+}
+
+impl Eq for Pending {}
+
+/// The mergeable analysis state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Analysis {
+    /// Global counters.
+    pub totals: Totals,
+    /// Earliest access (ms).
+    pub first_ms: Option<i64>,
+    /// Latest access (ms).
+    pub last_ms: Option<i64>,
+    /// Per identity key ([`crate::Identity::key`]).
+    pub identities: HashMap<String, IdentityStats>,
+    /// Accesses per path / resource.
+    pub paths: HashMap<String, u64>,
+    /// Accesses per source address.
+    pub addresses: HashMap<String, u64>,
+    /// Failures per identity, then per source address (`(unknown)` when missing), per
+    /// outcome (indexed like [`Outcome::ALL`]): the identity@address unit of the
+    /// repeated-failure signal.
+    pub failures: BTreeMap<String, BTreeMap<String, [u64; 5]>>,
+    /// Earliest request ids overall.
+    pub samples: Samples,
+    /// Security-relevant Vault accesses, by kind.
+    pub signals: BTreeMap<Signal, SignalStats>,
+    #[serde(skip)]
+    pending: Pending,
+}
+
+/// How an access was assembled, for the pairing counters.
+#[derive(Clone, Copy)]
+enum Assembly {
+    Paired,
+    RequestOnly,
+    ResponseOnly,
+    Single,
+}
+
+impl Analysis {
+    /// An empty analysis.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one event (one record), pairing Vault requests with responses.
+    pub fn add(&mut self, event: &Event<'_>) {
+        let id = match (&event.phase, &event.request_id) {
+            (Phase::Single, _) | (_, None) => {
+                return self.record(event, event.outcome, Assembly::Single);
+            }
+            (_, Some(id)) => id.as_ref(),
+        };
+        self.pending.seq += 1;
+        let seq = self.pending.seq;
+        match event.phase {
+            Phase::Request => {
+                if let Some((_, response)) = self.pending.responses.remove(id) {
+                    self.record_pair(event, &response);
+                } else if let Some((_, older)) = self
+                    .pending
+                    .requests
+                    .insert(id.to_owned(), (seq, event.clone().into_owned()))
+                {
+                    self.record(&older, older.outcome, Assembly::RequestOnly);
+                }
+            }
+            Phase::Response => {
+                if let Some((_, request)) = self.pending.requests.remove(id) {
+                    self.record_pair(&request, event);
+                } else if let Some((_, older)) = self
+                    .pending
+                    .responses
+                    .insert(id.to_owned(), (seq, event.clone().into_owned()))
+                {
+                    self.record(&older, older.outcome, Assembly::ResponseOnly);
+                }
+            }
+            Phase::Single => unreachable!("handled above"),
+        }
+        self.bound_pending();
+    }
+
+    /// Merges the analysis of the shard that comes right after this one.
+    pub fn merge(&mut self, other: Analysis) {
+        let Analysis {
+            totals,
+            first_ms,
+            last_ms,
+            identities,
+            paths,
+            addresses,
+            failures,
+            samples,
+            signals,
+            pending,
+        } = other;
+        let t = &mut self.totals;
+        t.events += totals.events;
+        t.paired += totals.paired;
+        t.request_only += totals.request_only;
+        t.response_only += totals.response_only;
+        t.single += totals.single;
+        add_array(&mut t.by_outcome, &totals.by_outcome);
+        t.untimed += totals.untimed;
+        t.no_address += totals.no_address;
+        t.raw_token += totals.raw_token;
+        t.root_token += totals.root_token;
+        self.first_ms = min_opt(self.first_ms, first_ms);
+        self.last_ms = max_opt(self.last_ms, last_ms);
+        for (key, stats) in identities {
+            match self.identities.get_mut(&key) {
+                Some(mine) => mine.merge(stats),
+                None => {
+                    self.identities.insert(key, stats);
+                }
+            }
+        }
+        merge_counts(&mut self.paths, paths);
+        merge_counts(&mut self.addresses, addresses);
+        for (identity, addresses) in failures {
+            let mine = self.failures.entry(identity).or_default();
+            for (address, counts) in addresses {
+                add_array(mine.entry(address).or_insert([0; 5]), &counts);
+            }
+        }
+        self.samples.merge(samples);
+        for (signal, stats) in signals {
+            self.signals.entry(signal).or_default().merge(stats);
+        }
+
+        // Pair across the shard boundary, replaying the later shard's pending halves
+        // in their original order, as a single pass would have met them.
+        let mut halves: Vec<(u64, Phase, String, Event<'static>)> = pending
+            .requests
+            .into_iter()
+            .map(|(id, (seq, e))| (seq, Phase::Request, id, e))
+            .chain(
+                pending
+                    .responses
+                    .into_iter()
+                    .map(|(id, (seq, e))| (seq, Phase::Response, id, e)),
+            )
+            .collect();
+        halves.sort_by_key(|(seq, ..)| *seq);
+        for (_, _, _, event) in halves {
+            self.add(&event);
+        }
+    }
+
+    /// Counts every half still waiting for its pair. Call once, after the last input
+    /// (or the last merge).
+    pub fn finish(&mut self) {
+        let requests = std::mem::take(&mut self.pending.requests);
+        let responses = std::mem::take(&mut self.pending.responses);
+        for (_, (_, event)) in requests {
+            self.record(&event, event.outcome, Assembly::RequestOnly);
+        }
+        for (_, (_, event)) in responses {
+            self.record(&event, event.outcome, Assembly::ResponseOnly);
+        }
+    }
+
+    /// Accesses per hour since the Unix epoch (UTC), over all identities; shift by a
+    /// timezone offset and take `rem_euclid(24)` for an hour-of-day histogram.
+    pub fn hourly(&self) -> BTreeMap<i64, u64> {
+        let mut total = BTreeMap::new();
+        for stats in self.identities.values() {
+            for (hour, n) in &stats.hourly {
+                *total.entry(*hour).or_default() += n;
+            }
+        }
+        total
+    }
+
+    /// Halves still waiting for their pair (requests, responses).
+    pub fn pending(&self) -> (usize, usize) {
+        (self.pending.requests.len(), self.pending.responses.len())
+    }
+
+    fn bound_pending(&mut self) {
+        for responses in [false, true] {
+            let map = if responses {
+                &mut self.pending.responses
+            } else {
+                &mut self.pending.requests
+            };
+            if map.len() <= MAX_PENDING {
+                continue;
+            }
+            let mut seqs: Vec<u64> = map.values().map(|(s, _)| *s).collect();
+            seqs.sort_unstable();
+            let cutoff = seqs[seqs.len() / 2];
+            let old: Vec<String> = map
+                .iter()
+                .filter(|(_, (s, _))| *s < cutoff)
+                .map(|(k, _)| k.clone())
+                .collect();
+            let evicted: Vec<Event<'static>> = old
+                .iter()
+                .filter_map(|k| map.remove(k))
+                .map(|(_, e)| e)
+                .collect();
+            let assembly = if responses {
+                Assembly::ResponseOnly
+            } else {
+                Assembly::RequestOnly
+            };
+            for event in evicted {
+                self.record(&event, event.outcome, assembly);
+            }
+        }
+    }
+
+    /// Counts a request and its response as one access at the request's time: the
+    /// response carries the whole request too, and the more specific failure of the
+    /// two wins.
+    fn record_pair(&mut self, request: &Event<'_>, response: &Event<'_>) {
+        let outcome = if request.outcome.rank() > response.outcome.rank() {
+            request.outcome
+        } else {
+            response.outcome
+        };
+        // The access happened when the request arrived.
+        let time = request.time_ms.or(response.time_ms);
+        self.record_at(response, time, outcome, Assembly::Paired);
+    }
+
+    fn record(&mut self, event: &Event<'_>, outcome: Outcome, assembly: Assembly) {
+        self.record_at(event, event.time_ms, outcome, assembly);
+    }
+
+    fn record_at(
+        &mut self,
+        event: &Event<'_>,
+        time_ms: Option<i64>,
+        outcome: Outcome,
+        assembly: Assembly,
+    ) {
+        let t = &mut self.totals;
+        t.events += 1;
+        match assembly {
+            Assembly::Paired => t.paired += 1,
+            Assembly::RequestOnly => t.request_only += 1,
+            Assembly::ResponseOnly => t.response_only += 1,
+            Assembly::Single => t.single += 1,
+        }
+        t.by_outcome[outcome.index()] += 1;
+        if let Some(vault) = &event.vault {
+            t.raw_token += u64::from(vault.raw_token);
+            t.root_token += u64::from(vault.root_token);
+        }
+        if time_ms.is_none() {
+            t.untimed += 1;
+        }
+        if event.source_address.is_none() {
+            t.no_address += 1;
+        }
+        self.first_ms = min_opt(self.first_ms, time_ms);
+        self.last_ms = max_opt(self.last_ms, time_ms);
+        let request_id = event.request_id.as_deref();
+        self.samples.offer(time_ms, request_id);
+        bump(&mut self.paths, &event.resource);
+        let address = event.source_address.as_deref();
+        if let Some(address) = address {
+            bump(&mut self.addresses, address);
+        }
+
+        let key = event.identity.key();
+        let stats = match self.identities.get_mut(key) {
+            Some(stats) => stats,
+            None => self
+                .identities
+                .entry(key.to_owned())
+                .or_insert_with(|| IdentityStats::new(event.identity.kind)),
+        };
+        stats.events += 1;
+        stats.by_outcome[outcome.index()] += 1;
+        if let Some(name) = &event.display_name {
+            offer_name(&mut stats.display_names, name);
+        }
+        if let Some(time) = time_ms {
+            *stats.hourly.entry(time.div_euclid(HOUR_MS)).or_default() += 1;
+        }
+        bump(&mut stats.paths, &event.resource);
+        if let Some(address) = address {
+            bump(&mut stats.addresses, address);
+        }
+        stats.first_ms = min_opt(stats.first_ms, time_ms);
+        stats.last_ms = max_opt(stats.last_ms, time_ms);
+        stats.samples.offer(time_ms, request_id);
+
+        let mut signals = Vec::new();
+        signals_of(event, outcome, &mut signals);
+        for signal in signals {
+            let s = self.signals.entry(signal).or_default();
+            s.count += 1;
+            s.first_ms = min_opt(s.first_ms, time_ms);
+            s.last_ms = max_opt(s.last_ms, time_ms);
+            *s.identities.entry(key.to_owned()).or_default() += 1;
+            if let Some(ttl) = event
+                .vault
+                .as_ref()
+                .and_then(|v| v.new_token.as_ref()?.ttl_seconds)
+            {
+                s.max_ttl_seconds = s.max_ttl_seconds.max(Some(ttl));
+            }
+            s.samples.offer(time_ms, request_id);
+        }
+
+        if outcome.is_failure() {
+            let by_address = self.failures.entry(key.to_owned()).or_default();
+            let address = address.unwrap_or("(unknown)");
+            let counts = match by_address.get_mut(address) {
+                Some(counts) => counts,
+                None => by_address.entry(address.to_owned()).or_insert([0; 5]),
+            };
+            counts[outcome.index()] += 1;
+        }
+    }
+}
+
+fn bump(map: &mut HashMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
+        }
+    }
+}
+
+fn offer_name(names: &mut BTreeSet<String>, name: &str) {
+    if names.contains(name) {
+        return;
+    }
+    if names.len() >= DISPLAY_NAMES && names.last().is_some_and(|last| name >= last.as_str()) {
+        return;
+    }
+    names.insert(name.to_owned());
+    if names.len() > DISPLAY_NAMES {
+        names.pop_last();
+    }
+}
+
+fn merge_counts(into: &mut HashMap<String, u64>, from: HashMap<String, u64>) {
+    for (key, n) in from {
+        *into.entry(key).or_default() += n;
+    }
+}
+
+fn add_array(into: &mut [u64; 5], from: &[u64; 5]) {
+    for (a, b) in into.iter_mut().zip(from) {
+        *a += b;
+    }
+}
+
+pub(crate) fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+pub(crate) fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}

@@ -1,0 +1,274 @@
+//! The normalized event every format is turned into: who did what to which resource,
+//! from where, when, and how it ended. Fields borrow from the record's bytes wherever
+//! the JSON text needs no unescaping, so the hot path does not allocate per field.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+/// The log format an input was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Vault / OpenBao file (or syslog/socket) audit device, `format=json`.
+    Vault,
+    /// AWS CloudTrail events, in any of their container shapes.
+    CloudTrail,
+    /// GCP Cloud Audit Logs `LogEntry` with an `AuditLog` `protoPayload`.
+    GcpAudit,
+    /// Azure Key Vault / Managed HSM `AuditEvent` records.
+    AzureKeyVault,
+    /// The flat form the old Python analyzer read (`timestamp`, top-level
+    /// `remote_address`, `status_code`).
+    Generic,
+}
+
+impl Format {
+    /// A short human name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Vault => "Vault/OpenBao audit log (JSON)",
+            Format::CloudTrail => "AWS CloudTrail",
+            Format::GcpAudit => "GCP Cloud Audit Logs",
+            Format::AzureKeyVault => "Azure Key Vault AuditEvent",
+            Format::Generic => "generic JSON audit log",
+        }
+    }
+}
+
+/// Which side of a Vault request/response pair an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// A Vault `type: request` entry: waits for its response.
+    Request,
+    /// A Vault `type: response` entry.
+    Response,
+    /// A complete access on its own (cloud formats, or a Vault entry without a
+    /// `request.id`).
+    Single,
+}
+
+/// How an access ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// No error.
+    Success,
+    /// Authorization refused (Vault `permission denied`, AWS `AccessDenied*`,
+    /// GCP `PERMISSION_DENIED`, Azure 403).
+    Denied,
+    /// The caller's token or credential was not valid for the call (Vault
+    /// `invalid token`, `missing client token`; GCP `UNAUTHENTICATED`; Azure 401).
+    InvalidToken,
+    /// A login with wrong credentials (Vault `invalid credentials`, …).
+    BadCredentials,
+    /// Any other error (backend failures, unsupported paths, not found, …).
+    Other,
+}
+
+impl Outcome {
+    /// Every outcome, in a fixed order used for per-outcome counters.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Success,
+        Outcome::Denied,
+        Outcome::InvalidToken,
+        Outcome::BadCredentials,
+        Outcome::Other,
+    ];
+
+    /// Position in [`Outcome::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// True for every outcome except success.
+    pub fn is_failure(self) -> bool {
+        self != Outcome::Success
+    }
+
+    /// When two entries of one access disagree, the more specific failure wins.
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Other => 1,
+            Outcome::Denied => 2,
+            Outcome::InvalidToken => 3,
+            Outcome::BadCredentials => 4,
+        }
+    }
+}
+
+/// What an identity string is, from most to least trustworthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityKind {
+    /// Vault `entity_id`.
+    Entity,
+    /// Vault token accessor (HMAC'd but stable under one audit device).
+    Accessor,
+    /// HMAC of the Vault client token.
+    Token,
+    /// Vault `display_name`: a free label, only when nothing better exists.
+    DisplayName,
+    /// A cloud principal (AWS ARN, GCP principal email, Azure object id).
+    Principal,
+    /// No identity at all (unauthenticated call, denial before authentication).
+    Anonymous,
+}
+
+/// Who made a call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Identity<'a> {
+    /// What `id` is.
+    pub kind: IdentityKind,
+    /// The identifier; empty for [`IdentityKind::Anonymous`].
+    pub id: Cow<'a, str>,
+}
+
+impl<'a> Identity<'a> {
+    /// The identity used when a record names nobody.
+    pub fn anonymous() -> Self {
+        Identity {
+            kind: IdentityKind::Anonymous,
+            id: Cow::Borrowed(""),
+        }
+    }
+
+    /// The key analyses group by: the id, or `(anonymous)`.
+    pub fn key(&self) -> &str {
+        if self.kind == IdentityKind::Anonymous {
+            "(anonymous)"
+        } else {
+            &self.id
+        }
+    }
+
+    fn into_owned(self) -> Identity<'static> {
+        Identity {
+            kind: self.kind,
+            id: Cow::Owned(self.id.into_owned()),
+        }
+    }
+}
+
+/// A token created by the call (Vault `response.auth`): logins and token creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewToken<'a> {
+    /// `response.auth.token_ttl`, seconds.
+    pub ttl_seconds: Option<i64>,
+    /// `response.auth.entity_id`, when the token belongs to an entity.
+    pub entity_id: Option<Cow<'a, str>>,
+    /// `response.auth.display_name`.
+    pub display_name: Option<Cow<'a, str>>,
+    /// `response.auth.token_type` (`service`, `batch`, …).
+    pub token_type: Option<Cow<'a, str>>,
+    /// The new token carries the `root` policy.
+    pub root: bool,
+    /// `response.auth.num_uses` (0 = unlimited).
+    pub num_uses: Option<i64>,
+}
+
+/// The Vault-specific facts detectors need.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct VaultDetails<'a> {
+    /// `request.mount_type` (`kv`, `system`, `token`, …).
+    pub mount_type: Option<Cow<'a, str>>,
+    /// `request.mount_point`.
+    pub mount_point: Option<Cow<'a, str>>,
+    /// The calling token carries the `root` policy (`auth.policies`).
+    pub root_token: bool,
+    /// `auth.token_ttl` of the calling token, seconds.
+    pub token_ttl_seconds: Option<i64>,
+    /// `auth.token_type` of the calling token.
+    pub token_type: Option<Cow<'a, str>>,
+    /// The token created by this call, if any (`response.auth`).
+    pub new_token: Option<NewToken<'a>>,
+    /// The call creates an orphan token (`auth/token/create-orphan`, or
+    /// `auth/token/create*` with `no_parent: true` in the request data).
+    pub orphan: bool,
+    /// A `client_token` that is not an `hmac-sha256:` value: the device runs with
+    /// `log_raw=true` and the log itself holds live secrets.
+    pub raw_token: bool,
+}
+
+/// One access, normalized across formats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event<'a> {
+    /// The format the record was read as.
+    pub format: Format,
+    /// Pairing role (Vault request/response, or a complete single record).
+    pub phase: Phase,
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// Time in milliseconds since the Unix epoch (UTC); `None` when missing or invalid.
+    pub time_ms: Option<i64>,
+    /// Who made the call.
+    pub identity: Identity<'a>,
+    /// A human label for reports (Vault `display_name`, AWS user name, UPN…).
+    pub display_name: Option<Cow<'a, str>>,
+    /// What was done: Vault `request.operation`, AWS `eventName`, GCP `methodName`,
+    /// Azure `operationName`.
+    pub operation: Cow<'a, str>,
+    /// What it was done to: Vault `request.path`, AWS `secretId`, GCP `resourceName`,
+    /// Azure object id / request URI.
+    pub resource: Cow<'a, str>,
+    /// Caller address, from where each format really keeps it (Vault
+    /// `request.remote_address`, AWS `sourceIPAddress`, GCP `requestMetadata.callerIp`,
+    /// Azure `callerIpAddress`).
+    pub source_address: Option<Cow<'a, str>>,
+    /// How the call ended.
+    pub outcome: Outcome,
+    /// The error text as logged, when there was one.
+    pub error: Option<Cow<'a, str>>,
+    /// Request id to look the access up (Vault `request.id`, AWS `requestID`, GCP
+    /// `insertId`, Azure `correlationId`).
+    pub request_id: Option<Cow<'a, str>>,
+    /// Service or log the record belongs to (AWS `eventSource`, GCP `serviceName`,
+    /// GCP log kind in `logName`, Azure `category`).
+    pub service: Option<Cow<'a, str>>,
+    /// Vault specifics; `None` for other formats.
+    pub vault: Option<VaultDetails<'a>>,
+}
+
+fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+    c.map(|c| Cow::Owned(c.into_owned()))
+}
+
+impl Event<'_> {
+    /// Copies every borrowed field, so the event can outlive the input chunk.
+    pub fn into_owned(self) -> Event<'static> {
+        Event {
+            format: self.format,
+            phase: self.phase,
+            line: self.line,
+            time_ms: self.time_ms,
+            identity: self.identity.into_owned(),
+            display_name: own(self.display_name),
+            operation: Cow::Owned(self.operation.into_owned()),
+            resource: Cow::Owned(self.resource.into_owned()),
+            source_address: own(self.source_address),
+            outcome: self.outcome,
+            error: own(self.error),
+            request_id: own(self.request_id),
+            service: own(self.service),
+            vault: self.vault.map(|v| VaultDetails {
+                mount_type: own(v.mount_type),
+                mount_point: own(v.mount_point),
+                root_token: v.root_token,
+                token_ttl_seconds: v.token_ttl_seconds,
+                token_type: own(v.token_type),
+                new_token: v.new_token.map(|t| NewToken {
+                    ttl_seconds: t.ttl_seconds,
+                    entity_id: own(t.entity_id),
+                    display_name: own(t.display_name),
+                    token_type: own(t.token_type),
+                    root: t.root,
+                    num_uses: t.num_uses,
+                }),
+                orphan: v.orphan,
+                raw_token: v.raw_token,
+            }),
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The streaming front door: push an input's bytes in chunks of any size, get
+//! normalized [`Event`]s. Detects the format from the first bytes, cuts records with
+//! the line splitter or the JSON framer, parses them with the format's parser, and
+//! records every unusable record as a [`Problem`] instead of failing.
+
+use std::io::Write;
+
+use flate2::write::MultiGzDecoder;
+
+use crate::detect::{Detected, FormatError, GZIP_MAGIC, MAX_DETECT_BYTES, detect};
+use crate::event::{Event, Format};
+use crate::framer::JsonFramer;
+use crate::lines::LineSplitter;
+use crate::problem::{ProblemKind, Problems, RecordError};
+use crate::{azure, cloudtrail, gcp, generic, vault};
+
+/// What reading one input produced, apart from the events.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReadSummary {
+    /// The detected format and container; `None` for an input with no record.
+    pub detected: Option<Detected>,
+    /// Bytes read (as pushed, compressed if the input was gzip).
+    pub bytes: u64,
+    /// The input was gzip-compressed (one or more members) and was decompressed.
+    pub gzip: bool,
+    /// Records turned into events.
+    pub records: u64,
+    /// Records that could not be used, with the first ones in detail.
+    pub problems: Problems,
+}
+
+/// Whether the pushed bytes are compressed; decided from the first two bytes.
+enum Compression {
+    Undecided(Vec<u8>),
+    Plain,
+    Gzip(Box<MultiGzDecoder<Vec<u8>>>),
+}
+
+enum Cutter {
+    Detecting(Vec<u8>),
+    Lines(LineSplitter),
+    Frames(JsonFramer),
+}
+
+/// Streaming reader for one input (one file).
+pub struct AuditReader {
+    compression: Compression,
+    cutter: Cutter,
+    detected: Option<Detected>,
+    bytes: u64,
+    records: u64,
+    problems: Problems,
+}
+
+impl Default for AuditReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AuditReader {
+    /// A reader that detects the format from the first bytes pushed.
+    pub fn new() -> Self {
+        Self {
+            compression: Compression::Undecided(Vec::new()),
+            cutter: Cutter::Detecting(Vec::new()),
+            detected: None,
+            bytes: 0,
+            records: 0,
+            problems: Problems::default(),
+        }
+    }
+
+    /// A reader for an input whose format is already known (e.g. the second shard of
+    /// a file split on line boundaries, which has no header of its own to detect).
+    pub fn with_format(detected: Detected) -> Self {
+        let mut reader = Self::new();
+        reader.compression = Compression::Plain;
+        reader.start(detected);
+        reader
+    }
+
+    /// The detected format, once known.
+    pub fn detected(&self) -> Option<Detected> {
+        self.detected
+    }
+
+    /// Feeds the next chunk, calling `sink` for every event it completes. A gzip
+    /// input (several members allowed, as `cat a.gz b.gz` makes) is decompressed on
+    /// the fly.
+    ///
+    /// Fails only when the input as a whole cannot be read (unknown format, `jsonx`,
+    /// corrupt gzip); bad records become problems.
+    pub fn push(
+        &mut self,
+        chunk: &[u8],
+        mut sink: impl FnMut(&Event<'_>),
+    ) -> Result<(), FormatError> {
+        self.bytes += chunk.len() as u64;
+        self.push_input(chunk, &mut sink)
+    }
+
+    fn push_input(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn FnMut(&Event<'_>),
+    ) -> Result<(), FormatError> {
+        match &mut self.compression {
+            Compression::Plain => self.push_plain(chunk, sink),
+            Compression::Undecided(first) => {
+                first.extend_from_slice(chunk);
+                if first.len() < GZIP_MAGIC.len() {
+                    return Ok(());
+                }
+                let first = std::mem::take(first);
+                self.compression = if first.starts_with(&GZIP_MAGIC) {
+                    Compression::Gzip(Box::new(MultiGzDecoder::new(Vec::new())))
+                } else {
+                    Compression::Plain
+                };
+                self.push_input(&first, sink)
+            }
+            Compression::Gzip(decoder) => {
+                decoder
+                    .write_all(chunk)
+                    .map_err(|e| FormatError::CorruptGzip(e.to_string()))?;
+                let mut out = std::mem::take(decoder.get_mut());
+                let result = self.push_plain(&out, sink);
+                // Hand the buffer back so decompression reuses its allocation.
+                out.clear();
+                if let Compression::Gzip(decoder) = &mut self.compression {
+                    *decoder.get_mut() = out;
+                }
+                result
+            }
+        }
+    }
+
+    fn push_plain(
+        &mut self,
+        chunk: &[u8],
+        mut sink: &mut dyn FnMut(&Event<'_>),
+    ) -> Result<(), FormatError> {
+        if let Cutter::Detecting(head) = &mut self.cutter {
+            let found = if head.is_empty() {
+                detect(chunk, false)?
+            } else {
+                head.extend_from_slice(chunk);
+                detect(head, false)?
+            };
+            match found {
+                None => {
+                    if head.is_empty() {
+                        head.extend_from_slice(chunk);
+                    }
+                    if head.len() > MAX_DETECT_BYTES {
+                        return Err(FormatError::Unknown(format!(
+                            "no complete record in the first {MAX_DETECT_BYTES} bytes"
+                        )));
+                    }
+                    return Ok(());
+                }
+                Some(detected) => {
+                    let head = std::mem::take(head);
+                    self.start(detected);
+                    if head.is_empty() {
+                        self.cut(chunk, &mut sink);
+                    } else {
+                        self.cut(&head, &mut sink);
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        self.cut(chunk, &mut sink);
+        Ok(())
+    }
+
+    /// Ends the input: flushes a last record without newline, reports a truncated
+    /// record, and returns the summary.
+    pub fn finish(mut self, mut sink: impl FnMut(&Event<'_>)) -> Result<ReadSummary, FormatError> {
+        let gzip = matches!(self.compression, Compression::Gzip(_));
+        match std::mem::replace(&mut self.compression, Compression::Plain) {
+            Compression::Undecided(first) => self.push_plain(&first, &mut sink)?,
+            Compression::Plain => {}
+            Compression::Gzip(mut decoder) => {
+                // A gzip file still being written ends mid-member: keep what
+                // decompressed and report the cut, as for a truncated line.
+                if let Err(error) = decoder.try_finish() {
+                    self.problems.push(0, ProblemKind::Truncated, || {
+                        format!("the gzip stream ends early ({error})")
+                    });
+                }
+                let out = std::mem::take(decoder.get_mut());
+                self.push_plain(&out, &mut sink)?;
+            }
+        }
+        if let Cutter::Detecting(head) = &mut self.cutter {
+            let head = std::mem::take(head);
+            match detect(&head, true)? {
+                Some(detected) => {
+                    self.start(detected);
+                    self.cut(&head, &mut sink);
+                }
+                None => {
+                    self.problems
+                        .push(0, ProblemKind::Empty, || "the input holds no record".into());
+                }
+            }
+        }
+        let format = self.detected.map(|d| d.format);
+        match &mut self.cutter {
+            Cutter::Detecting(_) => {}
+            Cutter::Lines(splitter) => {
+                let (records, problems) = (&mut self.records, &mut self.problems);
+                let format = format.unwrap_or(Format::Vault);
+                splitter.finish(|line| {
+                    handle_line(
+                        format,
+                        line.number,
+                        line.bytes,
+                        records,
+                        problems,
+                        &mut sink,
+                    )
+                });
+            }
+            Cutter::Frames(framer) => {
+                if let Some(line) = framer.finish() {
+                    self.problems.push(line, ProblemKind::Truncated, || {
+                        "the input ends inside this record".into()
+                    });
+                }
+            }
+        }
+        if self.records == 0 && self.problems.total == 0 {
+            self.problems
+                .push(0, ProblemKind::Empty, || "the input holds no record".into());
+        }
+        Ok(ReadSummary {
+            detected: self.detected,
+            bytes: self.bytes,
+            gzip,
+            records: self.records,
+            problems: self.problems,
+        })
+    }
+
+    fn start(&mut self, detected: Detected) {
+        self.detected = Some(detected);
+        self.cutter = match detected.container.frame_depth() {
+            None => Cutter::Lines(LineSplitter::new()),
+            Some(depth) => Cutter::Frames(JsonFramer::new(depth)),
+        };
+    }
+
+    fn cut(&mut self, chunk: &[u8], sink: &mut dyn FnMut(&Event<'_>)) {
+        let Some(detected) = self.detected else {
+            return;
+        };
+        let format = detected.format;
+        let (records, problems) = (&mut self.records, &mut self.problems);
+        match &mut self.cutter {
+            Cutter::Detecting(_) => {}
+            Cutter::Lines(splitter) => splitter.push(chunk, |line| {
+                handle_line(format, line.number, line.bytes, records, problems, sink)
+            }),
+            Cutter::Frames(framer) => {
+                // Both callbacks need the problem list; collect strays and add them
+                // after the chunk (they are rare).
+                let mut strays = Vec::new();
+                framer.push(
+                    chunk,
+                    |object| {
+                        handle_record(format, object.line, object.bytes, records, problems, sink)
+                    },
+                    |stray| strays.push(stray.line),
+                );
+                for line in strays {
+                    problems.push(line, ProblemKind::Garbage, || {
+                        "text outside any JSON record".into()
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn handle_line(
+    format: Format,
+    number: u64,
+    bytes: &[u8],
+    records: &mut u64,
+    problems: &mut Problems,
+    sink: &mut dyn FnMut(&Event<'_>),
+) {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    // Skips a syslog header or operator prefix; a plain line starts with `{`.
+    match memchr::memchr(b'{', bytes) {
+        Some(start) => handle_record(format, number, &bytes[start..], records, problems, sink),
+        None => problems.push(number, ProblemKind::Garbage, || {
+            format!("not a JSON record: {:?}", preview(bytes))
+        }),
+    }
+}
+
+fn handle_record(
+    format: Format,
+    line: u64,
+    bytes: &[u8],
+    records: &mut u64,
+    problems: &mut Problems,
+    sink: &mut dyn FnMut(&Event<'_>),
+) {
+    let result = match format {
+        Format::Vault => vault::parse(bytes, line, sink),
+        Format::CloudTrail => cloudtrail::parse_with(bytes, line, &mut |event| sink(&event)),
+        Format::GcpAudit => gcp::parse(bytes, line).map(|event| sink(&event)),
+        Format::AzureKeyVault => azure::parse(bytes, line).map(|event| sink(&event)),
+        Format::Generic => generic::parse(bytes, line).map(|event| sink(&event)),
+    };
+    match result {
+        Ok(()) => *records += 1,
+        Err(error) => record_problem(line, &error, bytes, format, problems),
+    }
+}
+
+fn record_problem(
+    line: u64,
+    error: &RecordError,
+    bytes: &[u8],
+    format: Format,
+    problems: &mut Problems,
+) {
+    let kind = error.kind();
+    problems.push(line, kind, || match kind {
+        ProblemKind::Truncated => format!("record cut off ({error})"),
+        ProblemKind::NotARecord => format!("not a {} record: {error}", format.label()),
+        _ => format!("{error}: {:?}", preview(bytes)),
+    });
+}
+
+fn preview(bytes: &[u8]) -> String {
+    let end = bytes.len().min(80);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}

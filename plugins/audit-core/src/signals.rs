@@ -1,0 +1,135 @@
+//! Rare, security-relevant Vault events (DOMAIN-FACTS §A.9) recognised while counting,
+//! so detectors can report them with identities, times and request ids without a
+//! second pass. Everything here is a sum or a min/max, hence mergeable.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::event::{Event, Outcome};
+
+/// `response.auth.token_ttl` at or above which a created token counts as long-lived:
+/// 768h, Vault's and OpenBao's default `max_lease_ttl` (a token that got no explicit
+/// TTL at all).
+pub const LONG_TTL_SECONDS: i64 = 768 * 3600;
+
+/// A security-relevant kind of Vault access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signal {
+    /// A call made with a token carrying the `root` policy.
+    RootTokenUse,
+    /// `sys/generate-root/*`: someone is minting a root token.
+    GenerateRoot,
+    /// An audit device disabled (`delete` on `sys/audit/<path>`).
+    AuditDisable,
+    /// An audit device enabled or reconfigured.
+    AuditChange,
+    /// A policy written or deleted (`sys/policy/*`, `sys/policies/acl/*`).
+    PolicyChange,
+    /// An auth method enabled, disabled or tuned (`sys/auth/*`).
+    AuthChange,
+    /// A secrets engine mounted, unmounted or tuned (`sys/mounts/*`).
+    MountChange,
+    /// `sys/seal` or `sys/step-down`.
+    Seal,
+    /// A lease prefix revoked (`sys/leases/revoke-prefix/*`, `revoke-force`).
+    LeaseMassRevocation,
+    /// A token created with a TTL of at least [`LONG_TTL_SECONDS`].
+    LongTtlToken,
+    /// An orphan token created.
+    OrphanToken,
+    /// A token created carrying the `root` policy.
+    RootTokenCreated,
+    /// A login refused for bad credentials.
+    LoginFailure,
+    /// A token logged in clear: the device runs with `log_raw`.
+    RawMode,
+}
+
+/// Where and when a signal was seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SignalStats {
+    /// Accesses showing the signal.
+    pub count: u64,
+    /// Earliest (ms).
+    pub first_ms: Option<i64>,
+    /// Latest (ms).
+    pub last_ms: Option<i64>,
+    /// Accesses per identity key.
+    pub identities: BTreeMap<String, u64>,
+    /// Largest token TTL seen (token signals only), seconds.
+    pub max_ttl_seconds: Option<i64>,
+    /// Earliest request ids.
+    pub samples: crate::analysis::Samples,
+}
+
+impl SignalStats {
+    pub(crate) fn merge(&mut self, other: SignalStats) {
+        self.count += other.count;
+        self.first_ms = crate::analysis::min_opt(self.first_ms, other.first_ms);
+        self.last_ms = crate::analysis::max_opt(self.last_ms, other.last_ms);
+        for (id, n) in other.identities {
+            *self.identities.entry(id).or_default() += n;
+        }
+        self.max_ttl_seconds = self.max_ttl_seconds.max(other.max_ttl_seconds);
+        self.samples.merge(other.samples);
+    }
+}
+
+/// The signals an access shows; `outcome` is the access's (paired) outcome.
+pub(crate) fn signals_of(event: &Event<'_>, outcome: Outcome, out: &mut Vec<Signal>) {
+    let Some(vault) = &event.vault else { return };
+    let path = event.resource.as_ref();
+    let op = event.operation.as_ref();
+    let writes = matches!(op, "create" | "update" | "patch" | "delete");
+    if vault.root_token {
+        out.push(Signal::RootTokenUse);
+    }
+    if vault.raw_token {
+        out.push(Signal::RawMode);
+    }
+    if path.starts_with("sys/generate-root") {
+        out.push(Signal::GenerateRoot);
+    }
+    if let Some(rest) = path.strip_prefix("sys/audit/")
+        && !rest.is_empty()
+        && rest != "test"
+    {
+        if op == "delete" {
+            out.push(Signal::AuditDisable);
+        } else if writes {
+            out.push(Signal::AuditChange);
+        }
+    }
+    if writes && (path.starts_with("sys/policy/") || path.starts_with("sys/policies/acl/")) {
+        out.push(Signal::PolicyChange);
+    }
+    if writes && path.starts_with("sys/auth/") {
+        out.push(Signal::AuthChange);
+    }
+    if writes && path.starts_with("sys/mounts/") {
+        out.push(Signal::MountChange);
+    }
+    if path == "sys/seal" || path == "sys/step-down" {
+        out.push(Signal::Seal);
+    }
+    if path.starts_with("sys/leases/revoke-prefix/") || path.starts_with("sys/leases/revoke-force/")
+    {
+        out.push(Signal::LeaseMassRevocation);
+    }
+    if let Some(token) = &vault.new_token {
+        if token.ttl_seconds.is_some_and(|t| t >= LONG_TTL_SECONDS) {
+            out.push(Signal::LongTtlToken);
+        }
+        if token.root {
+            out.push(Signal::RootTokenCreated);
+        }
+        if vault.orphan {
+            out.push(Signal::OrphanToken);
+        }
+    }
+    if outcome == Outcome::BadCredentials {
+        out.push(Signal::LoginFailure);
+    }
+}

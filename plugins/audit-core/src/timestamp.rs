@@ -1,0 +1,130 @@
+//! RFC 3339 timestamps to Unix milliseconds, by hand: the parse runs once per log
+//! entry, and every format here writes the same narrow shape
+//! (`2024-05-01T12:34:56.123456789Z`, or a numeric offset).
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` into milliseconds since the Unix
+/// epoch (UTC). The fraction may have 0–9 or more digits (Go trims trailing zeros,
+/// Azure writes 7). `t` and a space are accepted as the date/time separator and `z`
+/// for UTC. Returns `None` for anything else rather than guessing.
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let year = digits(&b[0..4])? as i64;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let hour = digits(&b[11..13])? as i64;
+    let minute = digits(&b[14..16])? as i64;
+    let second = digits(&b[17..19])? as i64;
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut millis = 0i64;
+    if let Some((b'.', fraction)) = rest.split_first() {
+        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        for (k, c) in fraction[..n.min(3)].iter().enumerate() {
+            millis += i64::from(c - b'0') * [100, 10, 1][k];
+        }
+        rest = &fraction[n..];
+    }
+    let offset_minutes = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let h = digits(&[*h1, *h2])? as i64;
+            let m = digits(&[*m1, *m2])? as i64;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let total = h * 60 + m;
+            if *sign == b'-' { -total } else { total }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1_000 + millis)
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rfc3339_ms;
+
+    #[test]
+    fn known_instants() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_ms("2021-04-12T19:31:20.05860988Z"),
+            Some(1_618_255_880_058)
+        );
+        // Vault's token_issue_time in the server's offset.
+        assert_eq!(
+            parse_rfc3339_ms("2021-04-12T15:31:20-04:00"),
+            Some(1_618_255_880_000)
+        );
+        // Azure's seven fraction digits.
+        assert_eq!(
+            parse_rfc3339_ms("2016-01-05T01:32:01.2691226Z"),
+            Some(1_451_957_521_269)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2024-02-29T23:59:59Z"),
+            Some(1_709_251_199_000)
+        );
+    }
+
+    #[test]
+    fn malformed_is_rejected() {
+        for bad in [
+            "",
+            "2021-04-12",
+            "2021-04-12T19:31:20",
+            "2021-13-12T19:31:20Z",
+            "2023-02-29T00:00:00Z",
+            "2021-04-12T19:31:20.Z",
+            "2021-04-12T19:31:20+0400",
+            "2021-04-12T25:31:20Z",
+        ] {
+            assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Analysing consecutive shards and merging them in order gives exactly the one-pass
+//! result, wherever the shard boundaries fall (even between a request and its
+//! response).
+
+mod common;
+
+use audit_core::{Analysis, AuditReader, Detected};
+use common::synthetic::{Spec, write_vault_log};
+use proptest::prelude::*;
+
+fn analyse_shard(bytes: &[u8], detected: Option<Detected>) -> (Analysis, Option<Detected>) {
+    let mut reader = match detected {
+        Some(d) => AuditReader::with_format(d),
+        None => AuditReader::new(),
+    };
+    let mut analysis = Analysis::new();
+    for chunk in bytes.chunks(4096) {
+        reader.push(chunk, |e| analysis.add(e)).unwrap();
+    }
+    let summary = reader.finish(|e| analysis.add(e)).unwrap();
+    (analysis, summary.detected)
+}
+
+fn one_pass(log: &[u8]) -> Analysis {
+    let (mut analysis, _) = analyse_shard(log, None);
+    analysis.finish();
+    analysis
+}
+
+/// Line-aligned cut positions from fractions of the log.
+fn cuts(log: &[u8], fractions: &[f64]) -> Vec<usize> {
+    let mut cuts: Vec<usize> = fractions
+        .iter()
+        .map(|f| {
+            let at = (log.len() as f64 * f) as usize;
+            match log[at..].iter().position(|b| *b == b'\n') {
+                Some(p) => at + p + 1,
+                None => log.len(),
+            }
+        })
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+fn sharded(log: &[u8], cuts: &[usize]) -> Analysis {
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(cuts);
+    bounds.push(log.len());
+    let mut detected = None;
+    let mut merged: Option<Analysis> = None;
+    for pair in bounds.windows(2) {
+        let (analysis, d) = analyse_shard(&log[pair[0]..pair[1]], detected);
+        detected = detected.or(d);
+        match &mut merged {
+            None => merged = Some(analysis),
+            Some(m) => m.merge(analysis),
+        }
+    }
+    let mut merged = merged.unwrap();
+    merged.finish();
+    merged
+}
+
+fn log(seed: u64, pairs: u64) -> Vec<u8> {
+    let spec = Spec {
+        seed,
+        identities: 8,
+        paths: 20,
+        addresses: 64,
+        error_percent: 10,
+        ..Spec::default()
+    };
+    let mut out = Vec::new();
+    write_vault_log(&spec, pairs, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_cut_between_request_and_response_still_counts_one_access() {
+    let log = log(1, 200);
+    let whole = one_pass(&log);
+    assert_eq!(whole.totals.events, 200 + whole.totals.request_only);
+    assert_eq!(whole.totals.response_only, 0);
+    for at in (0..log.len()).step_by(997) {
+        let c = cuts(&log, &[at as f64 / log.len() as f64]);
+        assert_eq!(sharded(&log, &c), whole, "cut at {c:?}");
+    }
+}
+
+#[test]
+fn a_shard_starting_with_responses_reports_them_alone_but_merged_they_pair() {
+    let log = log(3, 50);
+    let c = cuts(&log, &[0.5]);
+    let (mut second, _) = analyse_shard(&log[c[0]..], None);
+    let (_, orphans) = second.pending();
+    second.finish();
+    assert_eq!(second.totals.response_only as usize, orphans);
+    assert_eq!(sharded(&log, &c), one_pass(&log));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn shards_merged_equal_one_pass(
+        seed in any::<u64>(),
+        pairs in 1u64..400,
+        fractions in prop::collection::vec(0.0f64..1.0, 0..5),
+    ) {
+        let log = log(seed, pairs);
+        let c = cuts(&log, &fractions);
+        prop_assert_eq!(sharded(&log, &c), one_pass(&log));
+    }
+}
