@@ -13,7 +13,8 @@
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`service`]: one tool call from input to validated output;
-//! - [`cli`]: the command line, including flags made from input schemas.
+//! - [`cli`]: the command line, including flags made from input schemas;
+//! - [`mcp`]: `skill mcp`, the same tools over the Model Context Protocol.
 
 pub mod cache;
 pub mod catalog;
@@ -23,6 +24,7 @@ pub mod error;
 pub mod files;
 pub mod install;
 pub mod limits;
+pub mod mcp;
 pub mod paths;
 pub mod sandbox;
 pub mod schema;
