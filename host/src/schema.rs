@@ -15,27 +15,48 @@ pub const HOST_DEFAULT: &str = "x-skill-default";
 /// The most problems reported at once; past that the first ones suffice.
 const MAX_PROBLEMS: usize = 20;
 
-/// Validates `instance` against `schema`; an empty list means valid.
-pub fn validate(schema: &Value, instance: &Value) -> Result<Vec<InputProblem>, String> {
-    // The `regex` engine builds patterns several times faster than the default
-    // backtracking one, and schemas here need no look-around.
-    let validator = jsonschema::draft202012::options()
-        .with_pattern_options(jsonschema::PatternOptions::regex())
-        .build(schema)
-        .map_err(|error| format!("the schema itself is invalid: {error}"))?;
-    // The boolean check is several times faster than collecting errors, and
-    // valid is the common case.
-    if validator.is_valid(instance) {
-        return Ok(Vec::new());
+/// A schema compiled once and used for many validations.
+pub struct Compiled {
+    schema: Value,
+    validator: jsonschema::Validator,
+}
+
+impl Compiled {
+    pub fn new(schema: Value) -> Result<Self, String> {
+        // The `regex` engine builds patterns several times faster than the
+        // default backtracking one, and schemas here need no look-around.
+        let validator = jsonschema::draft202012::options()
+            .with_pattern_options(jsonschema::PatternOptions::regex())
+            .build(&schema)
+            .map_err(|error| format!("the schema itself is invalid: {error}"))?;
+        Ok(Self { schema, validator })
     }
-    Ok(validator
-        .iter_errors(instance)
-        .take(MAX_PROBLEMS)
-        .map(|error| InputProblem {
-            pointer: error.instance_path().to_string(),
-            message: shorten(&error.to_string()),
-        })
-        .collect())
+
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
+    /// What is wrong with `instance`; an empty list means valid.
+    pub fn problems(&self, instance: &Value) -> Vec<InputProblem> {
+        // The boolean check is several times faster than collecting errors,
+        // and valid is the common case.
+        if self.validator.is_valid(instance) {
+            return Vec::new();
+        }
+        self.validator
+            .iter_errors(instance)
+            .take(MAX_PROBLEMS)
+            .map(|error| InputProblem {
+                pointer: error.instance_path().to_string(),
+                message: shorten(&error.to_string()),
+            })
+            .collect()
+    }
+}
+
+/// Validates `instance` against `schema` once; an empty list means valid.
+pub fn validate(schema: &Value, instance: &Value) -> Result<Vec<InputProblem>, String> {
+    Ok(Compiled::new(schema.clone())?.problems(instance))
 }
 
 /// Messages quote the offending value; a 10 MB string must not be echoed back.

@@ -5,7 +5,10 @@
 //! schema, grant the files it names, run it in the sandbox, validate the
 //! output against the declared schema.
 
-use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
 
 use crate::catalog::{Catalog, ToolRef};
 use crate::error::InputProblem;
@@ -36,6 +39,13 @@ pub struct Service {
     pub sandbox: Sandbox,
     pub catalog: Catalog,
     pub paths: Paths,
+    schemas: Mutex<HashMap<String, Arc<ToolSchemas>>>,
+}
+
+/// A tool's schemas, compiled on first use and kept for later calls.
+struct ToolSchemas {
+    input: schema::Compiled,
+    output: schema::Compiled,
 }
 
 impl Service {
@@ -45,26 +55,48 @@ impl Service {
             sandbox,
             catalog,
             paths,
+            schemas: Mutex::new(HashMap::new()),
         })
+    }
+
+    fn schemas(&self, tool: &ToolRef<'_>) -> Result<Arc<ToolSchemas>> {
+        let mut cache = self
+            .schemas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(schemas) = cache.get(&tool.spec.name) {
+            return Ok(Arc::clone(schemas));
+        }
+        let compile = |text: &str| {
+            let value = parse_schema(tool, text)?;
+            schema::Compiled::new(value).map_err(|detail| bad_plugin(tool, detail))
+        };
+        let schemas = Arc::new(ToolSchemas {
+            input: compile(&tool.spec.input_schema)?,
+            output: compile(&tool.spec.output_schema)?,
+        });
+        cache.insert(tool.spec.name.clone(), Arc::clone(&schemas));
+        Ok(schemas)
     }
 
     /// Runs `call`; `today` (YYYY-MM-DD, UTC) fills `x-skill-default: "today"` fields.
     pub fn run(&self, call: Call, today: &str, progress: Option<ProgressFn>) -> Result<Outcome> {
         let tool = self.catalog.get(&call.tool)?;
-        let input_schema = parse_schema(&tool, &tool.spec.input_schema)?;
+        let schemas = self.schemas(&tool)?;
+        let input_schema = schemas.input.schema();
         let Value::Object(mut input) = call.input else {
             return Err(invalid(&call.tool, "", "the input must be a JSON object"));
         };
-        schema::fill_host_defaults(&input_schema, &mut input, today);
-        let problems = schema::validate(&input_schema, &Value::Object(input.clone()))
-            .map_err(|detail| bad_plugin(&tool, detail))?;
+        schema::fill_host_defaults(input_schema, &mut input, today);
+        let input = Value::Object(input);
+        let problems = schemas.input.problems(&input);
         if !problems.is_empty() {
             return Err(Error::InvalidInput {
                 tool: call.tool,
                 problems,
             });
         }
-        let grants = grant_files(&call.tool, &input_schema, &input)?;
+        let grants = grant_files(&call.tool, input_schema, &input)?;
         if let Some(format) = &call.format
             && !tool.spec.formats.contains(format)
         {
@@ -84,7 +116,7 @@ impl Service {
         tracing::debug!(elapsed = ?started.elapsed(), "plugin loaded");
         let invocation = Invocation {
             tool: call.tool.clone(),
-            input: Value::Object(input).to_string(),
+            input: input.to_string(),
             format: call.format,
         };
         let plugin_name = tool.entry.manifest.name.clone();
@@ -100,9 +132,7 @@ impl Service {
                 detail: format!("its output is not valid JSON: {error}"),
             })?;
         tracing::debug!(elapsed = ?started.elapsed(), "output parsed");
-        let output_schema = parse_schema(&tool, &tool.spec.output_schema)?;
-        let problems = schema::validate(&output_schema, &output)
-            .map_err(|detail| bad_plugin(&tool, detail))?;
+        let problems = schemas.output.problems(&output);
         if !problems.is_empty() {
             return Err(Error::BadOutput {
                 plugin: plugin_name,
@@ -136,12 +166,11 @@ impl Service {
 }
 
 /// Checks that each file the input names can be read, and returns the grants.
-fn grant_files(
-    tool: &str,
-    input_schema: &Value,
-    input: &Map<String, Value>,
-) -> Result<Vec<String>> {
+fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<String>> {
     let mut grants = Vec::new();
+    let Some(input) = input.as_object() else {
+        return Ok(grants);
+    };
     for (pointer, path) in schema::input_files(input_schema, input) {
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => {
