@@ -288,7 +288,6 @@ pub fn example(tool: &str, input_schema: &Value) -> String {
         }
         let value = match example {
             Some(value) => display_value(value),
-            None if schema::is_input_file(property) => format!("{}.json", name.replace('_', "-")),
             None => format!("<{}>", name.replace('_', "-")),
         };
         let value = if value.contains([' ', '"', '\'', '$', '`', '\\']) {

@@ -17,16 +17,19 @@ struct PlanInput {
     /// with a header row. Fields per secret: `name`, `type`, `store`, `owner`,
     /// `environment`, `last_rotated` (YYYY-MM-DD), `interval_days`, `not_after`
     /// (TLS certificates, YYYY-MM-DD).
+    #[schemars(example = "examples/inventory.json")]
     inventory: Option<InputPath>,
     /// Secrets given inline instead of a file, with the same fields as an inventory entry.
     secrets: Option<Vec<serde_json::Value>>,
     /// Rotation policy: the longest interval allowed, as `<days>d` (e.g. 30d, 60d, 90d).
     #[serde(default = "default_policy")]
+    #[schemars(example = "30d")]
     #[schemars(regex(pattern = r"^[1-9][0-9]{0,3}d$"))]
     policy: String,
     /// The day to plan from, YYYY-MM-DD (UTC). Defaults to today.
     #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     #[schemars(extend("x-skill-default" = "today"))]
+    #[schemars(example = "2026-06-01")]
     as_of: Option<String>,
 }
 
