@@ -243,6 +243,18 @@ fn validate(request: &Request) -> Result<Checked, InputError> {
     for (index, env) in request.environments.iter().enumerate() {
         let field = format!("/environments/{index}");
         check_name(&field, env, NameKind::Segment)?;
+        // Names join app and environment with '-' (`{app}-{env}`); an
+        // environment without '-' keeps that join unambiguous, so that app
+        // `pay` in `x-prod` can never take the names of app `pay-x` in `prod`.
+        if env.contains('-') {
+            return Err(InputError::new(
+                field,
+                format!(
+                    "`{env}` contains '-', which would make `{{app}}-{{env}}` names ambiguous \
+                     (app `pay` in `x-prod` and app `pay-x` in `prod` would share them); use '_' instead"
+                ),
+            ));
+        }
         if request.environments[..index].contains(env) {
             return Err(InputError::new(field, format!("`{env}` is listed twice")));
         }

@@ -430,3 +430,14 @@ fn commands_quote_every_argument() {
     }
     assert_eq!(vault_core::shell_quote("$(id)"), "'$(id)'");
 }
+
+/// `{app}-{env}` names must identify one app in one environment.
+#[test]
+fn environments_cannot_make_names_ambiguous() {
+    let error = generate(&request(json!({
+        "app_name": "pay", "auth_method": "approle", "secrets": ["api-key"], "environments": ["x-prod"],
+    })))
+    .unwrap_err();
+    assert!(error.to_string().contains("/environments/0"), "{error}");
+    assert!(error.to_string().contains("ambiguous"), "{error}");
+}
