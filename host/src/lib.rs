@@ -13,9 +13,11 @@
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`service`]: one tool call from input to validated output;
+//! - [`agents`]: installing the skill and `skill mcp` into coding agents;
 //! - [`cli`]: the command line, including flags made from input schemas;
 //! - [`mcp`]: `skill mcp`, the same tools over the Model Context Protocol.
 
+pub mod agents;
 pub mod cache;
 pub mod catalog;
 pub mod cli;

@@ -103,6 +103,26 @@ enum Commands {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
+    /// Put the skill and `skill mcp` into a coding agent (Claude Code, Codex).
+    Install {
+        #[arg(long, value_enum)]
+        agent: crate::agents::Agent,
+        #[arg(long, value_enum, default_value_t = crate::agents::Scope::User)]
+        scope: crate::agents::Scope,
+        /// Print what would be written, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Take the skill and `skill mcp` out of a coding agent again.
+    Uninstall {
+        #[arg(long, value_enum)]
+        agent: crate::agents::Agent,
+        #[arg(long, value_enum, default_value_t = crate::agents::Scope::User)]
+        scope: crate::agents::Scope,
+        /// Print what would be removed, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Install, list, verify or remove third-party plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
@@ -113,6 +133,19 @@ enum Commands {
 /// Parses the command line, runs it, and returns the exit status.
 pub fn main_with(cli: Cli) -> Result<()> {
     let limits = cli.limits.limits()?;
+    match cli.command {
+        Commands::Install {
+            agent,
+            scope,
+            dry_run,
+        } => return agent_install(agent, scope, dry_run, true),
+        Commands::Uninstall {
+            agent,
+            scope,
+            dry_run,
+        } => return agent_install(agent, scope, dry_run, false),
+        _ => {}
+    }
     let paths = Paths::from_env()?;
     let started = std::time::Instant::now();
     let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled")))?;
@@ -134,8 +167,38 @@ pub fn main_with(cli: Cli) -> Result<()> {
         }
         Commands::Run { tool, args } => run(&service, &tool, args),
         Commands::Plugin(command) => plugin::run(&service, command),
+        Commands::Install { .. } | Commands::Uninstall { .. } => {
+            unreachable!("handled before the service starts")
+        }
         Commands::Mcp => crate::mcp::serve(service),
     }
+}
+
+/// `skill install|uninstall --agent ...`.
+fn agent_install(
+    agent: crate::agents::Agent,
+    scope: crate::agents::Scope,
+    dry_run: bool,
+    install: bool,
+) -> Result<()> {
+    use crate::agents;
+    let home = dirs::home_dir()
+        .ok_or_else(|| Error::Usage("cannot find the home directory".to_owned()))?;
+    let project =
+        std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
+    let at = agents::locations(agent, scope, &home, &project);
+    let changes = if install {
+        let binary =
+            std::env::current_exe().map_err(|e| Error::io("cannot find this program's path", e))?;
+        agents::plan_install(agent, &at, &binary)?
+    } else {
+        agents::plan_uninstall(agent, &at)?
+    };
+    if dry_run {
+        return print_stdout(&agents::describe(&changes));
+    }
+    let report = agents::apply(&changes)?;
+    print_stdout(&format!("{}\n", report.join("\n")))
 }
 
 fn list(service: &Service, format: ListFormat) -> Result<()> {
