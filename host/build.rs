@@ -6,13 +6,20 @@ use std::path::PathBuf;
 use skill_wasm_build::{PluginCrate, build_plugins};
 
 /// First-party plugins shipped inside `skill`.
-const PLUGINS: &[&str] = &["rotation-planner", "vault-config"];
+const PLUGINS: &[&str] = &[
+    "rotation-planner",
+    "vault-config",
+    "audit-analyzer",
+    "emergency-playbook",
+];
 /// Crates the plugins depend on; a change there rebuilds them.
 const SHARED: &[&str] = &[
     "plugins/wit",
     "plugins/pdk",
     "plugins/rotation-core",
     "plugins/vault-core",
+    "plugins/audit-core",
+    "plugins/emergency-core",
 ];
 
 fn main() {

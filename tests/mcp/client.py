@@ -43,15 +43,10 @@ try:
 except ImportError as error:  # the Rust test checks first; this is for runs by hand
     sys.exit(f"the MCP Python SDK is missing ({error}): pip install mcp jsonschema")
 
-# Valid inputs for the first-party tools, as `skill/references/tools.md` shows them.
-# Paths are relative to the workspace and made absolute: over MCP, files go by path.
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "rotation-planner": {"inventory": "examples/inventory.json", "policy": "30d", "as_of": "2026-06-01"},
-    "vault-config": {"app_name": "payment", "auth_method": "approle", "secrets": ["db-creds", "api-key"]},
-    "policy-lint": {
-        "policy": 'path "secret/*" {\n  capabilities = ["create", "read", "update", "delete", "list", "sudo"]\n}\n'
-    },
-}
+# Valid inputs for the first-party tools, shared with the tool reference generator
+# (`tests/src/docs.rs`). Paths are relative to the workspace and made absolute:
+# over MCP, files go by path.
+EXAMPLES: dict[str, dict[str, Any]] = json.loads((Path(__file__).parent.parent / "tool-examples.json").read_text())
 
 # The plugin `tests/plugins/hostile`, installed by the test as a third party.
 THIRD_PARTY = "hostile"
@@ -106,6 +101,12 @@ def absolute_files(arguments: dict[str, Any], schema: dict[str, Any], workspace:
     for name, prop in schema.get("properties", {}).items():
         if prop.get("x-skill-input-file") and isinstance(out.get(name), str):
             out[name] = str(workspace / out[name])
+        elif (
+            isinstance(prop.get("items"), dict)
+            and prop["items"].get("x-skill-input-file")
+            and isinstance(out.get(name), list)
+        ):
+            out[name] = [str(workspace / path) for path in out[name]]
     return out
 
 

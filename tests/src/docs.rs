@@ -47,22 +47,10 @@ struct Tool {
 /// uses its schema's root `examples`, else an input made from the required
 /// properties' examples and defaults.
 fn curated_example(tool: &str) -> Option<Value> {
-    match tool {
-        "rotation-planner" => Some(json!({
-            "inventory": "examples/inventory.json",
-            "policy": "30d",
-            "as_of": "2026-06-01",
-        })),
-        "vault-config" => Some(json!({
-            "app_name": "payment",
-            "auth_method": "approle",
-            "secrets": ["db-creds", "api-key"],
-        })),
-        "policy-lint" => Some(json!({
-            "policy": "path \"secret/*\" {\n  capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\", \"sudo\"]\n}\n",
-        })),
-        _ => None,
-    }
+    // One table of example inputs, shared with the MCP client test.
+    let examples: Value = serde_json::from_str(include_str!("../tool-examples.json"))
+        .expect("tests/tool-examples.json is JSON");
+    examples.get(tool).cloned()
 }
 
 /// Runs the binary with the test suite's shared cache of compiled plugins.

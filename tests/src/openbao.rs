@@ -99,7 +99,54 @@ impl OpenBao {
     }
 
     fn spawn(bin: &Path) -> Result<Self, String> {
+        Self::spawn_with(bin, |_| Vec::new())
+    }
+
+    /// Starts a dev server that also loads a config file, `config(dir)` with `dir`
+    /// the server's scratch directory (e.g. an `audit "file"` stanza, which OpenBao
+    /// 2.x accepts only from config, never over the API).
+    pub fn start_with_config(config: impl Fn(&Path) -> String) -> Self {
+        let bin = bao_bin();
+        let mut errors = Vec::new();
+        for _ in 0..3 {
+            let made = Self::spawn_with(&bin, |dir| {
+                let path = dir.join("extra-config.hcl");
+                std::fs::write(&path, config(dir)).expect("write config");
+                vec![format!("-config={}", path.display())]
+            });
+            match made {
+                Ok(server) => return server,
+                Err(error) => errors.push(error),
+            }
+        }
+        panic!("OpenBao did not start: {}", errors.join(" / "));
+    }
+
+    /// One HTTP/1.1 call on the API with `token`, without a client library or a CLI
+    /// start-up per call (scenarios make hundreds); returns the status code.
+    pub fn http(&self, token: &str, method: &str, path: &str, body: Option<&str>) -> u16 {
+        use std::io::{Read, Write};
+        let host = self.addr.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(host).expect("connect to OpenBao");
+        let body = body.unwrap_or("");
+        let request = format!(
+            "{method} /v1/{path} HTTP/1.1\r\nHost: {host}\r\nX-Vault-Token: {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("send request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read response");
+        response
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"))
+    }
+
+    fn spawn_with(bin: &Path, extra: impl FnOnce(&Path) -> Vec<String>) -> Result<Self, String> {
         let dir = tempfile::tempdir().expect("temp dir");
+        let extra = extra(dir.path());
         let port = free_port();
         let root_token = format!("root-{}", random_hex(2));
         let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
@@ -110,6 +157,7 @@ impl OpenBao {
                 &format!("-dev-root-token-id={root_token}"),
                 &format!("-dev-listen-address=127.0.0.1:{port}"),
             ])
+            .args(&extra)
             .env("HOME", dir.path())
             .env_remove("BAO_ADDR")
             .env_remove("BAO_TOKEN")
@@ -194,6 +242,40 @@ impl OpenBao {
 
     pub fn scratch(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Runs `bao args…` with `token`, feeding `stdin` (for `key=-` arguments,
+    /// which keep a secret value off the command line).
+    pub fn run_with_stdin(&self, token: &str, args: &[String], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .command(token)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run bao");
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write bao stdin");
+        child.wait_with_output().expect("wait for bao")
+    }
+
+    /// Whether the server reports itself sealed (`bao status` exits 2 when sealed).
+    pub fn is_sealed(&self) -> bool {
+        let output = self.run(&self.root_token, &["status", "-format=json"]);
+        let status: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+                panic!(
+                    "bao status is not JSON ({e}): {}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            });
+        status["sealed"].as_bool().expect("status has `sealed`")
     }
 }
 

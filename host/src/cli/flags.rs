@@ -74,32 +74,35 @@ fn primary_type(property: &Value) -> Option<&str> {
     }
 }
 
-/// The values a property may take, when its schema lists them.
+/// The values a property may take, when its schema lists them: `enum`,
+/// `const`, or `oneOf`/`anyOf` of those, nested (as schemars derives an
+/// `Option` of a documented enum), with `null` left out.
 fn allowed_values(property: &Value) -> Vec<Value> {
-    if let Some(Value::Array(values)) = property.get("enum") {
-        return values.iter().filter(|v| !v.is_null()).cloned().collect();
-    }
-    for key in ["oneOf", "anyOf"] {
-        if let Some(Value::Array(choices)) = property.get(key) {
-            let consts: Option<Vec<Value>> = choices
-                .iter()
-                .filter(|choice| choice.get("type").and_then(Value::as_str) != Some("null"))
-                .map(|choice| {
-                    choice.get("const").cloned().or_else(|| {
-                        choice
-                            .get("enum")
-                            .and_then(Value::as_array)
-                            .filter(|e| e.len() == 1)
-                            .map(|e| e[0].clone())
-                    })
-                })
-                .collect();
-            if let Some(consts) = consts.filter(|c| !c.is_empty()) {
-                return consts;
+    fn collect(schema: &Value, out: &mut Vec<Value>) -> bool {
+        if schema.get("type").and_then(Value::as_str) == Some("null") {
+            return true;
+        }
+        if let Some(value) = schema.get("const") {
+            out.push(value.clone());
+            return true;
+        }
+        if let Some(Value::Array(values)) = schema.get("enum") {
+            out.extend(values.iter().filter(|v| !v.is_null()).cloned());
+            return true;
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(choices)) = schema.get(key) {
+                return choices.iter().all(|choice| collect(choice, out));
             }
         }
+        false
     }
-    Vec::new()
+    let mut values = Vec::new();
+    if collect(property, &mut values) {
+        values
+    } else {
+        Vec::new()
+    }
 }
 
 fn kind_of(property: &Value) -> Kind {
@@ -318,6 +321,7 @@ mod tests {
                 "extra": {"type": "object"},
                 "auth_method": {"oneOf": [{"const": "approle", "description": "a"}, {"const": "jwt"}]},
                 "flavour": {"enum": ["vault", "openbao"]},
+                "reach": {"anyOf": [{"oneOf": [{"type": "string", "enum": ["production", "non-production"]}, {"const": "limited"}]}, {"type": "null"}]},
                 "secret_types": {"type": "array", "items": {"oneOf": [{"const": "db-creds"}, {"const": "api-key"}]}},
                 "input": {"type": "string"}
             }
@@ -372,6 +376,8 @@ mod tests {
         .unwrap();
         assert_eq!(input["auth_method"], "approle");
         assert_eq!(input["flavour"], "openbao");
+        let nested = parse(&["--reach", "limited"]).unwrap();
+        assert_eq!(nested["reach"], "limited");
         assert_eq!(input["secret_types"], json!(["db-creds", "api-key"]));
         let (_, command) = ToolFlags::attach(&schema(), Command::new("t"));
         let help = command.clone().render_long_help().to_string();

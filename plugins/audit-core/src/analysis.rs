@@ -35,7 +35,7 @@ const HOUR_MS: i64 = 3_600_000;
 pub struct Samples(BTreeSet<(i64, String)>);
 
 impl Samples {
-    fn offer(&mut self, time_ms: Option<i64>, id: Option<&str>) {
+    pub(crate) fn offer(&mut self, time_ms: Option<i64>, id: Option<&str>) {
         let Some(id) = id else { return };
         let key = time_ms.unwrap_or(i64::MAX);
         if self.0.len() >= SAMPLES
@@ -467,15 +467,16 @@ impl Analysis {
             s.count += 1;
             s.first_ms = min_opt(s.first_ms, time_ms);
             s.last_ms = max_opt(s.last_ms, time_ms);
-            *s.identities.entry(key.to_owned()).or_default() += 1;
-            if let Some(ttl) = event
+            let ttl = event
                 .vault
                 .as_ref()
-                .and_then(|v| v.new_token.as_ref()?.ttl_seconds)
-            {
-                s.max_ttl_seconds = s.max_ttl_seconds.max(Some(ttl));
-            }
+                .and_then(|v| v.new_token.as_ref()?.ttl_seconds);
+            s.max_ttl_seconds = s.max_ttl_seconds.max(ttl);
             s.samples.offer(time_ms, request_id);
+            s.identities
+                .entry(key.to_owned())
+                .or_default()
+                .add(time_ms, ttl, request_id);
         }
 
         if outcome.is_failure() {

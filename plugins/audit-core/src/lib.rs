@@ -41,6 +41,7 @@
 //! ```
 
 mod analysis;
+mod anomaly;
 mod azure;
 mod cloudtrail;
 mod detect;
@@ -57,12 +58,16 @@ mod timestamp;
 mod vault;
 
 pub use analysis::{Analysis, HashMap, IdentityStats, Samples, Totals};
+pub use anomaly::{
+    Anomaly, AnomalyKind, BusinessHours, Severity, Thresholds, detect_anomalies,
+    flagged_identities, format_time,
+};
 pub use detect::{Container, Detected, FormatError, MAX_DETECT_BYTES, detect};
 pub use event::{Event, Format, Identity, IdentityKind, NewToken, Outcome, Phase, VaultDetails};
 pub use framer::{Framed, JsonFramer, Stray};
 pub use lines::{Line, LineSplitter};
 pub use problem::{Problem, ProblemKind, Problems};
 pub use reader::{AuditReader, ReadSummary};
-pub use signals::{LONG_TTL_SECONDS, Signal, SignalStats};
+pub use signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity, SignalStats};
 pub use timestamp::parse_rfc3339_ms;
 pub use vault::classify_error;

@@ -56,8 +56,8 @@ pub struct SignalStats {
     pub first_ms: Option<i64>,
     /// Latest (ms).
     pub last_ms: Option<i64>,
-    /// Accesses per identity key.
-    pub identities: BTreeMap<String, u64>,
+    /// The same, per identity key, so each identity's anomaly carries its own evidence.
+    pub identities: BTreeMap<String, SignalByIdentity>,
     /// Largest token TTL seen (token signals only), seconds.
     pub max_ttl_seconds: Option<i64>,
     /// Earliest request ids.
@@ -69,9 +69,42 @@ impl SignalStats {
         self.count += other.count;
         self.first_ms = crate::analysis::min_opt(self.first_ms, other.first_ms);
         self.last_ms = crate::analysis::max_opt(self.last_ms, other.last_ms);
-        for (id, n) in other.identities {
-            *self.identities.entry(id).or_default() += n;
+        for (id, stats) in other.identities {
+            self.identities.entry(id).or_default().merge(stats);
         }
+        self.max_ttl_seconds = self.max_ttl_seconds.max(other.max_ttl_seconds);
+        self.samples.merge(other.samples);
+    }
+}
+
+/// One identity's share of a signal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SignalByIdentity {
+    /// Accesses showing the signal.
+    pub count: u64,
+    /// Earliest (ms).
+    pub first_ms: Option<i64>,
+    /// Latest (ms).
+    pub last_ms: Option<i64>,
+    /// Largest token TTL seen (token signals only), seconds.
+    pub max_ttl_seconds: Option<i64>,
+    /// Earliest request ids.
+    pub samples: crate::analysis::Samples,
+}
+
+impl SignalByIdentity {
+    pub(crate) fn add(&mut self, time_ms: Option<i64>, ttl: Option<i64>, request_id: Option<&str>) {
+        self.count += 1;
+        self.first_ms = crate::analysis::min_opt(self.first_ms, time_ms);
+        self.last_ms = crate::analysis::max_opt(self.last_ms, time_ms);
+        self.max_ttl_seconds = self.max_ttl_seconds.max(ttl);
+        self.samples.offer(time_ms, request_id);
+    }
+
+    fn merge(&mut self, other: SignalByIdentity) {
+        self.count += other.count;
+        self.first_ms = crate::analysis::min_opt(self.first_ms, other.first_ms);
+        self.last_ms = crate::analysis::max_opt(self.last_ms, other.last_ms);
         self.max_ttl_seconds = self.max_ttl_seconds.max(other.max_ttl_seconds);
         self.samples.merge(other.samples);
     }

@@ -1,0 +1,353 @@
+//! The `audit-analyzer` plugin: [`audit_core`] exported through the skill contract.
+//!
+//! This layer streams the granted logs into the core's reader, runs its detectors and
+//! shapes the result; every parsing and detection decision lives in `audit-core`.
+
+mod render;
+
+use audit_core::{
+    Analysis, Anomaly, AuditReader, BusinessHours, Outcome, ReadSummary, Thresholds,
+    detect_anomalies, format_time,
+};
+use skill_pdk::prelude::*;
+
+/// Analyse Vault/OpenBao, CloudTrail, GCP or Azure Key Vault audit logs for anomalies.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AnalyzeInput {
+    /// Audit log files, read in order as one window (Vault/OpenBao file audit device,
+    /// CloudTrail, GCP Cloud Audit Logs, Azure Key Vault, gzip or not).
+    #[schemars(length(min = 1))]
+    logs: Vec<InputPath>,
+    /// Log(s) of normal activity: each identity's baseline rate and known addresses.
+    /// Without one, the first part of the window is the baseline for volume spikes.
+    #[serde(default)]
+    baseline: Vec<InputPath>,
+    /// Detector thresholds; every field is optional with a documented default.
+    #[serde(default)]
+    thresholds: Thresholds,
+    /// Business hours, weekdays and timezone offset for the off-hours detector.
+    #[serde(default)]
+    business_hours: BusinessHours,
+    /// How many identities and paths the top lists hold (default 10).
+    #[serde(default = "default_top")]
+    #[schemars(range(min = 1, max = 1000))]
+    top: usize,
+}
+
+fn default_top() -> usize {
+    10
+}
+
+/// What one input file was read as.
+#[derive(Serialize, JsonSchema)]
+pub struct FileReport {
+    /// The path as given.
+    pub path: String,
+    /// Detected format (`vault`, `cloud-trail`, `gcp-audit`, `azure-key-vault`,
+    /// `generic`); absent for a file with no record.
+    pub format: Option<String>,
+    /// Detected container (`json-lines`, `prefixed-lines`, `pretty-stream`, …).
+    pub container: Option<String>,
+    /// The file was gzip-compressed.
+    pub gzip: bool,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Records read.
+    pub records: u64,
+    /// Unusable records (truncated, garbage, not a record): counted, not fatal.
+    pub problems: u64,
+    /// The first problems with their line.
+    pub first_problems: Vec<ProblemReport>,
+}
+
+/// One unusable record.
+#[derive(Serialize, JsonSchema)]
+pub struct ProblemReport {
+    /// 1-based line.
+    pub line: u64,
+    /// `truncated`, `garbage`, `not-a-record` or `empty`.
+    pub kind: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// Global counts.
+#[derive(Serialize, JsonSchema)]
+pub struct TotalsReport {
+    /// Accesses (a Vault request/response pair is one).
+    pub accesses: u64,
+    /// Records read over all files.
+    pub records: u64,
+    /// Unusable records over all files.
+    pub problems: u64,
+    /// Accesses per outcome: success, denied, invalid-token, bad-credentials, other.
+    pub by_outcome: std::collections::BTreeMap<String, u64>,
+    /// Distinct identities.
+    pub identities: u64,
+    /// Distinct source addresses.
+    pub addresses: u64,
+    /// Earliest access, RFC 3339 UTC.
+    pub first: Option<String>,
+    /// Latest access, RFC 3339 UTC.
+    pub last: Option<String>,
+}
+
+/// An identity and its activity.
+#[derive(Serialize, JsonSchema)]
+pub struct TopIdentity {
+    /// Identity key.
+    pub identity: String,
+    /// A display name seen for it.
+    pub display_name: Option<String>,
+    /// Accesses.
+    pub accesses: u64,
+    /// Failed accesses.
+    pub failures: u64,
+}
+
+/// A path and its accesses.
+#[derive(Serialize, JsonSchema)]
+pub struct TopPath {
+    /// Path or resource.
+    pub path: String,
+    /// Accesses.
+    pub accesses: u64,
+}
+
+/// Accesses in one hour of the day (local time per `business_hours`).
+#[derive(Serialize, JsonSchema)]
+pub struct HourCount {
+    /// Hour of the day, 0–23.
+    pub hour: u8,
+    /// Accesses.
+    pub accesses: u64,
+}
+
+/// The analysis.
+#[derive(Serialize, JsonSchema)]
+pub struct AnalyzeOutput {
+    /// A short summary for agents: totals, then the anomalies by severity.
+    pub report: String,
+    /// Global counts.
+    pub totals: TotalsReport,
+    /// Each analysed file.
+    pub files: Vec<FileReport>,
+    /// Each baseline file.
+    pub baseline_files: Vec<FileReport>,
+    /// Findings, most severe first, then by kind and identity.
+    pub anomalies: Vec<Anomaly>,
+    /// Most active identities.
+    pub top_identities: Vec<TopIdentity>,
+    /// Most accessed paths.
+    pub top_paths: Vec<TopPath>,
+    /// Accesses per hour of the day (24 entries).
+    pub hourly: Vec<HourCount>,
+    /// Things the reader must know (e.g. the log holds secrets in clear).
+    pub warnings: Vec<String>,
+}
+
+/// Streams every file into one analysis.
+fn read_all(files: &[InputPath], pointer: &str) -> Result<(Analysis, Vec<FileReport>), ToolError> {
+    let mut analysis = Analysis::new();
+    let mut reports = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let fail = |e: audit_core::FormatError| {
+            ToolError::invalid_input(format!("{pointer}/{i}"), format!("{}: {e}", path.as_str()))
+        };
+        let mut input = host::open_input(path)?;
+        let mut reader = AuditReader::new();
+        loop {
+            let chunk = input
+                .next_chunk()
+                .map_err(|e| ToolError::failed(format!("cannot read `{}`: {e}", path.as_str())))?;
+            if chunk.is_empty() {
+                break;
+            }
+            reader
+                .push(&chunk, |event| analysis.add(event))
+                .map_err(fail)?;
+        }
+        let summary = reader.finish(|event| analysis.add(event)).map_err(fail)?;
+        reports.push(file_report(path.as_str(), summary));
+    }
+    analysis.finish();
+    Ok((analysis, reports))
+}
+
+fn name_of(value: impl Serialize) -> Option<String> {
+    serde_json::to_value(value)
+        .ok()?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn file_report(path: &str, summary: ReadSummary) -> FileReport {
+    FileReport {
+        path: path.to_owned(),
+        format: summary.detected.and_then(|d| name_of(d.format)),
+        container: summary.detected.and_then(|d| name_of(d.container)),
+        gzip: summary.gzip,
+        bytes: summary.bytes,
+        records: summary.records,
+        problems: summary.problems.total,
+        first_problems: summary
+            .problems
+            .first
+            .into_iter()
+            .map(|p| ProblemReport {
+                line: p.line,
+                kind: name_of(p.kind).unwrap_or_default(),
+                message: p.message,
+            })
+            .collect(),
+    }
+}
+
+fn analyze(input: AnalyzeInput) -> Result<AnalyzeOutput, ToolError> {
+    if input.logs.is_empty() {
+        return Err(ToolError::invalid_input(
+            "/logs",
+            "give at least one log file",
+        ));
+    }
+    let hours = &input.business_hours;
+    if hours.start_hour > 23
+        || hours.end_hour > 24
+        || hours.weekdays.iter().any(|d| !(1..=7).contains(d))
+    {
+        return Err(ToolError::invalid_input(
+            "/business_hours",
+            "hours are 0–23 (start) and 1–24 (end); weekdays are 1 (Monday) to 7 (Sunday)",
+        ));
+    }
+    let (analysis, files) = read_all(&input.logs, "/logs")?;
+    let (baseline, baseline_files) = if input.baseline.is_empty() {
+        (None, Vec::new())
+    } else {
+        let (b, f) = read_all(&input.baseline, "/baseline")?;
+        (Some(b), f)
+    };
+    let anomalies = detect_anomalies(&analysis, baseline.as_ref(), &input.thresholds, hours);
+
+    let mut warnings = Vec::new();
+    if analysis.totals.raw_token > 0 {
+        warnings.push(format!(
+            "{} accesses carry a token in clear: the audit device runs with log_raw, so this \
+             log itself holds live secrets; protect it and rotate those tokens",
+            analysis.totals.raw_token
+        ));
+    }
+    let problems: u64 = files.iter().map(|f| f.problems).sum();
+    if problems > 0 {
+        warnings.push(format!(
+            "{problems} unusable records were skipped (see files[].first_problems)"
+        ));
+    }
+
+    let by_outcome = Outcome::ALL
+        .iter()
+        .map(|o| {
+            (
+                name_of(o).unwrap_or_default(),
+                analysis.totals.by_outcome[o.index()],
+            )
+        })
+        .collect();
+    let totals = TotalsReport {
+        accesses: analysis.totals.events,
+        records: files.iter().map(|f| f.records).sum(),
+        problems,
+        by_outcome,
+        identities: analysis.identities.len() as u64,
+        addresses: analysis.addresses.len() as u64,
+        first: analysis.first_ms.map(format_time),
+        last: analysis.last_ms.map(format_time),
+    };
+
+    let mut top_identities: Vec<TopIdentity> = analysis
+        .identities
+        .iter()
+        .map(|(key, s)| TopIdentity {
+            identity: key.clone(),
+            display_name: s.display_names.iter().next().cloned(),
+            accesses: s.events,
+            failures: s.events - s.by_outcome[Outcome::Success.index()],
+        })
+        .collect();
+    top_identities.sort_by(|a, b| {
+        b.accesses
+            .cmp(&a.accesses)
+            .then_with(|| a.identity.cmp(&b.identity))
+    });
+    top_identities.truncate(input.top);
+    let mut top_paths: Vec<TopPath> = analysis
+        .paths
+        .iter()
+        .map(|(path, n)| TopPath {
+            path: path.clone(),
+            accesses: *n,
+        })
+        .collect();
+    top_paths.sort_by(|a, b| {
+        b.accesses
+            .cmp(&a.accesses)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    top_paths.truncate(input.top);
+
+    let mut by_hour = [0u64; 24];
+    let offset = i64::from(hours.utc_offset_minutes);
+    for (hour, n) in analysis.hourly() {
+        by_hour[(hour * 60 + offset).div_euclid(60).rem_euclid(24) as usize] += n;
+    }
+    let hourly = (0u8..24)
+        .map(|hour| HourCount {
+            hour,
+            accesses: by_hour[usize::from(hour)],
+        })
+        .collect();
+
+    let mut output = AnalyzeOutput {
+        report: String::new(),
+        totals,
+        files,
+        baseline_files,
+        anomalies,
+        top_identities,
+        top_paths,
+        hourly,
+        warnings,
+    };
+    output.report = render::summary(&output);
+    Ok(output)
+}
+
+fn plugin() -> Plugin {
+    Plugin::new("audit-analyzer", env!("CARGO_PKG_VERSION"))
+        .description("Streaming anomaly analysis of Vault/OpenBao, AWS CloudTrail, GCP and Azure Key Vault audit logs.")
+        .tool(
+            Tool::new(
+                "audit-analyzer",
+                "Find anomalies in Vault/OpenBao, CloudTrail, GCP or Azure Key Vault audit logs.",
+                analyze,
+            )
+            .description(
+                "Streams one or more audit logs (format detected per file, gzip or not; \
+                 truncated or garbage lines are counted, not fatal), counts one access per \
+                 Vault request/response pair, and reports anomalies with severity, identity, \
+                 evidence counts, first/last time and request ids: volume spikes against each \
+                 identity's own baseline (a baseline log, or the first part of the window), \
+                 many source addresses, repeated failures per identity@address, login \
+                 failures, off-hours access, broad access, new source addresses against a \
+                 baseline log, root token use and generate-root, long-TTL and orphan tokens, \
+                 policy/auth/audit/mount changes (audit disable is critical), seal, lease \
+                 mass revocation and a raw-mode (log_raw) log. Also totals, top identities \
+                 and paths, and an hour-of-day histogram.",
+            )
+            .render("text", render::text)
+            .render("markdown", render::markdown),
+        )
+}
+
+skill_pdk::export_plugin!(plugin);

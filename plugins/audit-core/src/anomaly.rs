@@ -1,0 +1,654 @@
+//! Anomaly detectors over a finished [`Analysis`]: the old tool's five, fixed
+//! (per-identity baselines, business hours as inputs), and the security signals of
+//! DOMAIN-FACTS §A.9. Detectors only read counts, so they run after a one-pass or a
+//! merged sharded analysis alike, and their output order is fully deterministic.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analysis, IdentityStats};
+use crate::event::Outcome;
+use crate::signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity};
+
+const HOUR_MS: i64 = 3_600_000;
+/// Request ids kept per anomaly.
+const REQUEST_IDS: usize = 5;
+
+/// How bad an anomaly is; sorts most severe first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Act now: audit disabled, root token minted, seal, secrets in the log.
+    Critical,
+    /// Likely abuse or a privileged action to review.
+    High,
+    /// Worth a look.
+    Medium,
+    /// Informational.
+    Low,
+}
+
+/// What was detected.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnomalyKind {
+    /// An identity's busiest hour far above its own baseline rate.
+    VolumeSpike,
+    /// An identity seen from many distinct source addresses.
+    MultiAddress,
+    /// Repeated failures (denied, invalid token, other) for one identity@address.
+    FailedAccess,
+    /// Repeated bad-credential logins for one identity@address.
+    LoginFailures,
+    /// Accesses outside business hours.
+    OffHours,
+    /// An identity touching many distinct paths.
+    BroadAccess,
+    /// An identity using an address its baseline never showed.
+    NewSourceAddress,
+    /// Calls made with a root-policy token.
+    RootTokenUse,
+    /// `sys/generate-root/*`.
+    GenerateRoot,
+    /// A token created carrying the `root` policy.
+    RootTokenCreated,
+    /// A token created with a long TTL.
+    LongTtlToken,
+    /// An orphan token created.
+    OrphanToken,
+    /// A policy written or deleted.
+    PolicyChange,
+    /// An auth method enabled, disabled or tuned.
+    AuthChange,
+    /// An audit device enabled or reconfigured.
+    AuditChange,
+    /// An audit device disabled.
+    AuditDisable,
+    /// A secrets engine mounted, unmounted or tuned.
+    MountChange,
+    /// `sys/seal` or `sys/step-down`.
+    Seal,
+    /// A lease prefix revoked.
+    LeaseMassRevocation,
+    /// The audit device logs tokens in clear (`log_raw`).
+    RawModeLog,
+}
+
+/// Business hours in local time; accesses outside them are off-hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct BusinessHours {
+    /// First business hour, 0–23 (default 6, the old tool's).
+    pub start_hour: u8,
+    /// Hour business ends, 1–24, exclusive (default 22, the old tool's).
+    pub end_hour: u8,
+    /// Business days, ISO numbering: 1 = Monday … 7 = Sunday (default Monday–Friday).
+    pub weekdays: Vec<u8>,
+    /// Local time minus UTC in minutes (e.g. 60 for CET, -300 for EST). Counts are
+    /// kept per UTC hour, so an offset that is not whole hours is floored to the hour.
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for BusinessHours {
+    fn default() -> Self {
+        Self {
+            start_hour: 6,
+            end_hour: 22,
+            weekdays: vec![1, 2, 3, 4, 5],
+            utc_offset_minutes: 0,
+        }
+    }
+}
+
+impl BusinessHours {
+    /// Whether the UTC hour bucket `hour` (hours since the epoch) is in business time.
+    pub fn contains(&self, hour: i64) -> bool {
+        let local = (hour * 60 + i64::from(self.utc_offset_minutes)).div_euclid(60);
+        let of_day = local.rem_euclid(24);
+        // 1970-01-01 was a Thursday (ISO 4).
+        let weekday = (local.div_euclid(24) + 3).rem_euclid(7) + 1;
+        self.weekdays.iter().any(|d| i64::from(*d) == weekday)
+            && of_day >= i64::from(self.start_hour)
+            && of_day < i64::from(self.end_hour)
+    }
+}
+
+/// Detector thresholds; every field has a documented default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// Volume spike: the busiest hour must reach this many times the identity's own
+    /// baseline hourly rate (default 3).
+    pub spike_factor: f64,
+    /// Volume spike: and hold at least this many accesses (default 20).
+    pub spike_min_events: u64,
+    /// Without a baseline log, the first this fraction of the window's hours is the
+    /// baseline (default 0.25). Windows under two hours have no in-window baseline.
+    pub baseline_fraction: f64,
+    /// Multi-address: distinct source addresses per identity (default 5).
+    pub addresses: u64,
+    /// Failed access: failures per identity@address (default 5).
+    pub failures: u64,
+    /// Login failures: bad-credential logins per identity@address (default 5).
+    pub login_failures: u64,
+    /// Off-hours: accesses outside business hours per identity (default 5).
+    pub off_hours: u64,
+    /// Broad access: distinct paths per identity (default 20).
+    pub paths: u64,
+    /// Long-TTL token: TTL in seconds (default 768 h, Vault's default max TTL;
+    /// lower values are not seen, tokens are classified while counting).
+    pub long_ttl_seconds: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            spike_factor: 3.0,
+            spike_min_events: 20,
+            baseline_fraction: 0.25,
+            addresses: 5,
+            failures: 5,
+            login_failures: 5,
+            off_hours: 5,
+            paths: 20,
+            long_ttl_seconds: LONG_TTL_SECONDS,
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Anomaly {
+    /// What was detected.
+    pub kind: AnomalyKind,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The identity key (entity id, accessor, token HMAC, display name or principal).
+    pub identity: String,
+    /// A display name seen for the identity, for humans.
+    pub display_name: Option<String>,
+    /// The source address, for per-address detectors.
+    pub address: Option<String>,
+    /// The main evidence count (accesses, failures, addresses, paths: see `evidence`).
+    pub count: u64,
+    /// Every count behind the finding, by name.
+    pub evidence: BTreeMap<String, u64>,
+    /// Earliest access involved, RFC 3339 UTC.
+    pub first: Option<String>,
+    /// Latest access involved, RFC 3339 UTC.
+    pub last: Option<String>,
+    /// Up to five request ids to look the accesses up.
+    pub request_ids: Vec<String>,
+    /// One line for humans.
+    pub message: String,
+}
+
+/// Runs every detector. `baseline` is the analysis of a baseline log (normal
+/// activity) when one was given.
+pub fn detect_anomalies(
+    analysis: &Analysis,
+    baseline: Option<&Analysis>,
+    thresholds: &Thresholds,
+    hours: &BusinessHours,
+) -> Vec<Anomaly> {
+    let mut found = Vec::new();
+    let mut keys: Vec<&String> = analysis.identities.keys().collect();
+    keys.sort();
+    for key in keys {
+        let stats = &analysis.identities[key];
+        let base = Base::new(key, stats);
+        if key != "(anonymous)" {
+            volume_spike(&base, analysis, baseline, thresholds, &mut found);
+            threshold(
+                &base,
+                AnomalyKind::MultiAddress,
+                stats.addresses.len() as u64,
+                thresholds.addresses,
+                &mut found,
+            );
+            threshold(
+                &base,
+                AnomalyKind::BroadAccess,
+                stats.paths.len() as u64,
+                thresholds.paths,
+                &mut found,
+            );
+            new_addresses(&base, baseline, &mut found);
+        }
+        let off: u64 = stats
+            .hourly
+            .iter()
+            .filter(|(hour, _)| !hours.contains(**hour))
+            .map(|(_, n)| n)
+            .sum();
+        threshold(
+            &base,
+            AnomalyKind::OffHours,
+            off,
+            thresholds.off_hours,
+            &mut found,
+        );
+    }
+    failures(analysis, thresholds, &mut found);
+    for (signal, stats) in &analysis.signals {
+        let Some((kind, severity)) = signal_kind(*signal) else {
+            continue;
+        };
+        if *signal == Signal::RawMode {
+            // A property of the audit device, not of who called: one finding.
+            let all = SignalByIdentity {
+                count: stats.count,
+                first_ms: stats.first_ms,
+                last_ms: stats.last_ms,
+                max_ttl_seconds: None,
+                samples: stats.samples.clone(),
+            };
+            found.push(from_signal(kind, severity, "(audit device)", None, &all));
+            continue;
+        }
+        for (key, by_identity) in &stats.identities {
+            if *signal == Signal::LongTtlToken
+                && by_identity.max_ttl_seconds.unwrap_or(0) < thresholds.long_ttl_seconds
+            {
+                continue;
+            }
+            let name = analysis.identities.get(key).and_then(display_name);
+            found.push(from_signal(kind, severity, key, name, by_identity));
+        }
+    }
+    found.sort_by(|a, b| {
+        (a.severity, a.kind, &a.identity, &a.address).cmp(&(
+            b.severity,
+            b.kind,
+            &b.identity,
+            &b.address,
+        ))
+    });
+    found
+}
+
+/// RFC 3339 UTC text for milliseconds since the epoch; milliseconds only when not zero.
+pub fn format_time(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    let (h, min, s, milli) = (
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000,
+    );
+    if milli == 0 {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}Z")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+    }
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn display_name(stats: &IdentityStats) -> Option<String> {
+    stats.display_names.iter().next().cloned()
+}
+
+/// The identity facts every per-identity anomaly repeats.
+struct Base<'a> {
+    key: &'a str,
+    stats: &'a IdentityStats,
+}
+
+impl<'a> Base<'a> {
+    fn new(key: &'a str, stats: &'a IdentityStats) -> Self {
+        Self { key, stats }
+    }
+
+    fn anomaly(
+        &self,
+        kind: AnomalyKind,
+        count: u64,
+        evidence: &[(&str, u64)],
+        message: String,
+    ) -> Anomaly {
+        Anomaly {
+            kind,
+            severity: default_severity(kind),
+            identity: self.key.to_owned(),
+            display_name: display_name(self.stats),
+            address: None,
+            count,
+            evidence: evidence
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), *v))
+                .collect(),
+            first: self.stats.first_ms.map(format_time),
+            last: self.stats.last_ms.map(format_time),
+            request_ids: self
+                .stats
+                .samples
+                .ids()
+                .take(REQUEST_IDS)
+                .map(str::to_owned)
+                .collect(),
+            message,
+        }
+    }
+}
+
+fn default_severity(kind: AnomalyKind) -> Severity {
+    match kind {
+        AnomalyKind::VolumeSpike | AnomalyKind::FailedAccess | AnomalyKind::LoginFailures => {
+            Severity::High
+        }
+        _ => Severity::Medium,
+    }
+}
+
+/// The simple "at least N" detectors (addresses, paths, off-hours accesses).
+fn threshold(base: &Base<'_>, kind: AnomalyKind, value: u64, limit: u64, found: &mut Vec<Anomaly>) {
+    if limit == 0 || value < limit {
+        return;
+    }
+    let (what, label) = match kind {
+        AnomalyKind::MultiAddress => ("distinct_addresses", "distinct source addresses"),
+        AnomalyKind::BroadAccess => ("distinct_paths", "distinct paths"),
+        _ => ("off_hours_accesses", "accesses outside business hours"),
+    };
+    let message = format!(
+        "{} {value} {label} (threshold {limit})",
+        who(base.key, base.stats)
+    );
+    found.push(base.anomaly(
+        kind,
+        value,
+        &[(what, value), ("accesses", base.stats.events)],
+        message,
+    ));
+}
+
+fn who(key: &str, stats: &IdentityStats) -> String {
+    match stats.display_names.iter().next() {
+        Some(name) if name != key => format!("{name} ({key}):"),
+        _ => format!("{key}:"),
+    }
+}
+
+/// The identity's busiest hour against its own baseline rate: a baseline log when
+/// given, else the first part of this window. An identity with no baseline activity
+/// has no rate to exceed and is not flagged.
+fn volume_spike(
+    base: &Base<'_>,
+    analysis: &Analysis,
+    baseline: Option<&Analysis>,
+    t: &Thresholds,
+    found: &mut Vec<Anomaly>,
+) {
+    let (Some(first), Some(last)) = (analysis.first_ms, analysis.last_ms) else {
+        return;
+    };
+    let (h0, h1) = (first.div_euclid(HOUR_MS), last.div_euclid(HOUR_MS));
+    let (base_events, base_hours, from) = match baseline {
+        Some(b) => {
+            let (Some(bf), Some(bl)) = (b.first_ms, b.last_ms) else {
+                return;
+            };
+            let hours = bl.div_euclid(HOUR_MS) - bf.div_euclid(HOUR_MS) + 1;
+            let events = b.identities.get(base.key).map_or(0, |s| s.events);
+            (events, hours, h0)
+        }
+        None => {
+            let span = h1 - h0 + 1;
+            if span < 2 {
+                return;
+            }
+            let hours = ((span as f64 * t.baseline_fraction) as i64).clamp(1, span - 1);
+            let events = base
+                .stats
+                .hourly
+                .range(h0..h0 + hours)
+                .map(|(_, n)| n)
+                .sum();
+            (events, hours, h0 + hours)
+        }
+    };
+    if base_events == 0 {
+        return;
+    }
+    let Some((peak_hour, peak)) = base
+        .stats
+        .hourly
+        .range(from..)
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(h, n)| (*h, *n))
+    else {
+        return;
+    };
+    let rate = base_events as f64 / base_hours as f64;
+    if peak < t.spike_min_events || (peak as f64) < t.spike_factor * rate {
+        return;
+    }
+    let window: u64 = base.stats.hourly.range(from..).map(|(_, n)| n).sum();
+    let message = format!(
+        "{} {peak} accesses in the hour from {}, against a baseline of {rate:.1} per hour",
+        who(base.key, base.stats),
+        format_time(peak_hour * HOUR_MS)
+    );
+    found.push(base.anomaly(
+        AnomalyKind::VolumeSpike,
+        peak,
+        &[
+            ("peak_hour_accesses", peak),
+            ("window_accesses", window),
+            ("baseline_accesses", base_events),
+            ("baseline_hours", base_hours as u64),
+        ],
+        message,
+    ));
+}
+
+/// Addresses the identity used that its baseline never showed. Needs a baseline log;
+/// an identity absent from the baseline is new as a whole and not reported here.
+fn new_addresses(base: &Base<'_>, baseline: Option<&Analysis>, found: &mut Vec<Anomaly>) {
+    let Some(known) = baseline.and_then(|b| b.identities.get(base.key)) else {
+        return;
+    };
+    if known.addresses.is_empty() {
+        return;
+    }
+    let mut new: Vec<(&String, &u64)> = base
+        .stats
+        .addresses
+        .iter()
+        .filter(|(a, _)| !known.addresses.contains_key(*a))
+        .collect();
+    if new.is_empty() {
+        return;
+    }
+    new.sort();
+    let accesses = new.iter().map(|(_, n)| **n).sum();
+    let list: Vec<&str> = new.iter().map(|(a, _)| a.as_str()).collect();
+    let message = format!(
+        "{} {accesses} accesses from addresses not in the baseline: {}",
+        who(base.key, base.stats),
+        list.join(", ")
+    );
+    let mut anomaly = base.anomaly(
+        AnomalyKind::NewSourceAddress,
+        accesses,
+        &[("new_addresses", new.len() as u64), ("accesses", accesses)],
+        message,
+    );
+    anomaly.address = Some(list[0].to_owned());
+    found.push(anomaly);
+}
+
+/// Failed access and login failures, per identity@address.
+fn failures(analysis: &Analysis, t: &Thresholds, found: &mut Vec<Anomaly>) {
+    for (key, by_address) in &analysis.failures {
+        let Some(stats) = analysis.identities.get(key) else {
+            continue;
+        };
+        let base = Base::new(key, stats);
+        for (address, counts) in by_address {
+            let n = |o: Outcome| counts[o.index()];
+            let failed = n(Outcome::Denied) + n(Outcome::InvalidToken) + n(Outcome::Other);
+            let logins = n(Outcome::BadCredentials);
+            let evidence = [
+                ("denied", n(Outcome::Denied)),
+                ("invalid_token", n(Outcome::InvalidToken)),
+                ("bad_credentials", logins),
+                ("other", n(Outcome::Other)),
+            ];
+            for (kind, value, limit, label) in [
+                (
+                    AnomalyKind::FailedAccess,
+                    failed,
+                    t.failures,
+                    "failed accesses",
+                ),
+                (
+                    AnomalyKind::LoginFailures,
+                    logins,
+                    t.login_failures,
+                    "failed logins",
+                ),
+            ] {
+                if limit == 0 || value < limit {
+                    continue;
+                }
+                let message = format!(
+                    "{} {value} {label} from {address} (threshold {limit})",
+                    who(key, stats)
+                );
+                let mut anomaly = base.anomaly(kind, value, &evidence, message);
+                anomaly.address = Some(address.clone());
+                found.push(anomaly);
+            }
+        }
+    }
+}
+
+fn signal_kind(signal: Signal) -> Option<(AnomalyKind, Severity)> {
+    use AnomalyKind as K;
+    use Severity::*;
+    Some(match signal {
+        Signal::RootTokenUse => (K::RootTokenUse, High),
+        Signal::GenerateRoot => (K::GenerateRoot, Critical),
+        Signal::AuditDisable => (K::AuditDisable, Critical),
+        Signal::AuditChange => (K::AuditChange, High),
+        Signal::PolicyChange => (K::PolicyChange, Medium),
+        Signal::AuthChange => (K::AuthChange, Medium),
+        Signal::MountChange => (K::MountChange, Medium),
+        Signal::Seal => (K::Seal, Critical),
+        Signal::LeaseMassRevocation => (K::LeaseMassRevocation, High),
+        Signal::LongTtlToken => (K::LongTtlToken, High),
+        Signal::OrphanToken => (K::OrphanToken, Medium),
+        Signal::RootTokenCreated => (K::RootTokenCreated, Critical),
+        Signal::RawMode => (K::RawModeLog, Critical),
+        // Counted per identity@address with a threshold instead.
+        Signal::LoginFailure => return None,
+    })
+}
+
+fn from_signal(
+    kind: AnomalyKind,
+    severity: Severity,
+    key: &str,
+    name: Option<String>,
+    s: &SignalByIdentity,
+) -> Anomaly {
+    let mut evidence = BTreeMap::from([("accesses".to_owned(), s.count)]);
+    if let Some(ttl) = s
+        .max_ttl_seconds
+        .filter(|_| kind == AnomalyKind::LongTtlToken)
+    {
+        evidence.insert("max_ttl_seconds".to_owned(), ttl.max(0) as u64);
+    }
+    let label = match &name {
+        Some(n) if n != key => format!("{n} ({key})"),
+        _ => key.to_owned(),
+    };
+    let message = match kind {
+        AnomalyKind::RawModeLog => format!(
+            "{} accesses log their token in clear: the audit device runs with log_raw and \
+             the log itself holds live secrets",
+            s.count
+        ),
+        _ => format!("{label}: {} × {}", s.count, kebab(kind)),
+    };
+    Anomaly {
+        kind,
+        severity,
+        identity: key.to_owned(),
+        display_name: name,
+        address: None,
+        count: s.count,
+        evidence,
+        first: s.first_ms.map(format_time),
+        last: s.last_ms.map(format_time),
+        request_ids: s
+            .samples
+            .ids()
+            .take(REQUEST_IDS)
+            .map(str::to_owned)
+            .collect(),
+        message,
+    }
+}
+
+/// The kind's serialized name, for messages.
+pub(crate) fn kebab(kind: AnomalyKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Identity keys any anomaly names, for reports.
+pub fn flagged_identities(anomalies: &[Anomaly]) -> BTreeSet<&str> {
+    anomalies.iter().map(|a| a.identity.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_utc() {
+        assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_time(1_714_611_900_123), "2024-05-02T01:05:00.123Z");
+        assert_eq!(format_time(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn business_hours_follow_weekday_and_offset() {
+        let hours = BusinessHours::default();
+        // 2024-05-01 was a Wednesday.
+        let wed_9 = 1_714_554_000_000 / HOUR_MS;
+        assert!(hours.contains(wed_9));
+        assert!(!hours.contains(wed_9 - 5), "04:00 UTC");
+        let tokyo = BusinessHours {
+            utc_offset_minutes: 540,
+            ..BusinessHours::default()
+        };
+        assert!(tokyo.contains(wed_9 - 5), "13:00 in Tokyo");
+        assert!(!hours.contains(wed_9 + 72), "Saturday");
+    }
+}

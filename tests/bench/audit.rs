@@ -1,0 +1,175 @@
+//! audit-analyzer benchmark: the sandboxed plugin (the real `skill` binary) against
+//! the same core natively, on a generated Vault-format log. Prints figures, asserts
+//! nothing (the machines are shared and noisy; compare ratios measured in one run).
+//!
+//! ```text
+//! cargo build --release -p skill && cargo run --release -p skill-tests --bin bench-audit [MB]
+//! ```
+//!
+//! MB defaults to 512; `--file PATH` measures an existing log. For each side: wall
+//! time, CPU time, MB/s by both, and peak RSS (VmHWM: this process's own for the
+//! native run, the child's, polled from /proc, for the sandboxed one). Native runs
+//! first, in this process, so its VmHWM is not inflated by anything else.
+
+#[path = "../../plugins/audit-core/tests/common/synthetic.rs"]
+mod synthetic;
+
+use std::fs::File;
+use std::io::{BufWriter, Read};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use audit_core::{Analysis, AuditReader, BusinessHours, Thresholds, detect_anomalies};
+use skill_tests::skill_bin;
+
+const CHUNK: usize = 1 << 20;
+/// Linux's USER_HZ: /proc reports CPU time in these ticks.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// A `kB` field of a /proc status file, in MB.
+fn status_mb(status: &str, field: &str) -> Option<f64> {
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// utime + stime of a process, seconds, from /proc/<pid>/stat.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / TICKS_PER_SECOND)
+}
+
+struct Figures {
+    wall: Duration,
+    cpu: f64,
+    peak_mb: f64,
+}
+
+impl Figures {
+    fn print(&self, what: &str, bytes: u64) {
+        let mb = bytes as f64 / 1e6;
+        println!(
+            "{what:<22} wall {:>6.2} s {:>7.1} MB/s | cpu {:>6.2} s {:>7.1} MB/s | peak RSS {:>6.1} MB",
+            self.wall.as_secs_f64(),
+            mb / self.wall.as_secs_f64(),
+            self.cpu,
+            mb / self.cpu.max(1e-9),
+            self.peak_mb
+        );
+    }
+}
+
+/// The core in this process: read in 1 MiB chunks, as the plugin gets them.
+fn native(path: &Path) -> Figures {
+    let cpu0 = cpu_seconds("self").unwrap_or(0.0);
+    let started = Instant::now();
+    let mut file = File::open(path).expect("open log");
+    let mut reader = AuditReader::new();
+    let mut analysis = Analysis::new();
+    let mut buf = vec![0; CHUNK];
+    loop {
+        let n = file.read(&mut buf).expect("read log");
+        if n == 0 {
+            break;
+        }
+        reader
+            .push(&buf[..n], |e| analysis.add(e))
+            .expect("readable log");
+    }
+    reader.finish(|e| analysis.add(e)).expect("readable log");
+    analysis.finish();
+    let anomalies = detect_anomalies(
+        &analysis,
+        None,
+        &Thresholds::default(),
+        &BusinessHours::default(),
+    );
+    let wall = started.elapsed();
+    println!(
+        "native: {} accesses, {} anomalies",
+        analysis.totals.events,
+        anomalies.len()
+    );
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    Figures {
+        wall,
+        cpu: cpu_seconds("self").unwrap_or(0.0) - cpu0,
+        peak_mb: status_mb(&status, "VmHWM:").unwrap_or(0.0),
+    }
+}
+
+/// `skill run audit-analyzer` as a child process; its VmHWM and CPU time are polled
+/// from /proc until it exits (both only grow, so the last reading is the figure).
+fn sandboxed(path: &Path, cache: &Path) -> Figures {
+    let started = Instant::now();
+    let mut child = Command::new(skill_bin())
+        .args(["run", "audit-analyzer", "--format", "json", "--logs"])
+        .arg(path)
+        .env("SKILL_CACHE_DIR", cache)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("run skill");
+    let pid = child.id().to_string();
+    let (mut peak_mb, mut cpu) = (0.0f64, 0.0f64);
+    loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            peak_mb = peak_mb.max(status_mb(&status, "VmHWM:").unwrap_or(0.0));
+        }
+        cpu = cpu.max(cpu_seconds(&pid).unwrap_or(0.0));
+        if let Some(status) = child.try_wait().expect("wait for skill") {
+            assert!(status.success(), "skill failed: {status}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Figures {
+        wall: started.elapsed(),
+        cpu,
+        peak_mb,
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = tempfile::tempdir()?;
+    let path = match args.iter().position(|a| a == "--file") {
+        Some(i) => std::path::PathBuf::from(&args[i + 1]),
+        None => {
+            let megabytes: u64 = args.first().map(|a| a.parse()).transpose()?.unwrap_or(512);
+            let path = dir.path().join("vault-audit.log");
+            let mut out = BufWriter::new(File::create(&path)?);
+            // About 2.6 KB per pair with the default spec.
+            let pairs = megabytes * 1_000_000 / 2_600 + 1;
+            synthetic::write_vault_log(&synthetic::Spec::default(), pairs, &mut out)?;
+            path
+        }
+    };
+    let bytes = std::fs::metadata(&path)?.len();
+    println!("log: {:.1} MB at {}", bytes as f64 / 1e6, path.display());
+
+    let native = native(&path);
+    // Warm the compiled-plugin cache first, so the figure is the analysis, not Cranelift.
+    let cache = dir.path().join("cache");
+    let warm = dir.path().join("warm.log");
+    std::fs::write(
+        &warm,
+        "{\"time\":\"2024-05-01T09:00:00Z\",\"type\":\"request\",\"request\":{\"id\":\"w\",\"path\":\"a\"}}\n",
+    )?;
+    sandboxed(&warm, &cache);
+    let plugin = sandboxed(&path, &cache);
+
+    native.print("native (in process)", bytes);
+    plugin.print("sandboxed (skill run)", bytes);
+    println!(
+        "sandboxed / native: {:.2}x by wall, {:.2}x by cpu",
+        native.wall.as_secs_f64() / plugin.wall.as_secs_f64(),
+        native.cpu / plugin.cpu.max(1e-9)
+    );
+    Ok(())
+}
