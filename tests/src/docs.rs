@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use crate::{Skill, shared_cache, text, workspace};
+use crate::{Skill, text, workspace};
 
 /// Where the generated reference lives, relative to the workspace root. It sits
 /// inside the skill folder because the Agent Skills layout keeps a skill's
@@ -53,14 +53,9 @@ fn curated_example(tool: &str) -> Option<Value> {
     examples.get(tool).cloned()
 }
 
-/// Runs the binary with the test suite's shared cache of compiled plugins.
+/// Runs the binary (with the test suite's shared cache of compiled plugins).
 pub fn run(skill: &Skill, args: &[&str]) -> std::process::Output {
-    skill
-        .command()
-        .env("SKILL_CACHE_DIR", shared_cache())
-        .args(args)
-        .output()
-        .expect("run skill")
+    skill.run(args)
 }
 
 fn run_ok(skill: &Skill, args: &[&str]) -> String {

@@ -91,6 +91,25 @@ impl Skill {
     pub fn run(&self, args: &[&str]) -> Output {
         self.command().args(args).output().expect("run skill")
     }
+
+    /// Runs `tool` on `input` (`--input JSON --format json`), asserts it
+    /// succeeded, and returns its output object.
+    pub fn tool_json(&self, tool: &str, input: &serde_json::Value) -> serde_json::Value {
+        let output = self.run(&[
+            "run",
+            tool,
+            "--input",
+            &input.to_string(),
+            "--format",
+            "json",
+        ]);
+        let (stdout, stderr) = text(&output);
+        assert!(
+            output.status.success(),
+            "{tool} failed on {input}: {stderr}"
+        );
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{tool} output is not JSON: {e}"))
+    }
 }
 
 impl Default for Skill {

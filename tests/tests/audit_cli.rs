@@ -3,12 +3,11 @@
 //! hourly histogram) and Markdown renderings.
 
 use serde_json::Value;
-use skill_tests::{Skill, shared_cache, text, workspace};
+use skill_tests::{Skill, text, workspace};
 
 fn run(args: &[&str]) -> (String, String) {
     let output = Skill::new()
         .command()
-        .env("SKILL_CACHE_DIR", shared_cache())
         .args(["run", "audit-analyzer"])
         .args(args)
         .output()

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 use skill_tests::openbao::OpenBao;
-use skill_tests::{Skill, shared_cache, text};
+use skill_tests::{Skill, text};
 
 /// Creates a token with `policy` and `display_name`; returns the token.
 fn token(bao: &OpenBao, policy: &str, display_name: &str) -> String {
@@ -80,7 +80,6 @@ fn planted_anomalies_in_a_real_audit_log_are_found() {
 
     let output = Skill::new()
         .command()
-        .env("SKILL_CACHE_DIR", shared_cache())
         .args(["run", "audit-analyzer", "--format", "json"])
         .arg("--logs")
         .arg(&window)

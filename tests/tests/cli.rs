@@ -102,16 +102,7 @@ fn csv_inventories_and_inline_secrets_are_planned() {
 
 /// Plans secrets given inline with `--input` and returns the JSON plan.
 fn plan_inline(skill: &Skill, input: &str) -> Value {
-    let output = skill.run(&[
-        "run",
-        "rotation-planner",
-        "--input",
-        input,
-        "--format",
-        "json",
-    ]);
-    assert!(output.status.success(), "{}", text(&output).1);
-    serde_json::from_slice(&output.stdout).unwrap()
+    skill.tool_json("rotation-planner", &serde_json::from_str(input).unwrap())
 }
 
 #[test]

@@ -3,12 +3,11 @@
 //! checklist and the status message, the same on every run.
 
 use serde_json::{Value, json};
-use skill_tests::{Skill, shared_cache, text};
+use skill_tests::{Skill, text};
 
 fn run(input: &Value, format: &str) -> (bool, String, String) {
     let output = Skill::new()
         .command()
-        .env("SKILL_CACHE_DIR", shared_cache())
         .args([
             "run",
             "emergency-playbook",

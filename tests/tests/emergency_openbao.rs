@@ -12,30 +12,12 @@
 use std::process::Output;
 
 use serde_json::{Value, json};
+use skill_tests::Skill;
 use skill_tests::openbao::OpenBao;
-use skill_tests::{Skill, shared_cache, text};
 
 /// The playbook for `input`, as JSON, through the real `skill` binary.
 fn playbook(input: &Value) -> Value {
-    let output = Skill::new()
-        .command()
-        .env("SKILL_CACHE_DIR", shared_cache())
-        .args([
-            "run",
-            "emergency-playbook",
-            "--input",
-            &input.to_string(),
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("run skill");
-    let (stdout, stderr) = text(&output);
-    assert!(
-        output.status.success(),
-        "emergency-playbook failed: {stderr}"
-    );
-    serde_json::from_str(&stdout).expect("playbook JSON")
+    Skill::new().tool_json("emergency-playbook", input)
 }
 
 /// Every emitted command's argument list, in step order.

@@ -4,7 +4,7 @@
 //! commands, with each `<placeholder>` standing for one word.
 
 use serde_json::{Value, json};
-use skill_tests::{Skill, shared_cache, text, workspace};
+use skill_tests::{Skill, workspace};
 
 /// Incidents that together make the tool emit every command form it has.
 fn incidents() -> Vec<Value> {
@@ -53,25 +53,7 @@ fn tool_commands() -> Vec<String> {
     let skill = Skill::new();
     let mut out = Vec::new();
     for input in incidents() {
-        let output = skill
-            .command()
-            .env("SKILL_CACHE_DIR", shared_cache())
-            .args([
-                "run",
-                "emergency-playbook",
-                "--input",
-                &input.to_string(),
-                "--format",
-                "json",
-            ])
-            .output()
-            .expect("run skill");
-        let (stdout, stderr) = text(&output);
-        assert!(
-            output.status.success(),
-            "emergency-playbook failed on {input}: {stderr}"
-        );
-        let playbook: Value = serde_json::from_str(&stdout).expect("playbook JSON");
+        let playbook = skill.tool_json("emergency-playbook", &input);
         for step in playbook["steps"].as_array().unwrap() {
             for command in step["commands"].as_array().unwrap() {
                 out.push(command["shell"].as_str().unwrap().to_owned());

@@ -1,27 +1,7 @@
 //! vault-config and policy-lint through the real `skill` command line: flags
 //! made from the schema, renderings, exit statuses, and same bytes per input.
 
-use std::process::Output;
-use std::sync::Once;
-
-use skill_tests::{Skill, shared_cache, text};
-
-fn run(skill: &Skill, args: &[&str]) -> Output {
-    static WARM: Once = Once::new();
-    let go = |args: &[&str]| {
-        skill
-            .command()
-            .env("SKILL_CACHE_DIR", shared_cache())
-            .args(args)
-            .output()
-            .expect("run skill")
-    };
-    // Compile the plugin once before the tests race to do it.
-    WARM.call_once(|| {
-        go(&["run", "policy-lint", "--policy", "path \"a\" {}"]);
-    });
-    go(args)
-}
+use skill_tests::{Skill, text};
 
 const CONFIG: &[&str] = &[
     "run",
@@ -43,8 +23,8 @@ fn flags_work_and_every_rendering_is_reproducible() {
     let skill = Skill::new();
     for format in ["text", "json", "markdown"] {
         let args: Vec<&str> = CONFIG.iter().copied().chain(["--format", format]).collect();
-        let first = run(&skill, &args);
-        let second = run(&skill, &args);
+        let first = skill.run(&args);
+        let second = skill.run(&args);
         let (stdout, stderr) = text(&first);
         assert!(first.status.success(), "{format}: {stderr}");
         assert_eq!(first.stdout, second.stdout, "{format} differs between runs");
@@ -58,7 +38,7 @@ fn flags_work_and_every_rendering_is_reproducible() {
         .copied()
         .chain(["--format", "markdown"])
         .collect();
-    let (markdown, _) = text(&run(&skill, &args));
+    let (markdown, _) = text(&skill.run(&args));
     assert!(markdown.starts_with("# vault-config: `payment`"));
     assert!(markdown.contains("```hcl\n# openbao policy for app payment, environment production"));
     assert!(
@@ -69,19 +49,16 @@ fn flags_work_and_every_rendering_is_reproducible() {
 #[test]
 fn a_hostile_name_is_bad_input_naming_the_field() {
     let skill = Skill::new();
-    let output = run(
-        &skill,
-        &[
-            "run",
-            "vault-config",
-            "--app-name",
-            "pay\"\npath \"sys/*\"",
-            "--auth-method",
-            "approle",
-            "--secrets",
-            "config",
-        ],
-    );
+    let output = skill.run(&[
+        "run",
+        "vault-config",
+        "--app-name",
+        "pay\"\npath \"sys/*\"",
+        "--auth-method",
+        "approle",
+        "--secrets",
+        "config",
+    ]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stdout.is_empty());
@@ -95,17 +72,14 @@ fn a_hostile_name_is_bad_input_naming_the_field() {
 fn policy_lint_renders_and_gates() {
     let skill = Skill::new();
     let policy = "path \"secret/*\" {\n  capabilities = [\"create\", \"update\", \"sudo\"]\n}\n";
-    let output = run(
-        &skill,
-        &[
-            "run",
-            "policy-lint",
-            "--policy",
-            policy,
-            "--format",
-            "markdown",
-        ],
-    );
+    let output = skill.run(&[
+        "run",
+        "policy-lint",
+        "--policy",
+        policy,
+        "--format",
+        "markdown",
+    ]);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
     assert!(
@@ -113,44 +87,35 @@ fn policy_lint_renders_and_gates() {
         "{stdout}"
     );
     assert!(stdout.contains("needless-sudo"));
-    let gate = run(
-        &skill,
-        &[
-            "run",
-            "policy-lint",
-            "--policy",
-            policy,
-            "--fail-on",
-            "critical",
-        ],
-    );
+    let gate = skill.run(&[
+        "run",
+        "policy-lint",
+        "--policy",
+        policy,
+        "--fail-on",
+        "critical",
+    ]);
     assert!(
         gate.status.success(),
         "no critical finding, so the gate passes"
     );
-    let gate = run(
-        &skill,
-        &[
-            "run",
-            "policy-lint",
-            "--policy",
-            policy,
-            "--fail-on",
-            "medium",
-        ],
-    );
+    let gate = skill.run(&[
+        "run",
+        "policy-lint",
+        "--policy",
+        policy,
+        "--fail-on",
+        "medium",
+    ]);
     assert_eq!(gate.status.code(), Some(1));
-    let invalid = run(
-        &skill,
-        &[
-            "run",
-            "policy-lint",
-            "--policy",
-            "path \"a\" {\n  capabilities = [\"reed\"]\n}\n",
-            "--fail-on",
-            "critical",
-        ],
-    );
+    let invalid = skill.run(&[
+        "run",
+        "policy-lint",
+        "--policy",
+        "path \"a\" {\n  capabilities = [\"reed\"]\n}\n",
+        "--fail-on",
+        "critical",
+    ]);
     let (_, stderr) = text(&invalid);
     assert_eq!(invalid.status.code(), Some(1));
     assert!(stderr.contains("line 2, column 19"), "{stderr}");
@@ -166,17 +131,14 @@ fn policy_lint_reads_a_granted_file() {
         "path \"secret/data/app/x\" {\n  capabilities = [\"read\"]\n}\n\npath \"secret/data/app/\" {\n  capabilities = [\"list\"]\n}\n",
     )
     .unwrap();
-    let output = run(
-        &skill,
-        &[
-            "run",
-            "policy-lint",
-            "--policy-file",
-            file.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    );
+    let output = skill.run(&[
+        "run",
+        "policy-lint",
+        "--policy-file",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -195,7 +157,7 @@ fn out_writes_the_policy_payload_and_terraform_files() {
         .copied()
         .chain(["--format", "json", "--out", out.to_str().unwrap()])
         .collect();
-    let output = run(&skill, &args);
+    let output = skill.run(&args);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
     let config: serde_json::Value = serde_json::from_str(&stdout).unwrap();

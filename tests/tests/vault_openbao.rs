@@ -10,42 +10,13 @@
 //! here fails with that instruction.
 
 use std::collections::BTreeMap;
-use std::process::Output;
-use std::sync::Once;
 
 use serde_json::{Value, json};
 use skill_tests::openbao::OpenBao;
-use skill_tests::{Skill, shared_cache, text};
-
-/// `skill` with the compiled-code cache shared by all tests: compiling the
-/// plugin in a debug host takes many seconds, and only the first test pays.
-fn skill_run(skill: &Skill, args: &[&str]) -> Output {
-    static WARM: Once = Once::new();
-    let run = |args: &[&str]| {
-        skill
-            .command()
-            .env("SKILL_CACHE_DIR", shared_cache())
-            .args(args)
-            .output()
-            .expect("run skill")
-    };
-    WARM.call_once(|| {
-        run(&["run", "policy-lint", "--policy", "path \"a\" {}"]);
-    });
-    run(args)
-}
-
-/// Runs a tool through the real `skill` binary and returns its JSON output.
-fn tool(skill: &Skill, name: &str, input: &Value) -> Value {
-    let input = input.to_string();
-    let output = skill_run(skill, &["run", name, "--input", &input, "--format", "json"]);
-    let (stdout, stderr) = text(&output);
-    assert!(output.status.success(), "{name} failed: {stderr}");
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name} output is not JSON: {e}"))
-}
+use skill_tests::{Skill, text};
 
 fn vault_config(skill: &Skill, input: Value) -> Value {
-    tool(skill, "vault-config", &input)
+    skill.tool_json("vault-config", &input)
 }
 
 /// Writes every generated policy and role to the server.
@@ -363,8 +334,7 @@ fn generated_policies_are_exactly_what_policy_fmt_prints() {
                 "policy fmt changed it"
             );
             // And it lints clean.
-            let report = tool(
-                &skill,
+            let report = skill.tool_json(
                 "policy-lint",
                 &json!({"policy": hcl, "flavour": flavour, "fail_on": "info"}),
             );
@@ -489,8 +459,7 @@ fn lint_grammar_agrees_with_the_server() {
             )
             .status
             .success();
-        let report = tool(
-            &skill,
+        let report = skill.tool_json(
             "policy-lint",
             &json!({"policy": policy, "flavour": "openbao"}),
         );
@@ -514,15 +483,12 @@ fn lint_grammar_agrees_with_the_server() {
 fn lint_fail_on_gates_ci() {
     let skill = Skill::new();
     let policy = "path \"sys/policies/acl/*\" {\n  capabilities = [\"update\"]\n}\n";
-    let output = skill_run(
-        &skill,
-        &[
-            "run",
-            "policy-lint",
-            "--input",
-            &json!({"policy": policy, "fail_on": "high"}).to_string(),
-        ],
-    );
+    let output = skill.run(&[
+        "run",
+        "policy-lint",
+        "--input",
+        &json!({"policy": policy, "fail_on": "high"}).to_string(),
+    ]);
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
@@ -530,7 +496,7 @@ fn lint_fail_on_gates_ci() {
         "{stderr}"
     );
     // Below the gate: a report, exit 0.
-    let report = tool(&skill, "policy-lint", &json!({"policy": policy}));
+    let report = skill.tool_json("policy-lint", &json!({"policy": policy}));
     assert_eq!(report["worst"], "critical");
     assert_eq!(report["findings"][0]["line"], 1);
 }
