@@ -126,7 +126,7 @@ impl Service {
         tracing::debug!(elapsed = ?started.elapsed(), "plugin returned");
 
         let output: Value =
-            serde_json::from_str(&outcome.output.output).map_err(|error| Error::BadOutput {
+            serde_json::from_str(&outcome.output).map_err(|error| Error::BadOutput {
                 plugin: plugin_name.clone(),
                 tool: call.tool.clone(),
                 detail: format!("its output is not valid JSON: {error}"),
@@ -148,7 +148,7 @@ impl Service {
             });
         }
         tracing::debug!(elapsed = ?started.elapsed(), "output validated");
-        if invocation.format.is_some() && outcome.output.rendered.is_none() {
+        if invocation.format.is_some() && outcome.rendered.is_none() {
             return Err(Error::BadOutput {
                 plugin: plugin_name,
                 tool: call.tool,
@@ -159,8 +159,8 @@ impl Service {
             plugin: plugin_name,
             tool: call.tool,
             output,
-            rendered: outcome.output.rendered,
-            json: outcome.output.output,
+            rendered: outcome.rendered,
+            json: outcome.output,
         })
     }
 }

@@ -12,7 +12,6 @@ mod bindings;
 mod input;
 mod state;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, Linker};
@@ -48,11 +47,6 @@ pub struct Sandbox {
     linker: Linker<CallState>,
     limits: Limits,
     cache: CompiledCache,
-}
-
-/// What a finished call returns, with the plugin's diagnostics.
-pub struct CallOutcome {
-    pub output: ToolOutput,
 }
 
 impl Sandbox {
@@ -91,10 +85,6 @@ impl Sandbox {
             limits,
             cache,
         })
-    }
-
-    pub fn limits(&self) -> &Limits {
-        &self.limits
     }
 
     /// Compiles (or loads precompiled) `wasm`, checks its contract version and
@@ -143,7 +133,7 @@ impl Sandbox {
         call: &Invocation,
         grants: Vec<String>,
         progress: Option<ProgressFn>,
-    ) -> Result<CallOutcome> {
+    ) -> Result<ToolOutput> {
         let mut store = self.store(grants, progress);
         let run = |store: &mut Store<CallState>| {
             let instance = plugin.pre.instantiate(&mut *store)?;
@@ -169,7 +159,7 @@ impl Sandbox {
                 ),
             ));
         }
-        Ok(CallOutcome { output })
+        Ok(output)
     }
 
     fn store(&self, grants: Vec<String>, progress: Option<ProgressFn>) -> Store<CallState> {
@@ -305,6 +295,3 @@ fn spawn_epoch_ticker(engine: &Engine) {
         tracing::error!("cannot start the epoch thread: {error}; time limits will not apply");
     }
 }
-
-/// Shares one sandbox across threads (the MCP server serves calls concurrently).
-pub type SharedSandbox = Arc<Sandbox>;
