@@ -78,6 +78,10 @@ pub struct OpenBao {
     child: Child,
     bin: PathBuf,
     pub addr: String,
+    /// A second listener that takes the client address from `X-Forwarded-For` (sent
+    /// from loopback), as behind a load balancer; see
+    /// [`OpenBao::start_with_forwarding_listener`].
+    pub forwarding_addr: Option<String>,
     pub root_token: String,
     /// HOME for the server and CLI, so no token file lands in the real home.
     pub dir: tempfile::TempDir,
@@ -106,16 +110,43 @@ impl OpenBao {
     /// the server's scratch directory (e.g. an `audit "file"` stanza, which OpenBao
     /// 2.x accepts only from config, never over the API).
     pub fn start_with_config(config: impl Fn(&Path) -> String) -> Self {
+        Self::start_configured(config, false)
+    }
+
+    /// Like [`OpenBao::start_with_config`], plus a second TCP listener on its own port
+    /// ([`OpenBao::forwarding_addr`]) that trusts `X-Forwarded-For` from 127.0.0.1, so
+    /// a test can make calls that the audit log records as coming from any address
+    /// ([`OpenBao::http_via`]). The `-dev` listener cannot be given these options.
+    pub fn start_with_forwarding_listener(config: impl Fn(&Path) -> String) -> Self {
+        Self::start_configured(config, true)
+    }
+
+    fn start_configured(config: impl Fn(&Path) -> String, forwarding: bool) -> Self {
         let bin = bao_bin();
         let mut errors = Vec::new();
         for _ in 0..3 {
+            let mut forwarding_addr = None;
             let made = Self::spawn_with(&bin, |dir| {
+                let mut text = config(dir);
+                if forwarding {
+                    let port = free_port();
+                    text.push_str(&format!(
+                        "listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  \
+                         tls_disable = true\n  \
+                         x_forwarded_for_authorized_addrs = \"127.0.0.1/32\"\n  \
+                         x_forwarded_for_reject_not_present = false\n}}\n"
+                    ));
+                    forwarding_addr = Some(format!("http://127.0.0.1:{port}"));
+                }
                 let path = dir.join("extra-config.hcl");
-                std::fs::write(&path, config(dir)).expect("write config");
+                std::fs::write(&path, text).expect("write config");
                 vec![format!("-config={}", path.display())]
             });
             match made {
-                Ok(server) => return server,
+                Ok(mut server) => {
+                    server.forwarding_addr = forwarding_addr;
+                    return server;
+                }
                 Err(error) => errors.push(error),
             }
         }
@@ -125,12 +156,30 @@ impl OpenBao {
     /// One HTTP/1.1 call on the API with `token`, without a client library or a CLI
     /// start-up per call (scenarios make hundreds); returns the status code.
     pub fn http(&self, token: &str, method: &str, path: &str, body: Option<&str>) -> u16 {
+        self.http_via(&self.addr, &[], token, method, path, body)
+    }
+
+    /// [`OpenBao::http`] on the listener at `addr` (e.g. [`OpenBao::forwarding_addr`]),
+    /// with extra request `headers` (e.g. `X-Forwarded-For`).
+    pub fn http_via(
+        &self,
+        addr: &str,
+        headers: &[(&str, &str)],
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> u16 {
         use std::io::{Read, Write};
-        let host = self.addr.trim_start_matches("http://");
+        let host = addr.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(host).expect("connect to OpenBao");
         let body = body.unwrap_or("");
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         let request = format!(
-            "{method} /v1/{path} HTTP/1.1\r\nHost: {host}\r\nX-Vault-Token: {token}\r\n\
+            "{method} /v1/{path} HTTP/1.1\r\nHost: {host}\r\nX-Vault-Token: {token}\r\n{extra}\
              Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
@@ -170,6 +219,7 @@ impl OpenBao {
             child,
             bin: bin.to_path_buf(),
             addr: format!("http://127.0.0.1:{port}"),
+            forwarding_addr: None,
             root_token,
             dir,
         };

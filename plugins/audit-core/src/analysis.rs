@@ -1,6 +1,7 @@
 //! Accumulates events into mergeable counts: per identity (events, outcomes, hourly
-//! time series, paths, addresses), per path, per address, failures per
-//! identity@address, first/last time and sample request ids.
+//! time series, paths, addresses with when each was first seen), per path, per
+//! address, failures per identity@address, GCP entries per project, service and audit
+//! log, first/last time and sample request ids.
 //!
 //! Vault writes a request and a response entry for each access; they are paired here
 //! on `request.id` so one access counts once. An entry whose other half has not been
@@ -11,9 +12,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, IdentityKind, Outcome, Phase};
+use crate::gcp::audit_log;
 use crate::signals::{Signal, SignalStats, signals_of};
 
 /// The hash map used for counters: foldhash is several times faster than SipHash on
@@ -31,7 +33,7 @@ const MAX_PENDING: usize = 1 << 16;
 const HOUR_MS: i64 = 3_600_000;
 
 /// The earliest request ids by (time, id): order-independent, hence mergeable.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Samples(BTreeSet<(i64, String)>);
 
 impl Samples {
@@ -63,7 +65,7 @@ impl Samples {
 }
 
 /// Global counters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Accesses counted (a Vault request/response pair is one).
     pub events: u64,
@@ -88,7 +90,7 @@ pub struct Totals {
 }
 
 /// Everything counted for one identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityStats {
     /// What the identity key is.
     pub kind: IdentityKind,
@@ -103,14 +105,61 @@ pub struct IdentityStats {
     pub hourly: BTreeMap<i64, u64>,
     /// Accesses per path / resource.
     pub paths: HashMap<String, u64>,
-    /// Accesses per source address.
-    pub addresses: HashMap<String, u64>,
+    /// Accesses and first sighting per source address: an address first seen late in
+    /// the window is new for the identity even without a baseline log.
+    pub addresses: HashMap<String, AddressStats>,
     /// Earliest access (ms).
     pub first_ms: Option<i64>,
     /// Latest access (ms).
     pub last_ms: Option<i64>,
     /// Earliest request ids.
     pub samples: Samples,
+}
+
+/// One identity's use of one source address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressStats {
+    /// Accesses from the address.
+    pub accesses: u64,
+    /// Earliest of them (ms); `None` when none had a usable time.
+    pub first_ms: Option<i64>,
+}
+
+impl AddressStats {
+    fn add(&mut self, time_ms: Option<i64>) {
+        self.accesses += 1;
+        self.first_ms = min_opt(self.first_ms, time_ms);
+    }
+
+    fn merge(&mut self, other: AddressStats) {
+        self.accesses += other.accesses;
+        self.first_ms = min_opt(self.first_ms, other.first_ms);
+    }
+}
+
+/// A GCP scope's entries for one service in each Cloud Audit Log: Admin Activity
+/// entries with no Data Access entry mean the service's Data Access log is off there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GcpLogStats {
+    /// Entries per audit log, indexed like [`crate::AuditLogKind::ALL`].
+    pub by_log: [u64; 4],
+    /// Earliest entry (ms).
+    pub first_ms: Option<i64>,
+    /// Latest entry (ms).
+    pub last_ms: Option<i64>,
+    /// Earliest entry ids (`insertId`).
+    pub samples: Samples,
+}
+
+impl GcpLogStats {
+    fn merge(&mut self, other: GcpLogStats) {
+        for (a, b) in self.by_log.iter_mut().zip(other.by_log) {
+            *a += b;
+        }
+        self.first_ms = min_opt(self.first_ms, other.first_ms);
+        self.last_ms = max_opt(self.last_ms, other.last_ms);
+        self.samples.merge(other.samples);
+    }
 }
 
 impl IdentityStats {
@@ -141,15 +190,18 @@ impl IdentityStats {
             *self.hourly.entry(hour).or_default() += n;
         }
         merge_counts(&mut self.paths, other.paths);
-        merge_counts(&mut self.addresses, other.addresses);
+        for (address, seen) in other.addresses {
+            self.addresses.entry(address).or_default().merge(seen);
+        }
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
         self.samples.merge(other.samples);
     }
 }
 
-/// Halves of Vault pairs waiting for their other half.
-#[derive(Debug, Clone, Default)]
+/// Halves of Vault pairs waiting for their other half. Part of the serialized state,
+/// so a shard analysed in another process still pairs with its neighbour.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Pending {
     requests: HashMap<String, (u64, Event<'static>)>,
     responses: HashMap<String, (u64, Event<'static>)>,
@@ -172,7 +224,7 @@ impl PartialEq for Pending {
 impl Eq for Pending {}
 
 /// The mergeable analysis state.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Analysis {
     /// Global counters.
     pub totals: Totals,
@@ -194,7 +246,12 @@ pub struct Analysis {
     pub samples: Samples,
     /// Security-relevant Vault accesses, by kind.
     pub signals: BTreeMap<Signal, SignalStats>,
-    #[serde(skip)]
+    /// GCP Cloud Audit Logs entries per scope (`projects/<p>`, from `logName`), then
+    /// per service (`serviceName`).
+    #[serde(default)]
+    pub gcp_logs: BTreeMap<String, BTreeMap<String, GcpLogStats>>,
+    /// Vault halves waiting for their pair (see [`Analysis::merge`]).
+    #[serde(default)]
     pending: Pending,
 }
 
@@ -263,6 +320,7 @@ impl Analysis {
             failures,
             samples,
             signals,
+            gcp_logs,
             pending,
         } = other;
         let t = &mut self.totals;
@@ -297,6 +355,12 @@ impl Analysis {
         self.samples.merge(samples);
         for (signal, stats) in signals {
             self.signals.entry(signal).or_default().merge(stats);
+        }
+        for (scope, services) in gcp_logs {
+            let mine = self.gcp_logs.entry(scope).or_default();
+            for (service, stats) in services {
+                mine.entry(service).or_default().merge(stats);
+            }
         }
 
         // Pair across the shard boundary, replaying the later shard's pending halves
@@ -454,7 +518,14 @@ impl Analysis {
         }
         bump(&mut stats.paths, &event.resource);
         if let Some(address) = address {
-            bump(&mut stats.addresses, address);
+            match stats.addresses.get_mut(address) {
+                Some(seen) => seen.add(time_ms),
+                None => stats
+                    .addresses
+                    .entry(address.to_owned())
+                    .or_default()
+                    .add(time_ms),
+            }
         }
         stats.first_ms = min_opt(stats.first_ms, time_ms);
         stats.last_ms = max_opt(stats.last_ms, time_ms);
@@ -479,6 +550,16 @@ impl Analysis {
                 .add(time_ms, ttl, request_id);
         }
 
+        if let (Some(log_name), Some(service)) = (&event.log_name, &event.service)
+            && let Some((scope, log)) = audit_log(log_name)
+        {
+            let stats = slot(slot(&mut self.gcp_logs, scope), service);
+            stats.by_log[log.index()] += 1;
+            stats.first_ms = min_opt(stats.first_ms, time_ms);
+            stats.last_ms = max_opt(stats.last_ms, time_ms);
+            stats.samples.offer(time_ms, request_id);
+        }
+
         if outcome.is_failure() {
             let by_address = self.failures.entry(key.to_owned()).or_default();
             let address = address.unwrap_or("(unknown)");
@@ -489,6 +570,14 @@ impl Analysis {
             counts[outcome.index()] += 1;
         }
     }
+}
+
+/// The entry for `key`, allocating the key only when it is new.
+fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 fn bump(map: &mut HashMap<String, u64>, key: &str) {

@@ -4,17 +4,22 @@
 //! merged sharded analysis alike, and their output order is fully deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Analysis, IdentityStats};
+use crate::analysis::{AddressStats, Analysis, IdentityStats};
 use crate::event::Outcome;
+use crate::gcp::AuditLogKind;
 use crate::signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity};
 
 const HOUR_MS: i64 = 3_600_000;
 /// Request ids kept per anomaly.
 const REQUEST_IDS: usize = 5;
+/// GCP services whose secret reads are logged only in the Data Access audit log
+/// (DOMAIN-FACTS §B.2), with a name for messages.
+const GCP_SECRET_SERVICES: [(&str, &str); 1] = [("secretmanager.googleapis.com", "Secret Manager")];
 
 /// How bad an anomaly is; sorts most severe first.
 #[derive(
@@ -52,6 +57,10 @@ pub enum AnomalyKind {
     BroadAccess,
     /// An identity using an address its baseline never showed.
     NewSourceAddress,
+    /// A GCP project with Admin Activity entries for a secret store but no Data
+    /// Access entry: its Data Access audit log looks off, so secret reads are not
+    /// logged at all.
+    DataAccessLogsOff,
     /// Calls made with a root-policy token.
     RootTokenUse,
     /// `sys/generate-root/*`.
@@ -129,7 +138,8 @@ pub struct Thresholds {
     /// Volume spike: and hold at least this many accesses (default 20).
     pub spike_min_events: u64,
     /// Without a baseline log, the first this fraction of the window's hours is the
-    /// baseline (default 0.25). Windows under two hours have no in-window baseline.
+    /// baseline for volume spikes and new source addresses (default 0.25). Windows
+    /// under two hours have no in-window baseline.
     pub baseline_fraction: f64,
     /// Multi-address: distinct source addresses per identity (default 5).
     pub addresses: u64,
@@ -219,7 +229,7 @@ pub fn detect_anomalies(
                 thresholds.paths,
                 &mut found,
             );
-            new_addresses(&base, baseline, &mut found);
+            new_addresses(&base, analysis, baseline, thresholds, &mut found);
         }
         let off: u64 = stats
             .hourly
@@ -236,6 +246,7 @@ pub fn detect_anomalies(
         );
     }
     failures(analysis, thresholds, &mut found);
+    gcp_data_access_off(analysis, &mut found);
     for (signal, stats) in &analysis.signals {
         let Some((kind, severity)) = signal_kind(*signal) else {
             continue;
@@ -354,9 +365,11 @@ impl<'a> Base<'a> {
 
 fn default_severity(kind: AnomalyKind) -> Severity {
     match kind {
-        AnomalyKind::VolumeSpike | AnomalyKind::FailedAccess | AnomalyKind::LoginFailures => {
-            Severity::High
-        }
+        // A blind spot over every secret read is as bad as the abuse it hides.
+        AnomalyKind::VolumeSpike
+        | AnomalyKind::FailedAccess
+        | AnomalyKind::LoginFailures
+        | AnomalyKind::DataAccessLogsOff => Severity::High,
         _ => Severity::Medium,
     }
 }
@@ -414,11 +427,9 @@ fn volume_spike(
             (events, hours, h0)
         }
         None => {
-            let span = h1 - h0 + 1;
-            if span < 2 {
+            let Some(hours) = window_baseline_hours(h0, h1, t) else {
                 return;
-            }
-            let hours = ((span as f64 * t.baseline_fraction) as i64).clamp(1, span - 1);
+            };
             let events = base
                 .stats
                 .hourly
@@ -463,40 +474,139 @@ fn volume_spike(
     ));
 }
 
-/// Addresses the identity used that its baseline never showed. Needs a baseline log;
-/// an identity absent from the baseline is new as a whole and not reported here.
-fn new_addresses(base: &Base<'_>, baseline: Option<&Analysis>, found: &mut Vec<Anomaly>) {
-    let Some(known) = baseline.and_then(|b| b.identities.get(base.key)) else {
-        return;
-    };
-    if known.addresses.is_empty() {
-        return;
-    }
-    let mut new: Vec<(&String, &u64)> = base
+/// How many of the window's hours `h0..=h1` are its own baseline when no baseline log
+/// is given: the first `baseline_fraction` of them, at least one, and leaving at
+/// least one to judge. `None` for a window under two hours.
+fn window_baseline_hours(h0: i64, h1: i64, t: &Thresholds) -> Option<i64> {
+    let span = h1 - h0 + 1;
+    (span >= 2).then(|| ((span as f64 * t.baseline_fraction) as i64).clamp(1, span - 1))
+}
+
+/// Addresses the identity used that its baseline never showed: with a baseline log,
+/// those absent from it; without one, those first seen after the window's baseline
+/// part (the volume-spike split). An identity with no baseline address is new as a
+/// whole and not reported here; an address never seen with a time is not judged, nor
+/// one that is not an IP: CloudTrail names the service that acted for the caller
+/// there (`secretsmanager.amazonaws.com`, `AWS Internal`), which is no new place.
+fn new_addresses(
+    base: &Base<'_>,
+    analysis: &Analysis,
+    baseline: Option<&Analysis>,
+    t: &Thresholds,
+    found: &mut Vec<Anomaly>,
+) {
+    let addresses = base
         .stats
         .addresses
         .iter()
-        .filter(|(a, _)| !known.addresses.contains_key(*a))
-        .collect();
-    if new.is_empty() {
+        .filter(|(a, _)| a.parse::<IpAddr>().is_ok());
+    let (mut new, known, since): (Vec<(&String, &AddressStats)>, usize, String) = match baseline {
+        Some(b) => {
+            let Some(known) = b.identities.get(base.key) else {
+                return;
+            };
+            let new = addresses
+                .filter(|(a, _)| !known.addresses.contains_key(*a))
+                .collect();
+            (new, known.addresses.len(), "not in the baseline".to_owned())
+        }
+        None => {
+            let (Some(first), Some(last)) = (analysis.first_ms, analysis.last_ms) else {
+                return;
+            };
+            let h0 = first.div_euclid(HOUR_MS);
+            let Some(hours) = window_baseline_hours(h0, last.div_euclid(HOUR_MS), t) else {
+                return;
+            };
+            let cut = (h0 + hours) * HOUR_MS;
+            let (new, old): (Vec<_>, Vec<_>) = addresses
+                .filter(|(_, s)| s.first_ms.is_some())
+                .partition(|(_, s)| s.first_ms >= Some(cut));
+            (
+                new,
+                old.len(),
+                format!(
+                    "first seen after the baseline part of the window (to {})",
+                    format_time(cut)
+                ),
+            )
+        }
+    };
+    if known == 0 || new.is_empty() {
         return;
     }
-    new.sort();
-    let accesses = new.iter().map(|(_, n)| **n).sum();
+    new.sort_by_key(|(a, _)| *a);
+    let accesses = new.iter().map(|(_, s)| s.accesses).sum();
     let list: Vec<&str> = new.iter().map(|(a, _)| a.as_str()).collect();
     let message = format!(
-        "{} {accesses} accesses from addresses not in the baseline: {}",
+        "{} {accesses} accesses from addresses {since}: {}",
         who(base.key, base.stats),
         list.join(", ")
     );
     let mut anomaly = base.anomaly(
         AnomalyKind::NewSourceAddress,
         accesses,
-        &[("new_addresses", new.len() as u64), ("accesses", accesses)],
+        &[
+            ("new_addresses", new.len() as u64),
+            ("known_addresses", known as u64),
+            ("accesses", accesses),
+        ],
         message,
     );
     anomaly.address = Some(list[0].to_owned());
+    anomaly.first = new
+        .iter()
+        .filter_map(|(_, s)| s.first_ms)
+        .min()
+        .map(format_time);
     found.push(anomaly);
+}
+
+/// A GCP scope whose secret store shows Admin Activity entries but no Data Access
+/// entry: Data Access logs are off by default, and without them every secret read
+/// (`AccessSecretVersion`, DATA_READ) is invisible, to this tool and to an incident
+/// response alike. Inferred from an absence, so the message says how to check.
+fn gcp_data_access_off(analysis: &Analysis, found: &mut Vec<Anomaly>) {
+    for (scope, services) in &analysis.gcp_logs {
+        for (service, label) in GCP_SECRET_SERVICES {
+            let Some(stats) = services.get(service) else {
+                continue;
+            };
+            let activity = stats.by_log[AuditLogKind::Activity.index()];
+            let data_access = stats.by_log[AuditLogKind::DataAccess.index()];
+            if activity == 0 || data_access > 0 {
+                continue;
+            }
+            let message = format!(
+                "{scope}: {activity} Admin Activity entries for {label} ({service}) but no \
+                 Data Access entry: Data Access audit logging (DATA_READ) for it appears \
+                 disabled, so secret reads (AccessSecretVersion) are not logged. Check the \
+                 IAM audit config of {scope} for {service}, or add its \
+                 cloudaudit.googleapis.com%2Fdata_access log to the input if it was left out"
+            );
+            found.push(Anomaly {
+                kind: AnomalyKind::DataAccessLogsOff,
+                severity: default_severity(AnomalyKind::DataAccessLogsOff),
+                identity: scope.clone(),
+                display_name: Some(label.to_owned()),
+                address: None,
+                count: activity,
+                evidence: BTreeMap::from([
+                    ("admin_activity_entries".to_owned(), activity),
+                    ("data_access_entries".to_owned(), data_access),
+                ]),
+                first: stats.first_ms.map(format_time),
+                last: stats.last_ms.map(format_time),
+                request_ids: stats
+                    .samples
+                    .ids()
+                    .take(REQUEST_IDS)
+                    .map(str::to_owned)
+                    .collect(),
+                message,
+            });
+        }
+    }
 }
 
 /// Failed access and login failures, per identity@address.

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::event::{Event, Format, Identity, IdentityKind, Outcome, Phase};
+use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
 use crate::text::{LooseNumber, non_empty};
 use crate::timestamp::parse_rfc3339_ms;
@@ -196,8 +196,9 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
     };
     let upn = non_empty(claims.upn).or(non_empty(record.identity_claim_upn_s));
     let display_name = upn.clone().or_else(|| non_empty(claims.appid.clone()));
+    let app_id = non_empty(claims.appid);
     let identity = non_empty(claims.oid)
-        .or(non_empty(claims.appid))
+        .or(app_id.clone())
         .or(upn)
         .map_or_else(Identity::anonymous, |id| Identity {
             kind: IdentityKind::Principal,
@@ -227,6 +228,10 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         line,
         time_ms: record.time.as_deref().and_then(parse_rfc3339_ms),
         identity,
+        credentials: Credentials {
+            app_id,
+            ..Credentials::default()
+        },
         display_name,
         operation,
         resource,
@@ -235,6 +240,7 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         error,
         request_id: non_empty(record.correlation_id),
         service: non_empty(record.category),
+        log_name: None,
         vault: None,
     })
 }

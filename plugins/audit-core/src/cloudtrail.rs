@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::event::{Event, Format, Identity, IdentityKind, Outcome, Phase};
+use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
 use crate::text::non_empty;
 use crate::timestamp::parse_rfc3339_ms;
@@ -127,6 +127,13 @@ struct UserIdentity<'a> {
         rename = "invokedBy"
     )]
     invoked_by: Option<Cow<'a, str>>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "crate::text::opt_cow",
+        rename = "accessKeyId"
+    )]
+    access_key_id: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "sessionContext")]
     session_context: Option<SessionContext<'a>>,
 }
@@ -203,9 +210,13 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             "not a CloudTrail event (no `eventName`)",
         ));
     };
-    let (identity, display_name) = match record.user_identity {
-        Some(user) => identity_of(user),
-        None => (Identity::anonymous(), None),
+    let (identity, display_name, access_key_id) = match record.user_identity {
+        Some(mut user) => {
+            let key = non_empty(user.access_key_id.take());
+            let (identity, display_name) = identity_of(user);
+            (identity, display_name, key)
+        }
+        None => (Identity::anonymous(), None, None),
     };
     let error_code = non_empty(record.error_code);
     let outcome = match (&error_code, &record.error_message) {
@@ -224,6 +235,10 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         line,
         time_ms: record.event_time.as_deref().and_then(parse_rfc3339_ms),
         identity,
+        credentials: Credentials {
+            access_key_id,
+            ..Credentials::default()
+        },
         display_name,
         operation: event_name,
         resource,
@@ -232,6 +247,7 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         error: error_code.or(non_empty(record.error_message)),
         request_id: non_empty(record.request_id).or(non_empty(record.event_id)),
         service: non_empty(record.event_source),
+        log_name: None,
         vault: None,
     })
 }

@@ -4,10 +4,10 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The log format an input was recognised as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Vault / OpenBao file (or syslog/socket) audit device, `format=json`.
@@ -37,7 +37,7 @@ impl Format {
 }
 
 /// Which side of a Vault request/response pair an event came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// A Vault `type: request` entry: waits for its response.
@@ -50,7 +50,7 @@ pub enum Phase {
 }
 
 /// How an access ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// No error.
@@ -87,6 +87,16 @@ impl Outcome {
         self != Outcome::Success
     }
 
+    /// The outcome of one access logged twice (a Vault request and its response):
+    /// the more specific failure of the two.
+    pub fn worse(self, other: Outcome) -> Outcome {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+
     /// When two entries of one access disagree, the more specific failure wins.
     pub(crate) fn rank(self) -> u8 {
         match self {
@@ -100,7 +110,7 @@ impl Outcome {
 }
 
 /// What an identity string is, from most to least trustworthy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdentityKind {
     /// Vault `entity_id`.
@@ -118,7 +128,7 @@ pub enum IdentityKind {
 }
 
 /// Who made a call.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity<'a> {
     /// What `id` is.
     pub kind: IdentityKind,
@@ -153,7 +163,7 @@ impl<'a> Identity<'a> {
 }
 
 /// A token created by the call (Vault `response.auth`): logins and token creation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewToken<'a> {
     /// `response.auth.token_ttl`, seconds.
     pub ttl_seconds: Option<i64>,
@@ -170,7 +180,7 @@ pub struct NewToken<'a> {
 }
 
 /// The Vault-specific facts detectors need.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct VaultDetails<'a> {
     /// `request.mount_type` (`kv`, `system`, `token`, …).
     pub mount_type: Option<Cow<'a, str>>,
@@ -192,8 +202,36 @@ pub struct VaultDetails<'a> {
     pub raw_token: bool,
 }
 
+/// The raw credential identifiers a record carries, whichever of them became the
+/// [`Identity`]: a leaked credential is matched on these (a Vault token with an entity
+/// has the entity as identity, yet its accessor must still find it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Credentials<'a> {
+    /// Vault `auth.accessor`, else `request.client_token_accessor` (an HMAC unless the
+    /// device sets `hmac_accessor=false`).
+    pub accessor: Option<Cow<'a, str>>,
+    /// Vault `auth.client_token`, else `request.client_token` (an HMAC unless
+    /// `log_raw`); a denial by a revoked token has only the latter.
+    pub client_token: Option<Cow<'a, str>>,
+    /// AWS `userIdentity.accessKeyId` (`AKIA…` long-term, `ASIA…` temporary).
+    pub access_key_id: Option<Cow<'a, str>>,
+    /// Azure `identity.claim.appid`: the application, when the object id is the identity.
+    pub app_id: Option<Cow<'a, str>>,
+}
+
+impl Credentials<'_> {
+    fn into_owned(self) -> Credentials<'static> {
+        Credentials {
+            accessor: own(self.accessor),
+            client_token: own(self.client_token),
+            access_key_id: own(self.access_key_id),
+            app_id: own(self.app_id),
+        }
+    }
+}
+
 /// One access, normalized across formats.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event<'a> {
     /// The format the record was read as.
     pub format: Format,
@@ -205,6 +243,8 @@ pub struct Event<'a> {
     pub time_ms: Option<i64>,
     /// Who made the call.
     pub identity: Identity<'a>,
+    /// The credential identifiers behind the identity, for matching a leaked one.
+    pub credentials: Credentials<'a>,
     /// A human label for reports (Vault `display_name`, AWS user name, UPN…).
     pub display_name: Option<Cow<'a, str>>,
     /// What was done: Vault `request.operation`, AWS `eventName`, GCP `methodName`,
@@ -224,9 +264,13 @@ pub struct Event<'a> {
     /// Request id to look the access up (Vault `request.id`, AWS `requestID`, GCP
     /// `insertId`, Azure `correlationId`).
     pub request_id: Option<Cow<'a, str>>,
-    /// Service or log the record belongs to (AWS `eventSource`, GCP `serviceName`,
-    /// GCP log kind in `logName`, Azure `category`).
+    /// Service the record belongs to (AWS `eventSource`, GCP `serviceName`, Azure
+    /// `category`).
     pub service: Option<Cow<'a, str>>,
+    /// GCP `logName` (`projects/<p>/logs/cloudaudit.googleapis.com%2Factivity`): which
+    /// audit log of which project the entry is in, so the analysis can tell that a
+    /// project's Data Access log is off; `None` for other formats.
+    pub log_name: Option<Cow<'a, str>>,
     /// Vault specifics; `None` for other formats.
     pub vault: Option<VaultDetails<'a>>,
 }
@@ -244,6 +288,7 @@ impl Event<'_> {
             line: self.line,
             time_ms: self.time_ms,
             identity: self.identity.into_owned(),
+            credentials: self.credentials.into_owned(),
             display_name: own(self.display_name),
             operation: Cow::Owned(self.operation.into_owned()),
             resource: Cow::Owned(self.resource.into_owned()),
@@ -252,6 +297,7 @@ impl Event<'_> {
             error: own(self.error),
             request_id: own(self.request_id),
             service: own(self.service),
+            log_name: own(self.log_name),
             vault: self.vault.map(|v| VaultDetails {
                 mount_type: own(v.mount_type),
                 mount_point: own(v.mount_point),

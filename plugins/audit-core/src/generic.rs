@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::event::{Event, Format, Identity, IdentityKind, Outcome, Phase};
+use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
 use crate::text::{LooseNumber, non_empty};
 use crate::timestamp::parse_rfc3339_ms;
@@ -107,6 +107,7 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         line,
         time_ms: record.timestamp.as_deref().and_then(parse_rfc3339_ms),
         identity,
+        credentials: Credentials::default(),
         display_name: display,
         operation: non_empty(record.operation)
             .or(non_empty(req_op))
@@ -123,6 +124,7 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         }),
         request_id: non_empty(req_id),
         service: None,
+        log_name: None,
         vault: None,
     })
 }

@@ -57,14 +57,17 @@ mod text;
 mod timestamp;
 mod vault;
 
-pub use analysis::{Analysis, HashMap, IdentityStats, Samples, Totals};
+pub use analysis::{AddressStats, Analysis, GcpLogStats, HashMap, IdentityStats, Samples, Totals};
 pub use anomaly::{
     Anomaly, AnomalyKind, BusinessHours, Severity, Thresholds, detect_anomalies,
     flagged_identities, format_time,
 };
 pub use detect::{Container, Detected, FormatError, MAX_DETECT_BYTES, detect};
-pub use event::{Event, Format, Identity, IdentityKind, NewToken, Outcome, Phase, VaultDetails};
+pub use event::{
+    Credentials, Event, Format, Identity, IdentityKind, NewToken, Outcome, Phase, VaultDetails,
+};
 pub use framer::{Framed, JsonFramer, Stray};
+pub use gcp::AuditLogKind;
 pub use lines::{Line, LineSplitter};
 pub use problem::{Problem, ProblemKind, Problems};
 pub use reader::{AuditReader, ReadSummary};

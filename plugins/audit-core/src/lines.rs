@@ -33,6 +33,11 @@ impl LineSplitter {
         Self::default()
     }
 
+    /// Lines emitted so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
     /// Bytes pushed so far.
     pub fn bytes(&self) -> u64 {
         self.bytes

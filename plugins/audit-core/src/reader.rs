@@ -25,6 +25,9 @@ pub struct ReadSummary {
     pub gzip: bool,
     /// Records turned into events.
     pub records: u64,
+    /// Lines read, for a line-oriented container (the only kind a file can be split
+    /// on: a later part's line numbers start after these); `None` for framed input.
+    pub lines: Option<u64>,
     /// Records that could not be used, with the first ones in detail.
     pub problems: Problems,
 }
@@ -69,15 +72,6 @@ impl AuditReader {
             records: 0,
             problems: Problems::default(),
         }
-    }
-
-    /// A reader for an input whose format is already known (e.g. the second shard of
-    /// a file split on line boundaries, which has no header of its own to detect).
-    pub fn with_format(detected: Detected) -> Self {
-        let mut reader = Self::new();
-        reader.compression = Compression::Plain;
-        reader.start(detected);
-        reader
     }
 
     /// The detected format, once known.
@@ -209,6 +203,7 @@ impl AuditReader {
             }
         }
         let format = self.detected.map(|d| d.format);
+        let mut lines = None;
         match &mut self.cutter {
             Cutter::Detecting(_) => {}
             Cutter::Lines(splitter) => {
@@ -224,6 +219,7 @@ impl AuditReader {
                         &mut sink,
                     )
                 });
+                lines = Some(splitter.lines());
             }
             Cutter::Frames(framer) => {
                 if let Some(line) = framer.finish() {
@@ -242,6 +238,7 @@ impl AuditReader {
             bytes: self.bytes,
             gzip,
             records: self.records,
+            lines,
             problems: self.problems,
         })
     }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Outcome};
 
@@ -14,7 +14,7 @@ use crate::event::{Event, Outcome};
 pub const LONG_TTL_SECONDS: i64 = 768 * 3600;
 
 /// A security-relevant kind of Vault access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Signal {
     /// A call made with a token carrying the `root` policy.
@@ -48,7 +48,7 @@ pub enum Signal {
 }
 
 /// Where and when a signal was seen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignalStats {
     /// Accesses showing the signal.
     pub count: u64,
@@ -78,7 +78,7 @@ impl SignalStats {
 }
 
 /// One identity's share of a signal.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignalByIdentity {
     /// Accesses showing the signal.
     pub count: u64,

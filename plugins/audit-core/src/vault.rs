@@ -10,7 +10,9 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::event::{Event, Format, Identity, IdentityKind, NewToken, Outcome, Phase, VaultDetails};
+use crate::event::{
+    Credentials, Event, Format, Identity, IdentityKind, NewToken, Outcome, Phase, VaultDetails,
+};
 use crate::problem::RecordError;
 use crate::text::{HasRoot, IsTrue, non_empty};
 use crate::timestamp::parse_rfc3339_ms;
@@ -128,6 +130,11 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             line,
             time_ms: entry.time.as_deref().and_then(parse_rfc3339_ms),
             identity: Identity::anonymous(),
+            credentials: Credentials {
+                accessor: non_empty(auth.accessor),
+                client_token: non_empty(auth.client_token),
+                ..Credentials::default()
+            },
             display_name: non_empty(auth.display_name),
             operation: Cow::Borrowed(""),
             resource: Cow::Borrowed(""),
@@ -139,6 +146,7 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             error: non_empty(entry.error),
             request_id: None,
             service: None,
+            log_name: None,
             vault: None,
         });
     };
@@ -161,17 +169,22 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
     let root_token = auth.policies.0 || auth.token_policies.0;
 
     let mut display_name = non_empty(auth.display_name);
+    let credentials = Credentials {
+        accessor: non_empty(auth.accessor).or(non_empty(request.client_token_accessor)),
+        client_token: non_empty(auth.client_token).or(non_empty(request.client_token)),
+        ..Credentials::default()
+    };
     let identity = if let Some(id) = non_empty(auth.entity_id) {
         Identity {
             kind: IdentityKind::Entity,
             id,
         }
-    } else if let Some(id) = non_empty(auth.accessor).or(non_empty(request.client_token_accessor)) {
+    } else if let Some(id) = credentials.accessor.clone() {
         Identity {
             kind: IdentityKind::Accessor,
             id,
         }
-    } else if let Some(id) = non_empty(auth.client_token).or(non_empty(request.client_token)) {
+    } else if let Some(id) = credentials.client_token.clone() {
         Identity {
             kind: IdentityKind::Token,
             id,
@@ -218,6 +231,7 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         line,
         time_ms: entry.time.as_deref().and_then(parse_rfc3339_ms),
         identity,
+        credentials,
         display_name,
         operation: request.operation.unwrap_or(Cow::Borrowed("")),
         resource: path,
@@ -226,6 +240,7 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         error,
         request_id,
         service: None,
+        log_name: None,
         vault: Some(VaultDetails {
             mount_type: non_empty(request.mount_type),
             mount_point: non_empty(request.mount_point),

@@ -289,3 +289,174 @@ fn security_signals_become_anomalies_with_severity() {
         Severity::Critical
     );
 }
+
+#[test]
+fn without_a_baseline_log_an_address_first_seen_after_the_window_baseline_is_new() {
+    let mut log = String::new();
+    let hour = 60 * MIN;
+    for h in 0..4 {
+        for i in 0..5 {
+            let at = WED_9 + h * hour + i * MIN;
+            access(
+                &mut log,
+                &format!("a{h}{i}"),
+                at,
+                "svc-a",
+                "secret/data/a",
+                "10.0.0.1",
+                None,
+            );
+        }
+    }
+    for i in 0..5 {
+        let at = WED_9 + 2 * hour + 30 * MIN + i * MIN;
+        access(
+            &mut log,
+            &format!("n{i}"),
+            at,
+            "svc-a",
+            "secret/data/a",
+            "10.6.6.6",
+            None,
+        );
+    }
+    // First seen after the baseline hour: new as a whole, so no address of it is.
+    for (i, addr) in ["10.5.5.5", "10.5.5.6"].iter().enumerate() {
+        let at = WED_9 + (i as i64 + 1) * hour;
+        access(
+            &mut log,
+            &format!("l{i}"),
+            at,
+            "late",
+            "secret/data/l",
+            addr,
+            None,
+        );
+    }
+    let analysis = analyse(log.as_bytes());
+    let stats = &analysis.identities["svc-a"].addresses["10.6.6.6"];
+    assert_eq!(
+        (stats.accesses, stats.first_ms),
+        (5, Some(WED_9 + 2 * hour + 30 * MIN))
+    );
+
+    let hours = BusinessHours::default();
+    let found = detect_anomalies(&analysis, None, &Thresholds::default(), &hours);
+    let new = of(&found, AnomalyKind::NewSourceAddress);
+    assert_eq!(new.len(), 1, "{found:#?}");
+    assert_eq!(
+        (
+            new[0].identity.as_str(),
+            new[0].address.as_deref(),
+            new[0].count
+        ),
+        ("svc-a", Some("10.6.6.6"), 5)
+    );
+    assert_eq!(new[0].evidence["new_addresses"], 1);
+    assert_eq!(new[0].evidence["known_addresses"], 1);
+    assert_eq!(new[0].first.as_deref(), Some("2024-05-01T11:30:00Z"));
+    assert_eq!(new[0].severity, Severity::Medium);
+
+    // The split is an input: with three of the four hours as baseline, 11:30 is known.
+    let late = Thresholds {
+        baseline_fraction: 0.75,
+        ..Thresholds::default()
+    };
+    let found = detect_anomalies(&analysis, None, &late, &hours);
+    assert!(
+        of(&found, AnomalyKind::NewSourceAddress).is_empty(),
+        "{found:#?}"
+    );
+
+    // A window under two hours has no in-window baseline.
+    let mut short = String::new();
+    access(
+        &mut short,
+        "s1",
+        WED_9,
+        "svc-a",
+        "secret/data/a",
+        "10.0.0.1",
+        None,
+    );
+    access(
+        &mut short,
+        "s2",
+        WED_9 + 50 * MIN,
+        "svc-a",
+        "secret/data/a",
+        "10.6.6.6",
+        None,
+    );
+    let found = detect_anomalies(
+        &analyse(short.as_bytes()),
+        None,
+        &Thresholds::default(),
+        &hours,
+    );
+    assert!(
+        of(&found, AnomalyKind::NewSourceAddress).is_empty(),
+        "{found:#?}"
+    );
+}
+
+/// One GCP Cloud Audit Logs entry for Secret Manager (or `service`) in `project`'s
+/// `log` (`activity`, `data_access`), with the `/` of `logName` URL-encoded or not.
+fn gcp(out: &mut String, project: &str, log: &str, service: &str, id: &str, at: i64) {
+    let sep = if id.ends_with("-plain") { "/" } else { "%2F" };
+    out.push_str(&format!(
+        r#"{{"protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{{}},"authenticationInfo":{{"principalEmail":"admin@example.com"}},"requestMetadata":{{"callerIp":"198.51.100.10"}},"serviceName":"{service}","methodName":"google.cloud.secretmanager.v1.SecretManagerService.AddSecretVersion","resourceName":"projects/{project}/secrets/s"}},"insertId":"{id}","resource":{{"type":"audited_resource","labels":{{"project_id":"{project}"}}}},"timestamp":"{}","severity":"NOTICE","logName":"projects/{project}/logs/cloudaudit.googleapis.com{sep}{log}"}}"#,
+        time(at)
+    ));
+    out.push('\n');
+}
+
+#[test]
+fn a_gcp_project_with_secret_manager_admin_activity_only_has_data_access_logs_off() {
+    const SM: &str = "secretmanager.googleapis.com";
+    let mut log = String::new();
+    gcp(&mut log, "on", "activity", SM, "on-1", WED_9);
+    gcp(&mut log, "on", "data_access", SM, "on-2", WED_9 + MIN);
+    gcp(&mut log, "off", "activity", SM, "off-1", WED_9 + 2 * MIN);
+    gcp(
+        &mut log,
+        "off",
+        "activity",
+        SM,
+        "off-2-plain",
+        WED_9 + 3 * MIN,
+    );
+    gcp(&mut log, "off", "activity", SM, "off-3", WED_9 + 4 * MIN);
+    // Another service's missing Data Access log hides no secret read.
+    gcp(
+        &mut log,
+        "kms",
+        "activity",
+        "cloudkms.googleapis.com",
+        "kms-1",
+        WED_9,
+    );
+    let analysis = analyse(log.as_bytes());
+    let found = detect_anomalies(
+        &analysis,
+        None,
+        &Thresholds::default(),
+        &BusinessHours::default(),
+    );
+    let off = of(&found, AnomalyKind::DataAccessLogsOff);
+    assert_eq!(off.len(), 1, "{found:#?}");
+    assert_eq!(
+        (off[0].identity.as_str(), off[0].count, off[0].severity),
+        ("projects/off", 3, Severity::High)
+    );
+    assert_eq!(off[0].evidence["admin_activity_entries"], 3);
+    assert_eq!(off[0].evidence["data_access_entries"], 0);
+    assert_eq!(off[0].request_ids, ["off-1", "off-2-plain", "off-3"]);
+    assert_eq!(off[0].first.as_deref(), Some("2024-05-01T09:02:00Z"));
+
+    // Counted per shard and merged, the state is the one-pass state.
+    let lines: Vec<&str> = log.lines().collect();
+    let mut merged = analyse(lines[..3].join("\n").as_bytes());
+    merged.merge(analyse(lines[3..].join("\n").as_bytes()));
+    assert_eq!(merged, analysis);
+}
