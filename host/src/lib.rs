@@ -13,6 +13,7 @@
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`service`]: one tool call from input to validated output;
+//! - [`parallel`]: one call over a large input on all cores, for mergeable tools;
 //! - [`agents`]: installing the skill and `skill mcp` into coding agents;
 //! - [`cli`]: the command line, including flags made from input schemas;
 //! - [`mcp`]: `skill mcp`, the same tools over the Model Context Protocol.
@@ -27,6 +28,7 @@ pub mod files;
 pub mod install;
 pub mod limits;
 pub mod mcp;
+pub mod parallel;
 pub mod paths;
 pub mod sandbox;
 pub mod schema;

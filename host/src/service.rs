@@ -2,7 +2,8 @@
 //! and the MCP server share.
 //!
 //! Find the tool, fill host defaults, validate the input against the tool's
-//! schema, grant the files it names, run it in the sandbox, validate the
+//! schema, grant the files it names, run it in the sandbox (on all cores for a
+//! large input, when the tool says how: see [`crate::parallel`]), validate the
 //! output against the declared schema.
 
 use std::collections::HashMap;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use crate::catalog::{Catalog, ToolRef};
 use crate::error::InputProblem;
 use crate::paths::Paths;
-use crate::sandbox::{Invocation, ProgressFn, Sandbox};
+use crate::sandbox::{Grant, Invocation, ProgressFn, Sandbox};
 use crate::{Error, Result, schema};
 
 /// A request to run a tool.
@@ -39,13 +40,15 @@ pub struct Service {
     pub sandbox: Sandbox,
     pub catalog: Catalog,
     pub paths: Paths,
+    /// Sandboxes one call may run at once on a large input (1: never split).
+    pub jobs: usize,
     schemas: Mutex<HashMap<String, Arc<ToolSchemas>>>,
 }
 
 /// A tool's schemas, compiled on first use and kept for later calls.
-struct ToolSchemas {
-    input: schema::Compiled,
-    output: schema::Compiled,
+pub(crate) struct ToolSchemas {
+    pub input: schema::Compiled,
+    pub output: schema::Compiled,
 }
 
 impl Service {
@@ -55,11 +58,12 @@ impl Service {
             sandbox,
             catalog,
             paths,
+            jobs: std::thread::available_parallelism().map_or(1, usize::from),
             schemas: Mutex::new(HashMap::new()),
         })
     }
 
-    fn schemas(&self, tool: &ToolRef<'_>) -> Result<Arc<ToolSchemas>> {
+    pub(crate) fn schemas(&self, tool: &ToolRef<'_>) -> Result<Arc<ToolSchemas>> {
         let mut cache = self
             .schemas
             .lock()
@@ -80,7 +84,12 @@ impl Service {
     }
 
     /// Runs `call`; `today` (YYYY-MM-DD, UTC) fills `x-skill-default: "today"` fields.
-    pub fn run(&self, call: Call, today: &str, progress: Option<ProgressFn>) -> Result<Outcome> {
+    pub fn run(
+        &self,
+        call: Call,
+        today: &str,
+        mut progress: Option<ProgressFn>,
+    ) -> Result<Outcome> {
         let tool = self.catalog.get(&call.tool)?;
         let schemas = self.schemas(&tool)?;
         let input_schema = schemas.input.schema();
@@ -111,14 +120,45 @@ impl Service {
             )));
         }
 
+        if let Some(outcome) = self.run_parallel(
+            &tool,
+            &input,
+            &grants,
+            call.format.as_deref(),
+            &mut progress,
+        ) {
+            return Ok(outcome);
+        }
+        self.execute(
+            &tool,
+            &schemas,
+            input.to_string(),
+            grants,
+            call.format,
+            progress,
+        )
+    }
+
+    /// Runs a tool on an input (JSON text) already validated and granted, and checks
+    /// its output.
+    pub(crate) fn execute(
+        &self,
+        tool: &ToolRef<'_>,
+        schemas: &ToolSchemas,
+        input: String,
+        grants: Vec<Grant>,
+        format: Option<String>,
+        progress: Option<ProgressFn>,
+    ) -> Result<Outcome> {
         let started = std::time::Instant::now();
         let plugin = tool.entry.load(&self.sandbox)?;
         tracing::debug!(elapsed = ?started.elapsed(), "plugin loaded");
         let invocation = Invocation {
-            tool: call.tool.clone(),
-            input: input.to_string(),
-            format: call.format,
+            tool: tool.spec.name.clone(),
+            input,
+            format,
         };
+        let call = invocation.tool.clone();
         let plugin_name = tool.entry.manifest.name.clone();
         let outcome = self
             .sandbox
@@ -128,7 +168,7 @@ impl Service {
         let output: Value =
             serde_json::from_str(&outcome.output).map_err(|error| Error::BadOutput {
                 plugin: plugin_name.clone(),
-                tool: call.tool.clone(),
+                tool: call.clone(),
                 detail: format!("its output is not valid JSON: {error}"),
             })?;
         tracing::debug!(elapsed = ?started.elapsed(), "output parsed");
@@ -136,7 +176,7 @@ impl Service {
         if !problems.is_empty() {
             return Err(Error::BadOutput {
                 plugin: plugin_name,
-                tool: call.tool,
+                tool: call,
                 detail: format!(
                     "its output does not match its declared schema: {}",
                     problems
@@ -151,13 +191,13 @@ impl Service {
         if invocation.format.is_some() && outcome.rendered.is_none() {
             return Err(Error::BadOutput {
                 plugin: plugin_name,
-                tool: call.tool,
+                tool: call,
                 detail: "it returned no rendering for the format asked for".to_owned(),
             });
         }
         Ok(Outcome {
             plugin: plugin_name,
-            tool: call.tool,
+            tool: call,
             output,
             rendered: outcome.rendered,
             json: outcome.output,
@@ -166,7 +206,7 @@ impl Service {
 }
 
 /// Checks that each file the input names can be read, and returns the grants.
-fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<String>> {
+fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<Grant>> {
     let mut grants = Vec::new();
     let Some(input) = input.as_object() else {
         return Ok(grants);
@@ -180,7 +220,7 @@ fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<St
                     &format!("{path} is a directory, not a file"),
                 ));
             }
-            Ok(_) => grants.push(path),
+            Ok(_) => grants.push(Grant::whole(path)),
             Err(error) => {
                 return Err(invalid(
                     tool,

@@ -3,13 +3,16 @@
 //! nothing (the machines are shared and noisy; compare ratios measured in one run).
 //!
 //! ```text
-//! cargo build --release -p skill && cargo run --release -p skill-tests --bin bench-audit [MB]
+//! cargo build --release -p skill && cargo run --release -p skill-tests --bin bench-audit [MB...]
 //! ```
 //!
-//! MB defaults to 512; `--file PATH` measures an existing log. For each side: wall
-//! time, CPU time, MB/s by both, and peak RSS (VmHWM: this process's own for the
-//! native run, the child's, polled from /proc, for the sandboxed one). Native runs
-//! first, in this process, so its VmHWM is not inflated by anything else.
+//! MB defaults to 512; several sizes (`256 1024`) show whether memory stays flat as
+//! the log grows; `--file PATH` measures an existing log. For each log: the core
+//! natively in this process, then `skill run` on one core (`--jobs 1`) and on all
+//! cores (the default), each with wall time, CPU time, MB/s by both, and peak RSS
+//! (VmHWM: this process's own for the native run, the child's, polled from /proc,
+//! for the sandboxed ones). The native figure's peak is the largest so far, since a
+//! process's VmHWM never goes down.
 
 #[path = "../../plugins/audit-core/tests/common/synthetic.rs"]
 mod synthetic;
@@ -105,9 +108,10 @@ fn native(path: &Path) -> Figures {
 
 /// `skill run audit-analyzer` as a child process; its VmHWM and CPU time are polled
 /// from /proc until it exits (both only grow, so the last reading is the figure).
-fn sandboxed(path: &Path, cache: &Path) -> Figures {
+fn sandboxed(path: &Path, cache: &Path, jobs: usize) -> Figures {
     let started = Instant::now();
     let mut child = Command::new(skill_bin())
+        .args(["--jobs", &jobs.to_string()])
         .args(["run", "audit-analyzer", "--format", "json", "--logs"])
         .arg(path)
         .env("SKILL_CACHE_DIR", cache)
@@ -135,41 +139,62 @@ fn sandboxed(path: &Path, cache: &Path) -> Figures {
     }
 }
 
+/// Generates a Vault log of about `megabytes` MB in `dir`.
+fn generate(dir: &Path, megabytes: u64) -> std::io::Result<std::path::PathBuf> {
+    let path = dir.join(format!("vault-audit-{megabytes}mb.log"));
+    let mut out = BufWriter::new(File::create(&path)?);
+    // About 2.6 KB per pair with the default spec.
+    let pairs = megabytes * 1_000_000 / 2_600 + 1;
+    synthetic::write_vault_log(&synthetic::Spec::default(), pairs, &mut out)?;
+    Ok(path)
+}
+
+/// Native, one sandbox, all cores, on one log.
+fn measure(path: &Path, cache: &Path, cores: usize) -> std::io::Result<()> {
+    let bytes = std::fs::metadata(path)?.len();
+    println!("log: {:.1} MB at {}", bytes as f64 / 1e6, path.display());
+    let native = native(path);
+    let single = sandboxed(path, cache, 1);
+    let all = sandboxed(path, cache, cores);
+    native.print("native (in process)", bytes);
+    single.print("sandboxed, 1 core", bytes);
+    all.print(&format!("sandboxed, {cores} cores"), bytes);
+    let ratio = |a: &Figures, b: &Figures| a.wall.as_secs_f64() / b.wall.as_secs_f64();
+    println!(
+        "sandboxed 1 core / native: {:.2}x by wall, {:.2}x by cpu; {cores} cores / 1 core: {:.2}x by wall\n",
+        ratio(&native, &single),
+        native.cpu / single.cpu.max(1e-9),
+        ratio(&single, &all),
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = tempfile::tempdir()?;
-    let path = match args.iter().position(|a| a == "--file") {
-        Some(i) => std::path::PathBuf::from(&args[i + 1]),
-        None => {
-            let megabytes: u64 = args.first().map(|a| a.parse()).transpose()?.unwrap_or(512);
-            let path = dir.path().join("vault-audit.log");
-            let mut out = BufWriter::new(File::create(&path)?);
-            // About 2.6 KB per pair with the default spec.
-            let pairs = megabytes * 1_000_000 / 2_600 + 1;
-            synthetic::write_vault_log(&synthetic::Spec::default(), pairs, &mut out)?;
-            path
-        }
-    };
-    let bytes = std::fs::metadata(&path)?.len();
-    println!("log: {:.1} MB at {}", bytes as f64 / 1e6, path.display());
-
-    let native = native(&path);
-    // Warm the compiled-plugin cache first, so the figure is the analysis, not Cranelift.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Warm the compiled-plugin cache first, so the figures are the analysis, not Cranelift.
     let cache = dir.path().join("cache");
     let warm = dir.path().join("warm.log");
     std::fs::write(
         &warm,
         "{\"time\":\"2024-05-01T09:00:00Z\",\"type\":\"request\",\"request\":{\"id\":\"w\",\"path\":\"a\"}}\n",
     )?;
-    sandboxed(&warm, &cache);
-    let plugin = sandboxed(&path, &cache);
+    sandboxed(&warm, &cache, 1);
 
-    native.print("native (in process)", bytes);
-    plugin.print("sandboxed (skill run)", bytes);
-    println!(
-        "sandboxed / native: {:.2}x by wall, {:.2}x by cpu",
-        native.wall.as_secs_f64() / plugin.wall.as_secs_f64(),
-        native.cpu / plugin.cpu.max(1e-9)
-    );
+    if let Some(i) = args.iter().position(|a| a == "--file") {
+        let path = args.get(i + 1).ok_or("--file needs a path")?;
+        return Ok(measure(Path::new(path), &cache, cores)?);
+    }
+    let sizes: Vec<u64> = if args.is_empty() {
+        vec![512]
+    } else {
+        args.iter().map(|a| a.parse()).collect::<Result<_, _>>()?
+    };
+    for megabytes in sizes {
+        let path = generate(dir.path(), megabytes)?;
+        measure(&path, &cache, cores)?;
+        std::fs::remove_file(&path)?;
+    }
     Ok(())
 }

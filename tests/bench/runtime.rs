@@ -183,7 +183,7 @@ fn main() {
         input: input.to_string(),
         format: None,
     };
-    let grants = vec![inventory_arg.to_owned()];
+    let grants = vec![skill::sandbox::Grant::whole(inventory_arg)];
     let sandboxed = Stats::measure(200, || {
         sandbox
             .invoke(

@@ -35,6 +35,12 @@ pub struct Cli {
     #[command(flatten)]
     limits: LimitArgs,
 
+    /// Sandboxes one call may run at once to read a large input (default: the
+    /// number of cores; 1 reads it in one pass). Only tools that can merge partial
+    /// results use more than one, and the result is the same either way.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+
     #[command(subcommand)]
     command: Commands,
 }
@@ -150,7 +156,10 @@ pub fn main_with(cli: Cli) -> Result<()> {
     let started = std::time::Instant::now();
     let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled")))?;
     tracing::debug!(elapsed = ?started.elapsed(), "engine ready");
-    let service = Service::new(sandbox, paths)?;
+    let mut service = Service::new(sandbox, paths)?;
+    if let Some(jobs) = cli.jobs {
+        service.jobs = usize::from(jobs);
+    }
     tracing::debug!(elapsed = ?started.elapsed(), "catalog ready");
     match cli.command {
         Commands::List { format } => list(&service, format),

@@ -6,7 +6,8 @@
 //! stalled input (a pipe nobody writes) cannot hang the host.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::time::Instant;
 
@@ -14,6 +15,24 @@ use std::time::Instant;
 const CHUNK: usize = 1 << 20;
 /// Chunks read ahead of the plugin.
 const READ_AHEAD: usize = 2;
+
+/// A file the plugin may open in this call: the whole file, or only a byte range
+/// of it (one part of a large log read in parallel; the plugin sees just those bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub path: String,
+    pub range: Option<Range<u64>>,
+}
+
+impl Grant {
+    /// The whole file at `path`.
+    pub fn whole(path: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            range: None,
+        }
+    }
+}
 
 /// One opened input: the resource behind `host.input-file`.
 pub struct GrantedInput {
@@ -36,20 +55,26 @@ pub enum ReadFailure {
 }
 
 impl GrantedInput {
-    /// Starts streaming `path`. Opening happens on the reader thread too: opening
-    /// a FIFO blocks until a writer appears, and that wait must not escape the deadline.
-    pub fn open(path: &str) -> Result<Self, String> {
+    /// Starts streaming the granted file (or range). Opening happens on the reader
+    /// thread too: opening a FIFO blocks until a writer appears, and that wait must
+    /// not escape the deadline.
+    pub fn open(grant: &Grant) -> Result<Self, String> {
+        let path = grant.path.as_str();
         let metadata =
             std::fs::metadata(path).map_err(|error| format!("cannot read {path}: {error}"))?;
         if metadata.is_dir() {
             return Err(format!("{path} is a directory, not a file"));
         }
-        let size = metadata.is_file().then_some(metadata.len());
+        let size = match &grant.range {
+            Some(range) => Some(range.end - range.start),
+            None => metadata.is_file().then_some(metadata.len()),
+        };
         let (sender, chunks) = sync_channel(READ_AHEAD);
         let thread_path = path.to_owned();
+        let range = grant.range.clone();
         std::thread::Builder::new()
             .name("skill-input".to_owned())
-            .spawn(move || match File::open(&thread_path) {
+            .spawn(move || match open_range(&thread_path, range) {
                 Ok(file) => read_ahead(file, &thread_path, &sender),
                 Err(error) => {
                     let _ = sender.send(Err(error));
@@ -117,8 +142,20 @@ impl GrantedInput {
     }
 }
 
+/// The file, or its byte range, as one reader.
+fn open_range(path: &str, range: Option<Range<u64>>) -> std::io::Result<Box<dyn Read>> {
+    let mut file = File::open(path)?;
+    Ok(match range {
+        None => Box::new(file),
+        Some(range) => {
+            file.seek(SeekFrom::Start(range.start))?;
+            Box::new(file.take(range.end - range.start))
+        }
+    })
+}
+
 fn read_ahead(
-    mut file: File,
+    mut file: Box<dyn Read>,
     path: &str,
     sender: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
 ) {

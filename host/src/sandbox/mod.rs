@@ -18,6 +18,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
 pub use bindings::types::{ErrorCode, Invocation, Manifest, ToolOutput, ToolSpec};
+pub use input::Grant;
 pub use state::{Progress, ProgressFn};
 
 use crate::cache::CompiledCache;
@@ -125,13 +126,13 @@ impl Sandbox {
         call(&mut store).map_err(|error| self.call_error(&store, error, &plugin.label, "describe"))
     }
 
-    /// Runs one tool; `grants` are the paths the plugin may open for this call.
+    /// Runs one tool; `grants` are the files the plugin may open for this call.
     pub fn invoke(
         &self,
         plugin: &LoadedPlugin,
         plugin_name: &str,
         call: &Invocation,
-        grants: Vec<String>,
+        grants: Vec<Grant>,
         progress: Option<ProgressFn>,
     ) -> Result<ToolOutput> {
         let mut store = self.store(grants, progress);
@@ -162,7 +163,7 @@ impl Sandbox {
         Ok(output)
     }
 
-    fn store(&self, grants: Vec<String>, progress: Option<ProgressFn>) -> Store<CallState> {
+    fn store(&self, grants: Vec<Grant>, progress: Option<ProgressFn>) -> Store<CallState> {
         let deadline = Instant::now() + self.limits.timeout;
         let state = CallState::new(&self.limits, grants, progress, deadline);
         let mut store = Store::new(&self.engine, state);

@@ -13,7 +13,7 @@ use wasmtime_wasi::{
 
 use super::bindings::skill::plugin::host::{self, LogLevel};
 use super::bindings::types;
-use super::input::{GrantedInput, ReadFailure};
+use super::input::{Grant, GrantedInput, ReadFailure};
 use crate::limits::{Limits, TotalMemoryLimiter};
 
 /// A progress report from inside a call.
@@ -43,7 +43,7 @@ pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
     limiter: TotalMemoryLimiter,
-    grants: Vec<String>,
+    grants: Vec<Grant>,
     deadline: Instant,
     progress: Option<ProgressFn>,
     stdout: MemoryOutputPipe,
@@ -55,7 +55,7 @@ pub struct CallState {
 impl CallState {
     pub fn new(
         limits: &Limits,
-        grants: Vec<String>,
+        grants: Vec<Grant>,
         progress: Option<ProgressFn>,
         deadline: Instant,
     ) -> Self {
@@ -170,10 +170,10 @@ impl host::Host for CallState {
         &mut self,
         path: String,
     ) -> wasmtime::Result<Result<Resource<GrantedInput>, String>> {
-        if !self.grants.contains(&path) {
+        let Some(grant) = self.grants.iter().find(|grant| grant.path == path) else {
             return Ok(Err(format!("`{path}` was not granted for this call")));
-        }
-        match GrantedInput::open(&path) {
+        };
+        match GrantedInput::open(grant) {
             Ok(input) => Ok(Ok(self.table.push(input)?)),
             Err(message) => Ok(Err(message)),
         }

@@ -3,7 +3,9 @@
 //! This layer streams the granted logs into the core's reader, runs its detectors and
 //! shapes the result; every parsing and detection decision lives in `audit-core`.
 
+mod html;
 mod render;
+mod state;
 
 use audit_core::{
     Analysis, Anomaly, AuditReader, BusinessHours, Outcome, ReadSummary, Thresholds,
@@ -12,15 +14,25 @@ use audit_core::{
 use skill_pdk::prelude::*;
 
 /// Analyse Vault/OpenBao, CloudTrail, GCP or Azure Key Vault audit logs for anomalies.
+///
+/// `x-skill-parallel` lets the host cut large `logs` into line-aligned parts, read
+/// each in its own sandbox with `audit-state`, and hand the states back in `states`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-skill-parallel" = {"split": "logs", "map": "audit-state", "merge": "states"}))]
 struct AnalyzeInput {
     /// Audit log files, read in order as one window (Vault/OpenBao file audit device,
     /// CloudTrail, GCP Cloud Audit Logs, Azure Key Vault, gzip or not).
-    #[schemars(length(min = 1))]
+    #[serde(default)]
     logs: Vec<InputPath>,
+    /// Analyses made by `audit-state` (by `skill` on all cores, or by a batch job per
+    /// machine), merged in order instead of reading `logs`.
+    #[serde(default)]
+    #[schemars(with = "Vec<state::AnalysisState>")]
+    states: state::MergedStates,
     /// Log(s) of normal activity: each identity's baseline rate and known addresses.
-    /// Without one, the first part of the window is the baseline for volume spikes.
+    /// Without one, the first part of the window is the baseline for volume spikes
+    /// and new addresses.
     #[serde(default)]
     baseline: Vec<InputPath>,
     /// Detector thresholds; every field is optional with a documented default.
@@ -40,7 +52,7 @@ fn default_top() -> usize {
 }
 
 /// What one input file was read as.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 pub struct FileReport {
     /// The path as given.
     pub path: String,
@@ -55,6 +67,8 @@ pub struct FileReport {
     pub bytes: u64,
     /// Records read.
     pub records: u64,
+    /// Lines read, for line-oriented inputs.
+    pub lines: Option<u64>,
     /// Unusable records (truncated, garbage, not a record): counted, not fatal.
     pub problems: u64,
     /// The first problems with their line.
@@ -62,7 +76,7 @@ pub struct FileReport {
 }
 
 /// One unusable record.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 pub struct ProblemReport {
     /// 1-based line.
     pub line: u64,
@@ -147,8 +161,11 @@ pub struct AnalyzeOutput {
     pub warnings: Vec<String>,
 }
 
-/// Streams every file into one analysis.
-fn read_all(files: &[InputPath], pointer: &str) -> Result<(Analysis, Vec<FileReport>), ToolError> {
+/// Streams every file into one analysis, left unfinished so it can still be merged.
+fn read_files(
+    files: &[InputPath],
+    pointer: &str,
+) -> Result<(Analysis, Vec<FileReport>), ToolError> {
     let mut analysis = Analysis::new();
     let mut reports = Vec::new();
     for (i, path) in files.iter().enumerate() {
@@ -171,6 +188,12 @@ fn read_all(files: &[InputPath], pointer: &str) -> Result<(Analysis, Vec<FileRep
         let summary = reader.finish(|event| analysis.add(event)).map_err(fail)?;
         reports.push(file_report(path.as_str(), summary));
     }
+    Ok((analysis, reports))
+}
+
+/// Streams every file into one finished analysis.
+fn read_all(files: &[InputPath], pointer: &str) -> Result<(Analysis, Vec<FileReport>), ToolError> {
+    let (mut analysis, reports) = read_files(files, pointer)?;
     analysis.finish();
     Ok((analysis, reports))
 }
@@ -190,6 +213,7 @@ fn file_report(path: &str, summary: ReadSummary) -> FileReport {
         gzip: summary.gzip,
         bytes: summary.bytes,
         records: summary.records,
+        lines: summary.lines,
         problems: summary.problems.total,
         first_problems: summary
             .problems
@@ -205,10 +229,10 @@ fn file_report(path: &str, summary: ReadSummary) -> FileReport {
 }
 
 fn analyze(input: AnalyzeInput) -> Result<AnalyzeOutput, ToolError> {
-    if input.logs.is_empty() {
+    if input.logs.is_empty() && input.states.is_empty() {
         return Err(ToolError::invalid_input(
             "/logs",
-            "give at least one log file",
+            "give at least one log file (or the states of analysed ones)",
         ));
     }
     let hours = &input.business_hours;
@@ -221,7 +245,11 @@ fn analyze(input: AnalyzeInput) -> Result<AnalyzeOutput, ToolError> {
             "hours are 0–23 (start) and 1–24 (end); weekdays are 1 (Monday) to 7 (Sunday)",
         ));
     }
-    let (analysis, files) = read_all(&input.logs, "/logs")?;
+    let (analysis, files) = if input.states.is_empty() {
+        read_all(&input.logs, "/logs")?
+    } else {
+        input.states.finish()?
+    };
     let (baseline, baseline_files) = if input.baseline.is_empty() {
         (None, Vec::new())
     } else {
@@ -339,14 +367,33 @@ fn plugin() -> Plugin {
                  evidence counts, first/last time and request ids: volume spikes against each \
                  identity's own baseline (a baseline log, or the first part of the window), \
                  many source addresses, repeated failures per identity@address, login \
-                 failures, off-hours access, broad access, new source addresses against a \
-                 baseline log, root token use and generate-root, long-TTL and orphan tokens, \
-                 policy/auth/audit/mount changes (audit disable is critical), seal, lease \
-                 mass revocation and a raw-mode (log_raw) log. Also totals, top identities \
-                 and paths, and an hour-of-day histogram.",
+                 failures, off-hours access, broad access, new source addresses (against a \
+                 baseline log, or the first part of the window), root token use and \
+                 generate-root, long-TTL and orphan tokens, policy/auth/audit/mount changes \
+                 (audit disable is critical), seal, lease mass revocation, a raw-mode \
+                 (log_raw) log, and GCP projects whose Data Access logs look off. Also \
+                 totals, top identities and paths, and an hour-of-day histogram; as text, \
+                 Markdown, or a self-contained HTML report with charts. Large logs are read \
+                 on all cores (see audit-state).",
             )
             .render("text", render::text)
-            .render("markdown", render::markdown),
+            .render("markdown", render::markdown)
+            .render("html", html::report),
+        )
+        .tool(
+            Tool::new(
+                "audit-state",
+                "Read audit logs into a mergeable analysis state, for audit-analyzer --states.",
+                state::analyse,
+            )
+            .description(
+                "The map step of a sharded analysis: reads the logs like audit-analyzer and \
+                 returns the unfinished counts (with Vault requests still waiting for their \
+                 response) instead of a report. Give the states of consecutive parts, in \
+                 order, to audit-analyzer's `states` and the report is exactly that of one \
+                 pass over all of them. `skill run audit-analyzer` does this by itself on \
+                 all cores for large logs; a batch engine can run audit-state per machine.",
+            ),
         )
 }
 

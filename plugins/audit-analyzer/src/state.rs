@@ -1,0 +1,193 @@
+//! Sharded analysis: `audit-state` reads logs (or line-aligned parts of one log)
+//! into an unfinished [`Analysis`], and [`merge`] folds consecutive states back into
+//! exactly what one pass over the same bytes gives.
+//!
+//! The host uses this to read a large log on all cores (the input schema's
+//! `x-skill-parallel` names `audit-state` as the map step and `states` as the merge
+//! input); a batch engine can use it to spread a fleet's logs over machines.
+
+use audit_core::{Analysis, Problems};
+use skill_pdk::prelude::*;
+
+use crate::{FileReport, read_files};
+
+/// Layout of [`AnalysisState`]; a state of another layout is refused, not misread.
+const STATE_VERSION: u32 = 1;
+
+/// Read audit logs into a mergeable analysis state.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateInput {
+    /// Audit log files (or consecutive parts of one), read in order.
+    #[schemars(length(min = 1))]
+    logs: Vec<InputPath>,
+}
+
+/// The unfinished analysis of some logs.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisState {
+    /// Layout version of this state (currently 1).
+    pub state_version: u32,
+    /// What each file (or part) was read as.
+    pub files: Vec<FileReport>,
+    /// The counts, with Vault halves still waiting for their pair.
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub analysis: Analysis,
+}
+
+/// The `audit-state` tool.
+pub fn analyse(input: StateInput) -> Result<AnalysisState, ToolError> {
+    let (analysis, files) = read_files(&input.logs, "/logs")?;
+    Ok(AnalysisState {
+        state_version: STATE_VERSION,
+        files,
+        analysis,
+    })
+}
+
+/// `audit-analyzer`'s `states`, merged in order while they are parsed, so only one
+/// state is in memory at a time next to the running total. Consecutive reports of
+/// one path are parts of one file and become one report again.
+pub struct MergedStates {
+    merged: Result<(Analysis, Vec<FileReport>), ToolError>,
+    count: usize,
+}
+
+impl Default for MergedStates {
+    fn default() -> Self {
+        Self {
+            merged: Ok((Analysis::new(), Vec::new())),
+            count: 0,
+        }
+    }
+}
+
+impl MergedStates {
+    /// No state was given.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The merged analysis, finished, and one report per file.
+    pub fn finish(self) -> Result<(Analysis, Vec<FileReport>), ToolError> {
+        let (mut analysis, mut files) = self.merged?;
+        analysis.finish();
+        for file in &mut files {
+            drop_part_empties(file);
+        }
+        Ok((analysis, files))
+    }
+
+    fn push(&mut self, state: AnalysisState) {
+        let index = self.count;
+        self.count += 1;
+        let Ok((analysis, files)) = &mut self.merged else {
+            return; // the first error is the one reported
+        };
+        if state.state_version != STATE_VERSION {
+            self.merged = Err(ToolError::invalid_input(
+                format!("/states/{index}/state_version"),
+                format!(
+                    "this audit-analyzer reads state version {STATE_VERSION}, not {}",
+                    state.state_version
+                ),
+            ));
+            return;
+        }
+        analysis.merge(state.analysis);
+        for file in state.files {
+            match files.last_mut() {
+                Some(previous) if previous.path == file.path => {
+                    if let Err(error) = append_part(previous, file, index) {
+                        self.merged = Err(error);
+                        return;
+                    }
+                }
+                _ => files.push(file),
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MergedStates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Merging;
+        impl<'de> serde::de::Visitor<'de> for Merging {
+            type Value = MergedStates;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of audit-state outputs")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<MergedStates, A::Error> {
+                let mut merged = MergedStates::default();
+                while let Some(state) = seq.next_element::<AnalysisState>()? {
+                    merged.push(state);
+                }
+                Ok(merged)
+            }
+        }
+        deserializer.deserialize_seq(Merging)
+    }
+}
+
+/// Adds the report of the next part of a file to the report of the parts before it.
+fn append_part(whole: &mut FileReport, part: FileReport, state: usize) -> Result<(), ToolError> {
+    let cannot = |why: &str| {
+        ToolError::invalid_input(
+            format!("/states/{state}"),
+            format!(
+                "parts of `{}` cannot be merged: {why}; analyse the file in one pass",
+                whole.path
+            ),
+        )
+    };
+    if (&whole.format, &whole.container) != (&part.format, &part.container) {
+        return Err(cannot("they were read as different formats"));
+    }
+    // Later parts number their lines from 1; only line-oriented input can be cut.
+    let Some(offset) = whole.lines else {
+        return Err(cannot("the input is not one record per line"));
+    };
+    if whole.gzip || part.gzip {
+        return Err(cannot("a compressed stream cannot be cut"));
+    }
+    whole.bytes += part.bytes;
+    whole.records += part.records;
+    whole.lines = Some(offset + part.lines.unwrap_or(0));
+    whole.problems += part.problems;
+    let room = Problems::KEPT.saturating_sub(whole.first_problems.len());
+    whole
+        .first_problems
+        .extend(part.first_problems.into_iter().take(room).map(|mut p| {
+            if p.line > 0 {
+                p.line += offset;
+            }
+            p
+        }));
+    Ok(())
+}
+
+/// A part with no record reports the input as empty; the whole file is empty only if
+/// it has no record at all, and then says so once.
+fn drop_part_empties(file: &mut FileReport) {
+    let is_empty = |p: &crate::ProblemReport| p.kind == "empty";
+    let empties = file.first_problems.iter().filter(|p| is_empty(p)).count() as u64;
+    let keep = u64::from(file.records == 0 && file.problems == empties).min(empties);
+    if empties <= keep {
+        return;
+    }
+    let mut kept = 0;
+    file.first_problems.retain(|p| {
+        if !is_empty(p) {
+            return true;
+        }
+        kept += 1;
+        kept <= keep
+    });
+    file.problems -= empties - keep;
+}
