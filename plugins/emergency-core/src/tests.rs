@@ -12,6 +12,11 @@ fn leaked(kind: &str, extra: &str) -> Incident {
     ))
 }
 
+/// The playbook without audit logs.
+fn plan(incident: &Incident) -> Result<Playbook, InputError> {
+    build(incident, None)
+}
+
 fn shells(p: &Playbook) -> Vec<String> {
     p.steps
         .iter()
@@ -46,7 +51,7 @@ fn severity_follows_exposure_and_reach() {
 
 #[test]
 fn deadlines_count_from_detection_time() {
-    let p = build(&leaked(
+    let p = plan(&leaked(
         "api-key",
         r#","exposure":"internal","reach":"production""#,
     ))
@@ -74,7 +79,7 @@ fn deadlines_count_from_detection_time() {
         assert_eq!(severity.contain_minutes(), minutes);
     }
     // Offsets are converted to UTC.
-    let p = build(&incident(
+    let p = plan(&incident(
         r#"{"incident":"unseal-recovery","detected_at":"2026-06-01T11:30:00+02:00"}"#,
     ))
     .unwrap();
@@ -84,7 +89,7 @@ fn deadlines_count_from_detection_time() {
 
 #[test]
 fn steps_are_in_phase_order_and_numbered() {
-    let p = build(&leaked(
+    let p = plan(&leaked(
         "vault-token",
         r#","token_accessors":["acc1"],"audit_device":"file""#,
     ))
@@ -96,7 +101,7 @@ fn steps_are_in_phase_order_and_numbered() {
 
 #[test]
 fn vault_token_commands() {
-    let p = build(&leaked(
+    let p = plan(&leaked(
         "vault-token",
         r#","token_accessors":["hmac.Abc-1"],"audit_device":"file","cli":"bao""#,
     ))
@@ -112,7 +117,7 @@ fn vault_token_commands() {
 
 #[test]
 fn lease_and_auth_mount_revocation_by_prefix() {
-    let p = build(&incident(
+    let p = plan(&incident(
         r#"{"incident":"mass-revocation","detected_at":"2026-06-01T09:30:00Z","lease_prefixes":["database/creds/app/"],"auth_mounts":["jwt"]}"#,
     ))
     .unwrap();
@@ -132,7 +137,7 @@ fn lease_and_auth_mount_revocation_by_prefix() {
 
 #[test]
 fn kv_rotation_uses_the_path_without_data() {
-    let p = build(&leaked(
+    let p = plan(&leaked(
         "database-password",
         r#","kv_mount":"secret","kv_path":"payments/db","kv_field":"password""#,
     ))
@@ -142,25 +147,25 @@ fn kv_rotation_uses_the_path_without_data() {
         s.contains(&"vault kv patch -mount=secret payments/db password=-".to_owned()),
         "{s:?}"
     );
-    let err = build(&leaked(
+    let err = plan(&leaked(
         "database-password",
         r#","kv_mount":"secret","kv_path":"data/payments/db""#,
     ))
     .unwrap_err();
     assert_eq!(err.pointer, "/kv_path");
     // The field to replace is never guessed.
-    let err = build(&leaked("api-key", r#","kv_mount":"secret","kv_path":"a""#)).unwrap_err();
+    let err = plan(&leaked("api-key", r#","kv_mount":"secret","kv_path":"a""#)).unwrap_err();
     assert_eq!(err.pointer, "/kv_path");
 }
 
 #[test]
 fn times_are_checked() {
-    let err = build(&incident(
+    let err = plan(&incident(
         r#"{"incident":"seal-emergency","detected_at":"yesterday"}"#,
     ))
     .unwrap_err();
     assert_eq!(err.pointer, "/detected_at");
-    let err = build(&leaked(
+    let err = plan(&leaked(
         "api-key",
         r#","exposed_since":"2026-06-02T00:00:00Z""#,
     ))
@@ -170,7 +175,7 @@ fn times_are_checked() {
 
 #[test]
 fn approle_commands() {
-    let p = build(&leaked(
+    let p = plan(&leaked(
         "approle-secret-id",
         r#","approle_role":"ci","secret_id_accessor":"84896a0c-1347-aa90-a4f6-aca8b7558780""#,
     ))
@@ -182,7 +187,7 @@ fn approle_commands() {
 
 #[test]
 fn cloud_commands() {
-    let p = build(&leaked(
+    let p = plan(&leaked(
         "aws-access-key",
         r#","aws_access_key_id":"AKIAIOSFODNN7EXAMPLE","aws_user":"deploy""#,
     ))
@@ -190,7 +195,7 @@ fn cloud_commands() {
     let s = shells(&p);
     assert!(s.contains(&"aws iam update-access-key --user-name deploy --access-key-id AKIAIOSFODNN7EXAMPLE --status Inactive".to_owned()), "{s:?}");
     assert!(s.contains(&"aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=AKIAIOSFODNN7EXAMPLE".to_owned()));
-    let p = build(&leaked(
+    let p = plan(&leaked(
         "gcp-service-account-key",
         r#","gcp_service_account":"ci@proj-1.iam.gserviceaccount.com","gcp_key_id":"0123abcd""#,
     ))
@@ -199,14 +204,14 @@ fn cloud_commands() {
     assert!(s.contains(&"gcloud iam service-accounts keys disable 0123abcd --iam-account=ci@proj-1.iam.gserviceaccount.com".to_owned()), "{s:?}");
     // The filter holds a double quote: quoted for the shell, exact in args.
     assert!(s.contains(&"gcloud logging read 'protoPayload.authenticationInfo.principalEmail=\"ci@proj-1.iam.gserviceaccount.com\"'".to_owned()));
-    let p = build(&leaked("azure-client-secret", r#","azure_app_id":"11111111-2222-3333-4444-555555555555","azure_key_id":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee""#)).unwrap();
+    let p = plan(&leaked("azure-client-secret", r#","azure_app_id":"11111111-2222-3333-4444-555555555555","azure_key_id":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee""#)).unwrap();
     let s = shells(&p);
     assert!(s.contains(&"az ad app credential delete --id 11111111-2222-3333-4444-555555555555 --key-id aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee".to_owned()), "{s:?}");
 }
 
 #[test]
 fn seal_and_unseal_commands() {
-    let p = build(&incident(
+    let p = plan(&incident(
         r#"{"incident":"seal-emergency","detected_at":"2026-06-01T09:30:00Z","ha":true}"#,
     ))
     .unwrap();
@@ -227,7 +232,7 @@ fn seal_and_unseal_commands() {
             .unwrap()
             .contains("only the active node")
     );
-    let p = build(&incident(r#"{"incident":"unseal-recovery","detected_at":"2026-06-01T09:30:00Z","unseal_threshold":3}"#)).unwrap();
+    let p = plan(&incident(r#"{"incident":"unseal-recovery","detected_at":"2026-06-01T09:30:00Z","unseal_threshold":3}"#)).unwrap();
     assert!(
         p.steps
             .iter()
@@ -252,7 +257,7 @@ fn hostile_values_are_rejected() {
     ];
     for extra in cases {
         assert!(
-            build(&leaked("vault-token", extra)).is_err(),
+            plan(&leaked("vault-token", extra)).is_err(),
             "accepted {extra}"
         );
     }
@@ -272,10 +277,97 @@ fn output_is_deterministic_and_renders() {
         "vault-token",
         r#","token_accessors":["a1"],"exposed_since":"2026-06-01T08:00:00Z""#,
     );
-    let a = build(&input).unwrap();
-    let b = build(&input).unwrap();
+    let a = plan(&input).unwrap();
+    let b = plan(&input).unwrap();
     assert_eq!(render_markdown(&a), render_markdown(&b));
     assert!(a.status_message.starts_with("Incident: leaked Vault/OpenBao token (P0)\nDetected: 2026-06-01T09:30:00Z   Exposure window: 2026-06-01T08:00:00Z to ongoing\n"));
     assert!(render_markdown(&a).contains("- [ ] **1.**"));
     assert!(render_text(&a).contains("$ vault token revoke -accessor a1"));
+}
+
+#[test]
+fn blast_radius_feeds_the_assess_steps_status_and_renderings() {
+    let hmac = format!("hmac-sha256:{}", "a".repeat(64));
+    let incident: Incident = serde_json::from_str(&format!(
+        r#"{{"incident":"leaked-secret","secret_kind":"vault-token","detected_at":"2024-05-01T10:00:00Z",
+            "audit_logs":["audit.log"],"credential":{{"vault_accessor_hmac":"{hmac}"}}}}"#
+    ))
+    .unwrap();
+    let mut blast = incident
+        .blast_radius_builder()
+        .unwrap()
+        .expect("logs given");
+    let line = |id: &str, kind: &str, path: &str| {
+        format!(
+            r#"{{"time":"2024-05-01T09:00:00Z","type":"{kind}","auth":{{"accessor":"{hmac}"}},"request":{{"id":"{id}","operation":"read","mount_type":"kv","mount_point":"secret/","path":"{path}","remote_address":"10.0.0.1"}}}}"#
+        ) + "\n"
+    };
+    let log = [
+        line("r1", "request", "secret/data/a|b`c"),
+        line("r1", "response", "secret/data/a|b`c"),
+    ]
+    .concat();
+    let mut reader = audit_core::AuditReader::new();
+    reader.push(log.as_bytes(), |e| blast.add(e)).unwrap();
+    let summary = reader.finish(|e| blast.add(e)).unwrap();
+    blast.add_log("audit.log", &summary);
+    let p = build(&incident, Some(blast.finish())).unwrap();
+
+    let rotate = p
+        .steps
+        .iter()
+        .find(|s| s.title.starts_with("Rotate next"))
+        .expect("a rotate-next step");
+    assert_eq!(rotate.phase, Phase::Assess);
+    // A backtick from the log cannot close the code span.
+    assert_eq!(
+        rotate.title,
+        "Rotate next the secrets it read in the window: `secret/a|b c`"
+    );
+    assert!(p.status_message.contains(
+        "Impact so far: 1 accesses by the credential in the window (1 succeeded); secrets read: secret/a|b`c\n"
+    ));
+    let md = render_markdown(&p);
+    assert!(md.contains("## Blast radius\n"), "{md}");
+    assert!(
+        md.contains("| secret/data/a\\|b\\`c | read | 1 | 1 | 0 | 10.0.0.1 |"),
+        "{md}"
+    );
+    let text = render_text(&p);
+    assert!(
+        text.contains("  - read secret/data/a|b`c: 1 accesses, 1 succeeded"),
+        "{text}"
+    );
+
+    // The incident's own cloud identifiers complete the credential.
+    let aws = leaked(
+        "aws-access-key",
+        r#","aws_access_key_id":"AKIAIOSFODNN7EXAMPLE","audit_logs":["trail.json"],"credential":{}"#,
+    );
+    assert!(aws.blast_radius_builder().unwrap().is_some());
+
+    // The credential without logs, and logs without the credential, are refused.
+    let no_logs: Incident = serde_json::from_str(&format!(
+        r#"{{"incident":"leaked-secret","secret_kind":"vault-token","detected_at":"2024-05-01T10:00:00Z","credential":{{"vault_accessor_hmac":"{hmac}"}}}}"#
+    ))
+    .unwrap();
+    assert_eq!(
+        no_logs.blast_radius_builder().unwrap_err().pointer,
+        "/audit_logs"
+    );
+    let no_credential = leaked("vault-token", r#","audit_logs":["a.log"]"#);
+    assert_eq!(
+        no_credential.blast_radius_builder().unwrap_err().pointer,
+        "/credential"
+    );
+    let backwards = leaked(
+        "vault-token",
+        &format!(
+            r#","audit_logs":["a.log"],"credential":{{"vault_accessor_hmac":"{hmac}"}},"exposed_since":"2026-06-01T09:00:00Z","exposed_until":"2026-06-01T08:00:00Z""#
+        ),
+    );
+    assert_eq!(
+        backwards.blast_radius_builder().unwrap_err().pointer,
+        "/exposed_until"
+    );
 }
