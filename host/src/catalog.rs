@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use serde_json::Value;
 
@@ -45,6 +45,8 @@ pub struct Entry {
     pub manifest: Manifest,
     /// Compiled on first use and kept: later calls only instantiate.
     loaded: OnceLock<LoadedPlugin>,
+    /// Held while loading, so threads that need the plugin at once load it once.
+    loading: Mutex<()>,
 }
 
 /// A tool and the plugin that serves it.
@@ -107,6 +109,7 @@ impl Catalog {
             source,
             manifest,
             loaded: OnceLock::new(),
+            loading: Mutex::new(()),
         });
         Ok(())
     }
@@ -187,9 +190,17 @@ impl Entry {
         if let Some(loaded) = self.loaded.get() {
             return Ok(loaded);
         }
+        let _loading = self.loading.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(loaded) = self.loaded.get() {
+            return Ok(loaded); // another thread loaded it while this one waited
+        }
         let loaded = sandbox.load(&self.manifest.name, &self.source.wasm, &self.source.sha256)?;
-        // Two threads may race to load; either result is the same plugin.
         Ok(self.loaded.get_or_init(|| loaded))
+    }
+
+    /// Whether the plugin is loaded already.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some()
     }
 }
 

@@ -261,7 +261,7 @@ impl Service {
         self.execute(
             tool,
             &schemas,
-            merge_input(input, &split.merge, &states),
+            merge_input(input, &split.merge, states),
             grants.to_vec(),
             format.map(str::to_owned),
             None,
@@ -269,16 +269,23 @@ impl Service {
     }
 }
 
-/// The call's input with `states` (JSON texts) as the array property `merge`.
-fn merge_input(input: &Map<String, Value>, merge: &str, states: &[String]) -> String {
+/// The call's input with `states` (JSON texts) as the array property `merge`. Each
+/// state is dropped once copied, so the host holds the merge input only once.
+fn merge_input(input: &Map<String, Value>, merge: &str, states: Vec<String>) -> String {
     let mut text = Value::Object(input.clone()).to_string();
     text.pop(); // the closing brace
+    text.reserve(states.iter().map(|s| s.len() + 1).sum::<usize>() + merge.len() + 8);
     if !input.is_empty() {
         text.push(',');
     }
     text.push_str(&Value::String(merge.to_owned()).to_string());
     text.push_str(":[");
-    text.push_str(&states.join(","));
+    for (i, state) in states.into_iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&state);
+    }
     text.push_str("]}");
     text
 }
@@ -419,13 +426,13 @@ mod tests {
     fn states_are_spliced_into_the_input_as_an_array() {
         let input = serde_json::json!({"logs": ["a.log"], "top": 3});
         let states = [r#"{"n":1}"#.to_owned(), r#"{"n":2}"#.to_owned()];
-        let text = merge_input(input.as_object().unwrap(), "states", &states);
+        let text = merge_input(input.as_object().unwrap(), "states", states.to_vec());
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             parsed,
             serde_json::json!({"logs": ["a.log"], "top": 3, "states": [{"n": 1}, {"n": 2}]})
         );
-        let empty = merge_input(&Map::new(), "states", &states[..1]);
+        let empty = merge_input(&Map::new(), "states", states[..1].to_vec());
         assert_eq!(empty, r#"{"states":[{"n":1}]}"#);
     }
 

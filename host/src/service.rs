@@ -7,7 +7,7 @@
 //! output against the declared schema.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 
@@ -43,12 +43,32 @@ pub struct Service {
     /// Sandboxes one call may run at once on a large input (1: never split).
     pub jobs: usize,
     schemas: Mutex<HashMap<String, Arc<ToolSchemas>>>,
+    /// Held while a large output is parsed and validated (see [`LARGE_OUTPUT`]).
+    large_output: Mutex<()>,
 }
+
+/// Outputs above this size are parsed and validated one at a time: a parsed copy
+/// costs several times its text, and the parts of a parallel run finish together.
+const LARGE_OUTPUT: usize = 1 << 20;
 
 /// A tool's schemas, compiled on first use and kept for later calls.
 pub(crate) struct ToolSchemas {
     pub input: schema::Compiled,
-    pub output: schema::Compiled,
+    /// Compiled while the first call runs (see [`Service::execute`]).
+    output: OnceLock<std::result::Result<schema::Compiled, String>>,
+}
+
+impl ToolSchemas {
+    fn output(&self, tool: &ToolRef<'_>) -> Result<&schema::Compiled> {
+        self.output
+            .get_or_init(|| {
+                let value = serde_json::from_str(&tool.spec.output_schema)
+                    .map_err(|error| format!("its schema is not JSON: {error}"))?;
+                schema::Compiled::new(value)
+            })
+            .as_ref()
+            .map_err(|detail| bad_plugin(tool, detail.clone()))
+    }
 }
 
 impl Service {
@@ -60,6 +80,7 @@ impl Service {
             paths,
             jobs: std::thread::available_parallelism().map_or(1, usize::from),
             schemas: Mutex::new(HashMap::new()),
+            large_output: Mutex::new(()),
         })
     }
 
@@ -71,13 +92,10 @@ impl Service {
         if let Some(schemas) = cache.get(&tool.spec.name) {
             return Ok(Arc::clone(schemas));
         }
-        let compile = |text: &str| {
-            let value = parse_schema(tool, text)?;
-            schema::Compiled::new(value).map_err(|detail| bad_plugin(tool, detail))
-        };
+        let input = parse_schema(tool, &tool.spec.input_schema)?;
         let schemas = Arc::new(ToolSchemas {
-            input: compile(&tool.spec.input_schema)?,
-            output: compile(&tool.spec.output_schema)?,
+            input: schema::Compiled::new(input).map_err(|detail| bad_plugin(tool, detail))?,
+            output: OnceLock::new(),
         });
         cache.insert(tool.spec.name.clone(), Arc::clone(&schemas));
         Ok(schemas)
@@ -91,7 +109,14 @@ impl Service {
         mut progress: Option<ProgressFn>,
     ) -> Result<Outcome> {
         let tool = self.catalog.get(&call.tool)?;
-        let schemas = self.schemas(&tool)?;
+        // Loading the plugin (artifact check, mapping, imports) needs no schema: on a
+        // second core it overlaps compiling them. A failure shows again in `execute`.
+        let schemas = std::thread::scope(|scope| {
+            if !tool.entry.is_loaded() {
+                scope.spawn(|| tool.entry.load(&self.sandbox).map(drop));
+            }
+            self.schemas(&tool)
+        })?;
         let input_schema = schemas.input.schema();
         let Value::Object(mut input) = call.input else {
             return Err(invalid(&call.tool, "", "the input must be a JSON object"));
@@ -160,10 +185,20 @@ impl Service {
         };
         let call = invocation.tool.clone();
         let plugin_name = tool.entry.manifest.name.clone();
-        let outcome = self
-            .sandbox
-            .invoke(plugin, &plugin_name, &invocation, grants, progress)?;
+        let outcome = std::thread::scope(|scope| {
+            // The output schema compiles on a second core while the plugin runs.
+            if schemas.output.get().is_none() {
+                scope.spawn(|| schemas.output(tool).map(drop));
+            }
+            self.sandbox
+                .invoke(plugin, &plugin_name, &invocation, grants, progress)
+        })?;
         tracing::debug!(elapsed = ?started.elapsed(), "plugin returned");
+        let _one_at_a_time = (outcome.output.len() > LARGE_OUTPUT).then(|| {
+            self.large_output
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        });
 
         let output: Value =
             serde_json::from_str(&outcome.output).map_err(|error| Error::BadOutput {
@@ -172,7 +207,7 @@ impl Service {
                 detail: format!("its output is not valid JSON: {error}"),
             })?;
         tracing::debug!(elapsed = ?started.elapsed(), "output parsed");
-        let problems = schemas.output.problems(&output);
+        let problems = schemas.output(tool)?.problems(&output);
         if !problems.is_empty() {
             return Err(Error::BadOutput {
                 plugin: plugin_name,

@@ -65,7 +65,7 @@ impl Plugin {
                 message: format!("plugin `{}` has no tool `{}`", self.name, call.tool),
                 pointer: None,
             })?;
-        tool.invoke(&call.input, call.format.as_deref())
+        tool.invoke(call.input, call.format.as_deref())
             .map_err(types::ToolError::from)
     }
 }

@@ -145,7 +145,7 @@ where
 pub(crate) trait ErasedTool {
     fn name(&self) -> &str;
     fn spec(&self) -> types::ToolSpec;
-    fn invoke(&self, input: &str, format: Option<&str>) -> Result<types::ToolOutput, ToolError>;
+    fn invoke(&self, input: String, format: Option<&str>) -> Result<types::ToolOutput, ToolError>;
 }
 
 impl<I, O> ErasedTool for Tool<I, O>
@@ -173,7 +173,7 @@ where
         }
     }
 
-    fn invoke(&self, input: &str, format: Option<&str>) -> Result<types::ToolOutput, ToolError> {
+    fn invoke(&self, input: String, format: Option<&str>) -> Result<types::ToolOutput, ToolError> {
         // Fail on an unknown rendering before doing the work.
         let renderer = match format {
             None => None,
@@ -190,7 +190,9 @@ where
                     })?,
             ),
         };
-        let input: I = serde_json::from_str(input).map_err(|error| {
+        // The text is dropped once parsed: an input of megabytes (merged analysis
+        // states) should not stay in memory while the tool works.
+        let input: I = serde_json::from_str(&input).map_err(|error| {
             ToolError::invalid_input(
                 "",
                 format!("input does not match the tool's types: {error}"),
