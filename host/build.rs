@@ -12,7 +12,8 @@ const PLUGINS: &[&str] = &[
     "audit-analyzer",
     "emergency-playbook",
 ];
-/// Crates the plugins depend on; a change there rebuilds them.
+/// Crates the plugins depend on, and the wasm build settings; a change there
+/// rebuilds them.
 const SHARED: &[&str] = &[
     "plugins/wit",
     "plugins/pdk",
@@ -20,6 +21,7 @@ const SHARED: &[&str] = &[
     "plugins/vault-core",
     "plugins/audit-core",
     "plugins/emergency-core",
+    ".cargo/config.toml",
 ];
 
 fn main() {
