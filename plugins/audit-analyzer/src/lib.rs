@@ -8,7 +8,7 @@ mod render;
 mod state;
 
 use audit_core::{
-    Analysis, Anomaly, AuditReader, BusinessHours, Outcome, ReadSummary, Thresholds,
+    Analysis, Anomaly, AuditReader, BusinessHours, Outcome, ReadError, ReadSummary, Thresholds,
     detect_anomalies, format_time,
 };
 use skill_pdk::prelude::*;
@@ -169,26 +169,24 @@ fn read_files(
     let mut analysis = Analysis::new();
     let mut reports = Vec::new();
     for (i, path) in files.iter().enumerate() {
-        let fail = |e: audit_core::FormatError| {
-            ToolError::invalid_input(format!("{pointer}/{i}"), format!("{}: {e}", path.as_str()))
-        };
         let mut input = host::open_input(path)?;
-        let mut reader = AuditReader::new();
-        loop {
-            let chunk = input
-                .next_chunk()
-                .map_err(|e| ToolError::failed(format!("cannot read `{}`: {e}", path.as_str())))?;
-            if chunk.is_empty() {
-                break;
-            }
-            reader
-                .push(&chunk, |event| analysis.add(event))
-                .map_err(fail)?;
-        }
-        let summary = reader.finish(|event| analysis.add(event)).map_err(fail)?;
+        let summary = AuditReader::new()
+            .read_to_end(|| input.next_chunk(), |event| analysis.add(event))
+            .map_err(|e| read_error(e, &format!("{pointer}/{i}"), path))?;
         reports.push(file_report(path.as_str(), summary));
     }
     Ok((analysis, reports))
+}
+
+/// A granted log that could not be read (exit 1) or is not an audit log (exit 2, at
+/// `pointer`).
+fn read_error(error: ReadError<std::io::Error>, pointer: &str, path: &InputPath) -> ToolError {
+    match error {
+        ReadError::Source(e) => ToolError::failed(format!("cannot read `{}`: {e}", path.as_str())),
+        ReadError::Format(e) => {
+            ToolError::invalid_input(pointer, format!("{}: {e}", path.as_str()))
+        }
+    }
 }
 
 /// Streams every file into one finished analysis.

@@ -70,7 +70,7 @@ pub use framer::{Framed, JsonFramer, Stray};
 pub use gcp::AuditLogKind;
 pub use lines::{Line, LineSplitter};
 pub use problem::{Problem, ProblemKind, Problems};
-pub use reader::{AuditReader, ReadSummary};
+pub use reader::{AuditReader, ReadError, ReadSummary};
 pub use signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity, SignalStats};
 pub use timestamp::parse_rfc3339_ms;
 pub use vault::classify_error;

@@ -32,6 +32,17 @@ pub struct ReadSummary {
     pub problems: Problems,
 }
 
+/// Why reading an input to its end stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError<E> {
+    /// The bytes could not be read from their source.
+    #[error("{0}")]
+    Source(E),
+    /// The input as a whole is not a readable audit log.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
 /// Whether the pushed bytes are compressed; decided from the first two bytes.
 enum Compression {
     Undecided(Vec<u8>),
@@ -168,6 +179,23 @@ impl AuditReader {
         }
         self.cut(chunk, &mut sink);
         Ok(())
+    }
+
+    /// Reads a whole input: `next_chunk` returns its next bytes (a plugin's granted
+    /// file, a `Read`, …), empty at the end; then [`AuditReader::finish`].
+    pub fn read_to_end<E>(
+        mut self,
+        mut next_chunk: impl FnMut() -> Result<Vec<u8>, E>,
+        mut sink: impl FnMut(&Event<'_>),
+    ) -> Result<ReadSummary, ReadError<E>> {
+        loop {
+            let chunk = next_chunk().map_err(ReadError::Source)?;
+            if chunk.is_empty() {
+                break;
+            }
+            self.push(&chunk, &mut sink)?;
+        }
+        Ok(self.finish(sink)?)
     }
 
     /// Ends the input: flushes a last record without newline, reports a truncated

@@ -3,7 +3,7 @@
 //! granted audit logs into audit-core's reader and emergency-core's blast-radius
 //! accumulator; every response decision lives in `emergency-core`.
 
-use audit_core::AuditReader;
+use audit_core::{AuditReader, ReadError};
 use emergency_core::{BlastRadius, BlastRadiusBuilder, Incident, InputError, Playbook};
 use skill_pdk::prelude::*;
 
@@ -14,26 +14,18 @@ fn invalid(error: InputError) -> ToolError {
 /// Streams every log through `blast`, one chunk at a time.
 fn read_logs(logs: &[InputPath], mut blast: BlastRadiusBuilder) -> Result<BlastRadius, ToolError> {
     for (i, path) in logs.iter().enumerate() {
-        let fail = |e: audit_core::FormatError| {
-            ToolError::invalid_input(
-                format!("/audit_logs/{i}"),
-                format!("{}: {e}", path.as_str()),
-            )
-        };
         let mut input = host::open_input(path)?;
-        let mut reader = AuditReader::new();
-        loop {
-            let chunk = input
-                .next_chunk()
-                .map_err(|e| ToolError::failed(format!("cannot read `{}`: {e}", path.as_str())))?;
-            if chunk.is_empty() {
-                break;
-            }
-            reader
-                .push(&chunk, |event| blast.add(event))
-                .map_err(fail)?;
-        }
-        let summary = reader.finish(|event| blast.add(event)).map_err(fail)?;
+        let summary = AuditReader::new()
+            .read_to_end(|| input.next_chunk(), |event| blast.add(event))
+            .map_err(|error| match error {
+                ReadError::Source(e) => {
+                    ToolError::failed(format!("cannot read `{}`: {e}", path.as_str()))
+                }
+                ReadError::Format(e) => ToolError::invalid_input(
+                    format!("/audit_logs/{i}"),
+                    format!("{}: {e}", path.as_str()),
+                ),
+            })?;
         blast.add_log(path.as_str(), &summary);
     }
     Ok(blast.finish())
