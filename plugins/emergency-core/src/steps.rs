@@ -127,7 +127,20 @@ impl<L> Builder<'_, L> {
             }
             None => Vec::new(),
         };
-        let note = "Audit logs hold tokens and accessors as HMACs, one salt per device: compute the HMAC per device with `sys/audit-hash/<device>` and give it as `credential.vault_accessor_hmac` (or `vault_token_hmac`) with `audit_logs`: the tool then matches `auth.accessor`, `auth.client_token` and `request.client_token`, pairs request and response on `request.id`, and reports the blast radius. Every secret read in the window counts as leaked too.";
+        let note = match inc.secret_kind {
+            Some(SecretKind::AwsAccessKey) => {
+                "CloudTrail records the key in `userIdentity.accessKeyId`: give the CloudTrail logs of the exposure window as `audit_logs` (the incident's `aws_access_key_id` is the credential matched) and the tool reports the blast radius. Every secret read in the window counts as leaked too."
+            }
+            Some(SecretKind::GcpServiceAccountKey) => {
+                "Cloud Audit Logs record the caller in `authenticationInfo.principalEmail`: give the logs of the exposure window as `audit_logs` (the incident's `gcp_service_account` is the principal matched) and the tool reports the blast radius. Secret reads appear only where Data Access logs are on. Every secret read in the window counts as leaked too."
+            }
+            Some(SecretKind::AzureClientSecret) => {
+                "Key Vault AuditEvent logs record the caller in `identity.claim.appid` and `identity.claim.oid`: give the logs of the exposure window as `audit_logs` (the incident's `azure_app_id` is matched; add `credential.azure_object_id`) and the tool reports the blast radius. Every secret read in the window counts as leaked too."
+            }
+            _ => {
+                "Audit logs hold tokens and accessors as HMACs, one salt per device: compute the HMAC per device with `sys/audit-hash/<device>` and give it as `credential.vault_accessor_hmac` (or `vault_token_hmac`) with `audit_logs`: the tool then matches `auth.accessor`, `auth.client_token` and `request.client_token`, pairs request and response on `request.id`, and reports the blast radius. Every secret read in the window counts as leaked too."
+            }
+        };
         let note = match self.blast_radius {
             Some(b) => format!(
                 "{note} Blast radius: {} accesses in the window ({} succeeded, {} failed) on {} resource/operation groups from {} addresses.",

@@ -371,3 +371,26 @@ fn blast_radius_feeds_the_assess_steps_status_and_renderings() {
         "/exposed_until"
     );
 }
+
+#[test]
+fn the_blast_radius_note_names_the_field_each_log_records_the_credential_in() {
+    let note = |kind: &str, extra: &str| {
+        let p = plan(&leaked(kind, extra)).unwrap();
+        let step = p
+            .steps
+            .iter()
+            .find(|s| s.title.starts_with("Find every use of the credential"))
+            .expect("the audit step");
+        step.note.clone().unwrap_or_default()
+    };
+    let aws = note(
+        "aws-access-key",
+        r#","aws_access_key_id":"AKIAIOSFODNN7EXAMPLE""#,
+    );
+    assert!(aws.contains("userIdentity.accessKeyId") && !aws.contains("sys/audit-hash"));
+    let gcp = note("gcp-service-account-key", "");
+    assert!(gcp.contains("principalEmail") && !gcp.contains("sys/audit-hash"));
+    let azure = note("azure-client-secret", "");
+    assert!(azure.contains("identity.claim.appid") && !azure.contains("sys/audit-hash"));
+    assert!(note("vault-token", "").contains("sys/audit-hash"));
+}
