@@ -152,6 +152,12 @@ impl Service {
             .iter()
             .map(|v| v.as_str().map(str::to_owned))
             .collect::<Option<_>>()?;
+        // Only files this call grants anyway may be cut: `split` must name an
+        // `x-skill-input-file` property, whatever the annotation claims.
+        if !paths.iter().all(|p| grants.iter().any(|g| g.path == *p)) {
+            tracing::debug!(tool = %tool.spec.name, "{ANNOTATION} names a property that is not input files");
+            return None;
+        }
         let parts = match plan(&paths, self.jobs) {
             Ok(Some(parts)) => parts,
             Ok(None) => return None,
