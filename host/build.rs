@@ -5,12 +5,16 @@ use std::path::PathBuf;
 
 use skill_wasm_build::{PluginCrate, build_plugins};
 
-/// First-party plugins shipped inside `skill`.
-const PLUGINS: &[&str] = &[
-    "rotation-planner",
-    "vault-config",
-    "audit-analyzer",
-    "emergency-playbook",
+/// Builds a plugin natively, to read its manifest.
+type Describe = fn() -> skill_pdk::Plugin;
+
+/// First-party plugins shipped inside `skill`, with their code built natively: the
+/// manifest is read here, so no start of `skill` compiles a plugin just to list it.
+const PLUGINS: &[(&str, Describe)] = &[
+    ("rotation-planner", rotation_planner::plugin),
+    ("vault-config", vault_config::plugin),
+    ("audit-analyzer", audit_analyzer::plugin),
+    ("emergency-playbook", emergency_playbook::plugin),
 ];
 /// Crates the plugins depend on, and the wasm build settings; a change there
 /// rebuilds them.
@@ -33,7 +37,7 @@ fn main() {
         .to_path_buf();
     let crates: Vec<_> = PLUGINS
         .iter()
-        .map(|package| PluginCrate {
+        .map(|(package, _)| PluginCrate {
             package,
             dir: workspace.join("plugins").join(package),
         })
@@ -47,16 +51,18 @@ fn main() {
     );
 
     let mut code = String::from(
-        "pub struct Builtin { pub package: &'static str, pub sha256: &'static str, pub wasm: &'static [u8] }\n",
+        "pub struct Builtin { pub package: &'static str, pub sha256: &'static str, pub wasm: &'static [u8], pub manifest: &'static str }\n",
     );
     code.push_str("pub static PLUGINS: &[Builtin] = &[\n");
-    for plugin in &built {
+    for (plugin, (package, describe)) in built.iter().zip(PLUGINS) {
+        assert_eq!(plugin.package, *package, "plugins come back in order");
         let _ = writeln!(
             code,
-            "    Builtin {{ package: {:?}, sha256: {:?}, wasm: include_bytes!({:?}) }},",
+            "    Builtin {{ package: {:?}, sha256: {:?}, wasm: include_bytes!({:?}), manifest: {:?} }},",
             plugin.package,
             plugin.sha256,
-            plugin.wasm.display().to_string()
+            plugin.wasm.display().to_string(),
+            describe().manifest_json(),
         );
     }
     code.push_str("];\n");

@@ -1,9 +1,10 @@
 //! The plugins this host knows, and their tools.
 //!
-//! First-party plugins are compiled into the binary (see `build.rs`); third-party
-//! plugins come from install records (see [`crate::install`]). A plugin's
-//! manifest depends only on its code, so it is cached by the plugin's SHA-256:
-//! listing tools or finding one to run does not instantiate every plugin.
+//! First-party plugins are compiled into the binary with the manifests the build
+//! script read from their code (see `build.rs`); third-party plugins come from
+//! install records (see [`crate::install`]). A third-party plugin's manifest
+//! depends only on its code, so it is cached by the plugin's SHA-256: listing
+//! tools or finding one to run does not instantiate every plugin.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -75,7 +76,12 @@ impl Catalog {
                 wasm: Cow::Borrowed(plugin.wasm),
                 origin: Origin::Builtin,
             };
-            catalog.add(sandbox, source)?;
+            let manifest =
+                serde_json::from_str(plugin.manifest).map_err(|error| Error::PluginLoad {
+                    plugin: plugin.package.to_owned(),
+                    detail: format!("its built-in manifest does not parse: {error}"),
+                })?;
+            catalog.add(source, manifest)?;
         }
         for record in install::records(&paths.plugins)? {
             let source = match install::open_verified(&paths.plugins, &record) {
@@ -85,15 +91,17 @@ impl Catalog {
                     continue;
                 }
             };
-            if let Err(error) = catalog.add(sandbox, source) {
+            let added = catalog
+                .manifest(sandbox, &source)
+                .and_then(|manifest| catalog.add(source, manifest));
+            if let Err(error) = added {
                 tracing::warn!("skipping plugin {}: {error}", record.name);
             }
         }
         Ok(catalog)
     }
 
-    fn add(&mut self, sandbox: &Sandbox, source: PluginSource) -> Result<()> {
-        let manifest = self.manifest(sandbox, &source)?;
+    fn add(&mut self, source: PluginSource, manifest: Manifest) -> Result<()> {
         for tool in &manifest.tools {
             if let Some(other) = self.find(&tool.name) {
                 return Err(Error::PluginLoad {
@@ -274,5 +282,32 @@ pub fn origin_text(origin: &Origin, plugins_dir: &Path) -> String {
         Origin::Installed(record) => install::wasm_path(plugins_dir, &record.name)
             .display()
             .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::CompiledCache;
+    use crate::limits::Limits;
+
+    /// The manifests read at build time from the plugins' native code are exactly
+    /// what the built components describe, and pass the checks a described one does.
+    #[test]
+    fn built_in_manifests_are_what_the_components_describe() {
+        let sandbox = Sandbox::new(Limits::default(), CompiledCache::disabled()).unwrap();
+        for plugin in builtin::PLUGINS {
+            let embedded: Manifest = serde_json::from_str(plugin.manifest).unwrap();
+            let loaded = sandbox
+                .load(plugin.package, plugin.wasm, plugin.sha256)
+                .unwrap();
+            assert_eq!(
+                embedded,
+                sandbox.describe(&loaded).unwrap(),
+                "{}",
+                plugin.package
+            );
+            check_manifest(plugin.package, &embedded).unwrap();
+        }
     }
 }

@@ -46,23 +46,40 @@ pub fn shared_cache() -> PathBuf {
     workspace().join("target").join("test-skill-cache")
 }
 
+/// One tool of each first-party plugin: running its example compiles the plugin.
+const ONE_TOOL_PER_PLUGIN: [&str; 4] = [
+    "rotation-planner",
+    "vault-config",
+    "audit-analyzer",
+    "emergency-playbook",
+];
+
 /// Compiles every first-party plugin into the shared cache once per test
 /// binary, so that tests running in parallel do not all compile them at once.
 fn warm_shared_cache() {
     static WARM: std::sync::Once = std::sync::Once::new();
     WARM.call_once(|| {
         let home = tempfile::tempdir().expect("temp dir");
-        let status = Command::new(skill_bin())
-            .arg("list")
-            .env("SKILL_HOME", home.path())
-            .env("SKILL_CACHE_DIR", shared_cache())
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("run skill list");
-        assert!(
-            status.success(),
-            "`skill list` failed while warming the cache"
-        );
+        let examples: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(workspace().join("tests/tool-examples.json"))
+                .expect("tests/tool-examples.json"),
+        )
+        .expect("tool examples are JSON");
+        for tool in ONE_TOOL_PER_PLUGIN {
+            let status = Command::new(skill_bin())
+                .args(["run", tool, "--format", "json", "--input"])
+                .arg(examples[tool].to_string())
+                .current_dir(workspace())
+                .env("SKILL_HOME", home.path())
+                .env("SKILL_CACHE_DIR", shared_cache())
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("run skill");
+            assert!(
+                status.success(),
+                "`skill run {tool}` on its example failed while warming the cache"
+            );
+        }
     });
 }
 

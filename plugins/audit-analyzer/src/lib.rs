@@ -349,7 +349,9 @@ fn analyze(input: AnalyzeInput) -> Result<AnalyzeOutput, ToolError> {
     Ok(output)
 }
 
-fn plugin() -> Plugin {
+/// The plugin and its tools (also called natively by the host's build script,
+/// which embeds the manifest).
+pub fn plugin() -> Plugin {
     Plugin::new("audit-analyzer", env!("CARGO_PKG_VERSION"))
         .description("Streaming anomaly analysis of Vault/OpenBao, AWS CloudTrail, GCP and Azure Key Vault audit logs.")
         .tool(

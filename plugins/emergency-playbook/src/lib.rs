@@ -41,7 +41,9 @@ fn playbook(input: Incident<InputPath>) -> Result<Playbook, ToolError> {
     emergency_core::build(&input, blast_radius).map_err(invalid)
 }
 
-fn plugin() -> Plugin {
+/// The plugin and its tools (also called natively by the host's build script,
+/// which embeds the manifest).
+pub fn plugin() -> Plugin {
     Plugin::new("emergency-playbook", env!("CARGO_PKG_VERSION"))
         .description("Incident response for leaked secrets and Vault/OpenBao emergencies: severity, deadlines, exact commands, blast radius from audit logs.")
         .tool(

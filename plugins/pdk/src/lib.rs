@@ -51,6 +51,7 @@ pub mod __private {
         export_macro_name: "__export_bindings",
         default_bindings_module: "::skill_pdk::__private",
         runtime_path: "::skill_pdk::__private::wit_bindgen::rt",
+        additional_derives: [serde::Serialize],
     });
 
     pub use exports::skill::plugin::tools::Guest;
@@ -64,23 +65,31 @@ pub mod __private {
 #[macro_export]
 macro_rules! export_plugin {
     ($build:path) => {
-        struct __SkillPluginExport;
+        // Built natively (tests, the host's build script reading the manifest),
+        // a plugin exports nothing: several linked into one binary must not clash.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: fn() -> $crate::Plugin = $build;
 
-        impl $crate::__private::Guest for __SkillPluginExport {
-            fn describe() -> $crate::__private::types::Manifest {
-                $build().manifest()
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            struct __SkillPluginExport;
+
+            impl $crate::__private::Guest for __SkillPluginExport {
+                fn describe() -> $crate::__private::types::Manifest {
+                    $build().manifest()
+                }
+
+                fn invoke(
+                    call: $crate::__private::types::Invocation,
+                ) -> ::core::result::Result<
+                    $crate::__private::types::ToolOutput,
+                    $crate::__private::types::ToolError,
+                > {
+                    $build().invoke(call)
+                }
             }
 
-            fn invoke(
-                call: $crate::__private::types::Invocation,
-            ) -> ::core::result::Result<
-                $crate::__private::types::ToolOutput,
-                $crate::__private::types::ToolError,
-            > {
-                $build().invoke(call)
-            }
-        }
-
-        $crate::__private::__export_bindings!(__SkillPluginExport with_types_in $crate::__private);
+            $crate::__private::__export_bindings!(__SkillPluginExport with_types_in $crate::__private);
+        };
     };
 }

@@ -74,7 +74,9 @@ fn plan(input: PlanInput) -> Result<Plan, ToolError> {
     }
 }
 
-fn plugin() -> Plugin {
+/// The plugin and its tools (also called natively by the host's build script,
+/// which embeds the manifest).
+pub fn plugin() -> Plugin {
     Plugin::new("rotation-planner", env!("CARGO_PKG_VERSION"))
         .description("Plans secret rotation: due dates, urgency, methods and the standards behind them.")
         .tool(

@@ -110,7 +110,9 @@ fn policy_lint(input: LintInput) -> Result<LintReport, ToolError> {
     Ok(report)
 }
 
-fn plugin() -> Plugin {
+/// The plugin and its tools (also called natively by the host's build script,
+/// which embeds the manifest).
+pub fn plugin() -> Plugin {
     Plugin::new("vault-config", env!("CARGO_PKG_VERSION"))
         .description(
             "Vault/OpenBao access configuration that a real server accepts and no input can subvert.",
