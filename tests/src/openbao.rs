@@ -80,12 +80,15 @@ pub struct OpenBao {
     pub addr: String,
     /// A second listener that takes the client address from `X-Forwarded-For` (sent
     /// from loopback), as behind a load balancer; see
-    /// [`OpenBao::start_with_forwarding_listener`].
+    /// [`OpenBao::start_audited`].
     pub forwarding_addr: Option<String>,
     pub root_token: String,
     /// HOME for the server and CLI, so no token file lands in the real home.
     pub dir: tempfile::TempDir,
 }
+
+/// The audit log of [`OpenBao::start_audited`], in the server's scratch directory.
+const AUDIT_LOG: &str = "audit.log";
 
 impl OpenBao {
     /// Starts a dev server and waits until it answers unsealed.
@@ -106,38 +109,28 @@ impl OpenBao {
         Self::spawn_with(bin, |_| Vec::new())
     }
 
-    /// Starts a dev server that also loads a config file, `config(dir)` with `dir`
-    /// the server's scratch directory (e.g. an `audit "file"` stanza, which OpenBao
-    /// 2.x accepts only from config, never over the API).
-    pub fn start_with_config(config: impl Fn(&Path) -> String) -> Self {
-        Self::start_configured(config, false)
-    }
-
-    /// Like [`OpenBao::start_with_config`], plus a second TCP listener on its own port
-    /// ([`OpenBao::forwarding_addr`]) that trusts `X-Forwarded-For` from 127.0.0.1, so
-    /// a test can make calls that the audit log records as coming from any address
-    /// ([`OpenBao::http_via`]). The `-dev` listener cannot be given these options.
-    pub fn start_with_forwarding_listener(config: impl Fn(&Path) -> String) -> Self {
-        Self::start_configured(config, true)
-    }
-
-    fn start_configured(config: impl Fn(&Path) -> String, forwarding: bool) -> Self {
+    /// Starts a dev server with a file audit device writing [`OpenBao::audit_log`]
+    /// (OpenBao 2.x accepts audit devices only from its config file, never over the
+    /// API), and a second TCP listener on its own port ([`OpenBao::forwarding_addr`])
+    /// that trusts `X-Forwarded-For` from 127.0.0.1, so a test can make calls that the
+    /// audit log records as coming from any address ([`OpenBao::http_via`]). The
+    /// `-dev` listener cannot be given these options.
+    pub fn start_audited() -> Self {
         let bin = bao_bin();
         let mut errors = Vec::new();
         for _ in 0..3 {
             let mut forwarding_addr = None;
             let made = Self::spawn_with(&bin, |dir| {
-                let mut text = config(dir);
-                if forwarding {
-                    let port = free_port();
-                    text.push_str(&format!(
-                        "listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  \
-                         tls_disable = true\n  \
-                         x_forwarded_for_authorized_addrs = \"127.0.0.1/32\"\n  \
-                         x_forwarded_for_reject_not_present = false\n}}\n"
-                    ));
-                    forwarding_addr = Some(format!("http://127.0.0.1:{port}"));
-                }
+                let port = free_port();
+                let text = format!(
+                    "audit \"file\" \"file\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n\
+                     listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  \
+                     tls_disable = true\n  \
+                     x_forwarded_for_authorized_addrs = \"127.0.0.1/32\"\n  \
+                     x_forwarded_for_reject_not_present = false\n}}\n",
+                    dir.join(AUDIT_LOG).display()
+                );
+                forwarding_addr = Some(format!("http://127.0.0.1:{port}"));
                 let path = dir.join("extra-config.hcl");
                 std::fs::write(&path, text).expect("write config");
                 vec![format!("-config={}", path.display())]
@@ -151,6 +144,11 @@ impl OpenBao {
             }
         }
         panic!("OpenBao did not start: {}", errors.join(" / "));
+    }
+
+    /// The log the audit device of [`OpenBao::start_audited`] writes.
+    pub fn audit_log(&self) -> PathBuf {
+        self.scratch().join(AUDIT_LOG)
     }
 
     /// One HTTP/1.1 call on the API with `token`, without a client library or a CLI

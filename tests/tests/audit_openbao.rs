@@ -105,13 +105,8 @@ fn moved_back(log: &[u8]) -> String {
 
 #[test]
 fn planted_anomalies_in_a_real_audit_log_are_found() {
-    let bao = OpenBao::start_with_forwarding_listener(|dir| {
-        format!(
-            "audit \"file\" \"file\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n",
-            dir.join("audit.log").display()
-        )
-    });
-    let audit = bao.scratch().join("audit.log");
+    let bao = OpenBao::start_audited();
+    let audit = bao.audit_log();
     bao.file(
         "app.hcl",
         "path \"secret/data/app/*\" { capabilities = [\"read\"] }\n",

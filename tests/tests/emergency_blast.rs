@@ -56,13 +56,8 @@ fn call(bao: &OpenBao, token: &str, method: &str, path: &str, times: usize, expe
 #[test]
 fn blast_radius_of_a_leaked_token_matches_what_it_did() {
     // A second listener stands for a proxy: it trusts X-Forwarded-For from loopback.
-    let bao = OpenBao::start_with_forwarding_listener(|dir| {
-        format!(
-            "audit \"file\" \"file\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n",
-            dir.join("audit.log").display()
-        )
-    });
-    let audit = bao.scratch().join("audit.log");
+    let bao = OpenBao::start_audited();
+    let audit = bao.audit_log();
     bao.file(
         "app.hcl",
         "path \"secret/data/app/*\" { capabilities = [\"read\"] }\n\
