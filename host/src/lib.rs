@@ -11,6 +11,7 @@
 //! - [`catalog`]: first-party and installed plugins, and their tools;
 //! - [`install`]: installing, pinning and verifying third-party plugins;
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
+//! - [`document`]: plugin outputs read in place, for validation without a `Value` tree;
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`service`]: one tool call from input to validated output;
 //! - [`parallel`]: one call over a large input on all cores, for mergeable tools;
@@ -23,6 +24,7 @@ pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod contract;
+pub mod document;
 pub mod error;
 pub mod files;
 pub mod install;

@@ -3,6 +3,7 @@
 //! Problems are reported with the JSON Pointer of the offending value and what
 //! was expected, so that a person or an agent can fix the input in one step.
 
+use jsonschema::json::{Json, SerdeJson};
 use serde_json::{Map, Value};
 
 use crate::error::InputProblem;
@@ -15,17 +16,19 @@ pub const HOST_DEFAULT: &str = "x-skill-default";
 /// The most problems reported at once; past that the first ones suffice.
 const MAX_PROBLEMS: usize = 20;
 
-/// A schema compiled once and used for many validations.
-pub struct Compiled {
+/// A schema compiled once and used for many validations of instances held as
+/// `F` (`serde_json::Value` by default; see [`crate::document`] for outputs).
+pub struct Compiled<F: Json = SerdeJson> {
     schema: Value,
-    validator: jsonschema::Validator,
+    validator: jsonschema::Validator<F>,
 }
 
-impl Compiled {
+impl<F: Json> Compiled<F> {
     pub fn new(schema: Value) -> Result<Self, String> {
         // The `regex` engine builds patterns several times faster than the
         // default backtracking one, and schemas here need no look-around.
-        let validator = jsonschema::draft202012::options()
+        let validator = jsonschema::options_for::<F>()
+            .with_draft(jsonschema::Draft::Draft202012)
             .with_pattern_options(jsonschema::PatternOptions::regex())
             .build(&schema)
             .map_err(|error| format!("the schema itself is invalid: {error}"))?;
@@ -37,10 +40,10 @@ impl Compiled {
     }
 
     /// What is wrong with `instance`; an empty list means valid.
-    pub fn problems(&self, instance: &Value) -> Vec<InputProblem> {
+    pub fn problems<'i>(&'i self, instance: F::Node<'i>) -> Vec<InputProblem> {
         // The boolean check is several times faster than collecting errors,
         // and valid is the common case.
-        if self.validator.is_valid(instance) {
+        if self.validator.is_valid(instance.clone()) {
             return Vec::new();
         }
         self.validator
@@ -56,7 +59,7 @@ impl Compiled {
 
 /// Validates `instance` against `schema` once; an empty list means valid.
 pub fn validate(schema: &Value, instance: &Value) -> Result<Vec<InputProblem>, String> {
-    Ok(Compiled::new(schema.clone())?.problems(instance))
+    Ok(Compiled::<SerdeJson>::new(schema.clone())?.problems(instance))
 }
 
 /// Messages quote the offending value; a 10 MB string must not be echoed back.

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::Value;
 
 use crate::catalog::{Catalog, ToolRef};
+use crate::document::{Document, InPlace};
 use crate::error::InputProblem;
 use crate::paths::Paths;
 use crate::sandbox::{Grant, Invocation, ProgressFn, Sandbox};
@@ -29,11 +30,21 @@ pub struct Call {
 pub struct Outcome {
     pub plugin: String,
     pub tool: String,
-    /// The output, valid against the tool's output schema.
-    pub output: Value,
-    /// The same output as the plugin wrote it: compact JSON text.
+    /// The output as the plugin wrote it (compact JSON text), valid against the
+    /// tool's output schema.
     pub json: String,
     pub rendered: Option<String>,
+}
+
+impl Outcome {
+    /// The output as a `serde_json::Value`, for callers that walk it.
+    pub fn value(&self) -> Result<Value> {
+        serde_json::from_str(&self.json).map_err(|error| Error::BadOutput {
+            plugin: self.plugin.clone(),
+            tool: self.tool.clone(),
+            detail: format!("its output is not valid JSON: {error}"),
+        })
+    }
 }
 
 pub struct Service {
@@ -55,11 +66,11 @@ const LARGE_OUTPUT: usize = 1 << 20;
 pub(crate) struct ToolSchemas {
     pub input: schema::Compiled,
     /// Compiled while the first call runs (see [`Service::execute`]).
-    output: OnceLock<std::result::Result<schema::Compiled, String>>,
+    output: OnceLock<std::result::Result<schema::Compiled<InPlace>, String>>,
 }
 
 impl ToolSchemas {
-    fn output(&self, tool: &ToolRef<'_>) -> Result<&schema::Compiled> {
+    fn output(&self, tool: &ToolRef<'_>) -> Result<&schema::Compiled<InPlace>> {
         self.output
             .get_or_init(|| {
                 let value = serde_json::from_str(&tool.spec.output_schema)
@@ -200,12 +211,11 @@ impl Service {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         });
 
-        let output: Value =
-            serde_json::from_str(&outcome.output).map_err(|error| Error::BadOutput {
-                plugin: plugin_name.clone(),
-                tool: call.clone(),
-                detail: format!("its output is not valid JSON: {error}"),
-            })?;
+        let output = Document::parse(&outcome.output).map_err(|error| Error::BadOutput {
+            plugin: plugin_name.clone(),
+            tool: call.clone(),
+            detail: format!("its output is not valid JSON: {error}"),
+        })?;
         tracing::debug!(elapsed = ?started.elapsed(), "output parsed");
         let problems = schemas.output(tool)?.problems(&output);
         if !problems.is_empty() {
@@ -222,6 +232,8 @@ impl Service {
                 ),
             });
         }
+        // It borrows the text, which the outcome takes next.
+        drop(output);
         tracing::debug!(elapsed = ?started.elapsed(), "output validated");
         if invocation.format.is_some() && outcome.rendered.is_none() {
             return Err(Error::BadOutput {
@@ -233,7 +245,6 @@ impl Service {
         Ok(Outcome {
             plugin: plugin_name,
             tool: call,
-            output,
             rendered: outcome.rendered,
             json: outcome.output,
         })

@@ -53,7 +53,7 @@ fn call(
     };
     service
         .run(call, "2026-06-01", None)
-        .map(|outcome| outcome.output)
+        .and_then(|outcome| outcome.value())
 }
 
 fn failure(service: &Service, tool: &str) -> (Error, Duration) {

@@ -339,7 +339,7 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
     if let Some(dir) = matches.get_one::<std::path::PathBuf>("out") {
         let output_schema: Value = serde_json::from_str(&tool.spec.output_schema)
             .map_err(|e| Error::Usage(e.to_string()))?;
-        let produced = crate::files::produced(&output_schema, &outcome.output);
+        let produced = crate::files::produced(&output_schema, &outcome.value()?);
         let written = crate::files::write_all(dir, &produced, matches.get_flag("force"))?;
         let mut stderr = std::io::stderr().lock();
         for path in written {
@@ -356,7 +356,7 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         // Exactly the tool's output object, as validated.
         None if format == "json" => print_stdout(&format!("{}\n", outcome.json)),
         // A tool without a text rendering: its JSON, laid out for reading.
-        None => print_stdout(&pretty(&outcome.output)),
+        None => print_stdout(&pretty(&outcome.value()?)),
     }
 }
 

@@ -151,14 +151,15 @@ impl ServerHandler for Server {
                 .await
                 .map_err(|error| {
                     ErrorData::internal_error(format!("the call did not finish: {error}"), None)
-                })?;
+                })?
+                .and_then(|outcome| Ok((outcome.value()?, outcome.json)));
         match outcome {
             // The output object stands on its own (some clients show the model
             // nothing else); the text block is the same JSON, as the plugin wrote
             // it and `skill run --format json` prints it (not serialised again).
-            Ok(outcome) => {
-                let mut result = CallToolResult::success(vec![ContentBlock::text(outcome.json)]);
-                result.structured_content = Some(outcome.output);
+            Ok((output, json)) => {
+                let mut result = CallToolResult::success(vec![ContentBlock::text(json)]);
+                result.structured_content = Some(output);
                 Ok(result.into())
             }
             // The request cannot be routed: a protocol error, as the spec asks.
