@@ -4,12 +4,11 @@
 //! Every field problem becomes one [`Problem`] with a JSON Pointer, and the entry is
 //! still planned with a stated fallback; only non-objects are skipped.
 
-use serde_json::{Map, Value};
 use time::Date;
 
 use crate::catalog::{self, TLS_CERTIFICATE, TypeSpec};
 use crate::dates::{add_days, cab_max_validity_days, clip, days_between, format_date, parse_date};
-use crate::inventory::kind;
+use crate::fields::{Entry, Field, Fields, Raw, Shape};
 use crate::model::{
     IntervalSource, LifetimeBasis, Problem, ProblemCode, ScheduleItem, Severity, TlsDetails,
     Urgency,
@@ -70,12 +69,12 @@ enum Text<'v> {
     Wrong(&'static str),
 }
 
-fn text<'v>(object: &'v Map<String, Value>, key: &str) -> Text<'v> {
-    match object.get(key) {
-        None | Some(Value::Null) => Text::Absent,
-        Some(Value::String(s)) if s.trim().is_empty() => Text::Absent,
-        Some(Value::String(s)) => Text::Given(s.trim()),
-        Some(other) => Text::Wrong(kind(other)),
+fn text<'v>(fields: &'v Fields<'_>, field: Field) -> Text<'v> {
+    match fields.get(field) {
+        Raw::Null => Text::Absent,
+        Raw::Str(s) if s.trim().is_empty() => Text::Absent,
+        Raw::Str(s) => Text::Given(s.trim()),
+        other => Text::Wrong(other.kind()),
     }
 }
 
@@ -88,17 +87,17 @@ struct EntryProblems<'p, 's> {
 }
 
 impl EntryProblems<'_, '_> {
-    fn report(&mut self, severity: Severity, code: ProblemCode, field: &str, message: String) {
-        let pointer = pointer::push(self.entry_pointer, field);
+    fn report(&mut self, severity: Severity, code: ProblemCode, field: Field, message: String) {
+        let pointer = pointer::push(self.entry_pointer, field.name());
         self.problems
             .push(severity, code, pointer, self.label, message);
     }
 
-    fn error(&mut self, code: ProblemCode, field: &str, message: String) {
+    fn error(&mut self, code: ProblemCode, field: Field, message: String) {
         self.report(Severity::Error, code, field, message);
     }
 
-    fn warning(&mut self, code: ProblemCode, field: &str, message: String) {
+    fn warning(&mut self, code: ProblemCode, field: Field, message: String) {
         self.report(Severity::Warning, code, field, message);
     }
 }
@@ -116,17 +115,17 @@ struct Due {
 /// Plans one entry, or reports it and returns `None` when it is not a non-empty object.
 pub(crate) fn plan_entry(
     index: usize,
-    value: &Value,
+    entry: &Entry<'_>,
     entry_pointer: String,
     options: &PlanOptions,
     problems: &mut Problems<'_>,
 ) -> Option<Planned> {
-    let object = match value {
-        Value::Object(object) if !object.is_empty() => object,
+    let fields = match &entry.0 {
+        Shape::Object(fields) => fields,
         other => {
             let what = match other {
-                Value::Object(_) => "an empty object".to_owned(),
-                _ => format!("{}, not an object", kind(other)),
+                Shape::Other(kind) => format!("{kind}, not an object"),
+                _ => "an empty object".to_owned(),
             };
             let message = format!(
                 "the entry is {what}; expected a secret object with name and type. Skipped."
@@ -143,7 +142,7 @@ pub(crate) fn plan_entry(
     };
 
     // Name first: every later message names the entry.
-    let (name, named) = match text(object, "name") {
+    let (name, named) = match text(fields, Field::Name) {
         Text::Given(name) => (name.to_owned(), true),
         absent_or_wrong => {
             let fallback = format!("(unnamed #{index})");
@@ -156,7 +155,7 @@ pub(crate) fn plan_entry(
             problems.push(
                 Severity::Error,
                 code,
-                pointer::push(&entry_pointer, "name"),
+                pointer::push(&entry_pointer, Field::Name.name()),
                 None,
                 message,
             );
@@ -169,37 +168,37 @@ pub(crate) fn plan_entry(
         label: named.then_some(name.as_str()),
     };
 
-    let (spec, secret_type) = read_type(object, &mut report);
-    let mut optional = |field: &str| match text(object, field) {
+    let (spec, secret_type) = read_type(fields, &mut report);
+    let mut optional = |field: Field| match text(fields, field) {
         Text::Given(value) => Some(value.to_owned()),
         Text::Absent => None,
         Text::Wrong(found) => {
-            let message = format!("{field} must be a string, but found {found}; ignored.");
+            let message = format!(
+                "{} must be a string, but found {found}; ignored.",
+                field.name()
+            );
             report.error(ProblemCode::WrongFieldType, field, message);
             None
         }
     };
-    let store = optional("store");
-    let owner = optional("owner");
-    let environment = optional("environment");
+    let store = optional(Field::Store);
+    let owner = optional(Field::Owner);
+    let environment = optional(Field::Environment);
 
     let mut notes = Vec::new();
-    let interval = choose_interval(object, spec, options.policy_days, &mut report, &mut notes);
+    let interval = choose_interval(fields, spec, options.policy_days, &mut report, &mut notes);
 
     let is_tls = spec.name == TLS_CERTIFICATE;
     let not_after = if is_tls {
-        read_date(object, "not_after").unwrap_or_else(|found| {
+        read_date(fields, Field::NotAfter).unwrap_or_else(|found| {
             let message = format!(
                 "not_after must be a valid date in the form YYYY-MM-DD, but {found}; planned without it."
             );
-            report.error(ProblemCode::InvalidNotAfter, "not_after", message);
+            report.error(ProblemCode::InvalidNotAfter, Field::NotAfter, message);
             None
         })
     } else {
-        if object
-            .get("not_after")
-            .is_some_and(|value| !value.is_null())
-        {
+        if *fields.get(Field::NotAfter) != Raw::Null {
             notes.push(
                 "not_after is only used for tls-certificate entries; ignored here.".to_owned(),
             );
@@ -207,7 +206,7 @@ pub(crate) fn plan_entry(
         None
     };
     let last_rotated = read_last_rotated(
-        object,
+        fields,
         interval.is_some(),
         not_after.is_some(),
         options.as_of,
@@ -293,14 +292,14 @@ pub(crate) fn plan_entry(
 
 /// Reads `type`, returning the catalog row and the type name to show.
 fn read_type(
-    object: &Map<String, Value>,
+    fields: &Fields<'_>,
     report: &mut EntryProblems<'_, '_>,
 ) -> (&'static TypeSpec, String) {
     let fallback = format!(
         "planned as an unknown type with the {}-day default and a manual method",
         unknown_days()
     );
-    match text(object, "type") {
+    match text(fields, Field::Type) {
         Text::Given(given) => match catalog::lookup(given) {
             Some(spec) => (spec, spec.name.to_owned()),
             None => {
@@ -309,7 +308,7 @@ fn read_type(
                     clip(given),
                     catalog::known_names()
                 );
-                report.warning(ProblemCode::UnknownType, "type", message);
+                report.warning(ProblemCode::UnknownType, Field::Type, message);
                 (&catalog::UNKNOWN, given.to_owned())
             }
         },
@@ -322,7 +321,7 @@ fn read_type(
                 "type must be one of {}, but {found}; {fallback}.",
                 catalog::known_names()
             );
-            report.error(code, "type", message);
+            report.error(code, Field::Type, message);
             (&catalog::UNKNOWN, "(none)".to_owned())
         }
     }
@@ -331,7 +330,7 @@ fn read_type(
 /// Chooses the calendar interval: a valid `interval_days` override, else the smaller
 /// of the policy and the type's default; `None` for event-only types.
 fn choose_interval(
-    object: &Map<String, Value>,
+    fields: &Fields<'_>,
     spec: &TypeSpec,
     policy_days: u32,
     report: &mut EntryProblems<'_, '_>,
@@ -344,7 +343,7 @@ fn choose_interval(
             (days, IntervalSource::TypeDefault)
         }
     });
-    match read_interval(object.get("interval_days")) {
+    match read_interval(fields.get(Field::IntervalDays)) {
         Ok(None) => default,
         Ok(Some(days)) => {
             if days > policy_days {
@@ -372,7 +371,7 @@ fn choose_interval(
             let message = format!(
                 "interval_days must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}, but found {found}; {instead}."
             );
-            report.error(ProblemCode::InvalidInterval, "interval_days", message);
+            report.error(ProblemCode::InvalidInterval, Field::IntervalDays, message);
             default
         }
     }
@@ -381,7 +380,7 @@ fn choose_interval(
 /// Reads `last_rotated`, reporting it as missing, invalid or in the future. How serious
 /// a missing date is depends on whether the due date needs it.
 fn read_last_rotated(
-    object: &Map<String, Value>,
+    fields: &Fields<'_>,
     on_calendar: bool,
     has_not_after: bool,
     as_of: Date,
@@ -394,7 +393,7 @@ fn read_last_rotated(
     } else {
         "ignored, as this secret is not rotated on a calendar"
     };
-    match read_date(object, "last_rotated") {
+    match read_date(fields, Field::LastRotated) {
         Ok(Some(date)) => {
             if date > as_of {
                 let message = format!(
@@ -402,7 +401,7 @@ fn read_last_rotated(
                     format_date(date),
                     format_date(as_of)
                 );
-                report.warning(ProblemCode::FutureLastRotated, "last_rotated", message);
+                report.warning(ProblemCode::FutureLastRotated, Field::LastRotated, message);
             }
             Some(date)
         }
@@ -411,9 +410,9 @@ fn read_last_rotated(
         Ok(None) => {
             let message = format!("last_rotated is missing (expected YYYY-MM-DD); {consequence}.");
             if has_not_after {
-                report.warning(ProblemCode::MissingLastRotated, "last_rotated", message);
+                report.warning(ProblemCode::MissingLastRotated, Field::LastRotated, message);
             } else {
-                report.error(ProblemCode::MissingLastRotated, "last_rotated", message);
+                report.error(ProblemCode::MissingLastRotated, Field::LastRotated, message);
             }
             None
         }
@@ -421,7 +420,7 @@ fn read_last_rotated(
             let message = format!(
                 "last_rotated must be a valid date in the form YYYY-MM-DD, but {found}; {consequence}."
             );
-            report.error(ProblemCode::InvalidLastRotated, "last_rotated", message);
+            report.error(ProblemCode::InvalidLastRotated, Field::LastRotated, message);
             None
         }
     }
@@ -447,7 +446,7 @@ fn tls_due(
             format_date(expiry),
             format_date(date)
         );
-        report.error(ProblemCode::InvalidNotAfter, "not_after", message);
+        report.error(ProblemCode::InvalidNotAfter, Field::NotAfter, message);
     }
     let (lifetime, basis, start) = match issued {
         Some(date) => {
@@ -465,7 +464,7 @@ fn tls_due(
                 notes.push(finding.clone());
                 report.warning(
                     ProblemCode::CertificateLifetimeExceedsMaximum,
-                    "not_after",
+                    Field::NotAfter,
                     finding,
                 );
             }
@@ -570,8 +569,8 @@ fn bare_tls(as_of: Date) -> TlsDetails {
 
 /// Reads an optional date field: `Ok(None)` when absent, `Err` with a description of
 /// what was found when it is not a valid date.
-fn read_date(object: &Map<String, Value>, field: &str) -> Result<Option<Date>, String> {
-    match text(object, field) {
+fn read_date(fields: &Fields<'_>, field: Field) -> Result<Option<Date>, String> {
+    match text(fields, field) {
         Text::Absent => Ok(None),
         Text::Wrong(found) => Err(format!("found {found}")),
         // The field name and expected form are in the caller's message; say what was found.
@@ -583,15 +582,15 @@ fn read_date(object: &Map<String, Value>, field: &str) -> Result<Option<Date>, S
 
 /// Reads `interval_days`: a whole number (or numeric text, as spreadsheets export)
 /// from 1 to [`MAX_INTERVAL_DAYS`]. `Err` describes what was found.
-fn read_interval(value: Option<&Value>) -> Result<Option<u32>, String> {
+fn read_interval(value: &Raw<'_>) -> Result<Option<u32>, String> {
     let in_range = |days: u64| {
         u32::try_from(days)
             .ok()
             .filter(|days| (1..=MAX_INTERVAL_DAYS).contains(days))
     };
     match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(number)) => number
+        Raw::Null => Ok(None),
+        Raw::Number(number) => number
             .as_u64()
             .or_else(|| {
                 number
@@ -602,13 +601,13 @@ fn read_interval(value: Option<&Value>) -> Result<Option<u32>, String> {
             .and_then(in_range)
             .map(Some)
             .ok_or_else(|| number.to_string()),
-        Some(Value::String(text)) => text
+        Raw::Str(text) => text
             .trim()
             .parse::<u64>()
             .ok()
             .and_then(in_range)
             .map(Some)
             .ok_or_else(|| format!("{:?}", clip(text))),
-        Some(other) => Err(kind(other).to_owned()),
+        Raw::Other(kind) => Err((*kind).to_owned()),
     }
 }

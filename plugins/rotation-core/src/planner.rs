@@ -4,11 +4,11 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::Value;
 use time::Date;
 
 use crate::dates::{clip, format_date};
 use crate::entry::{MAX_INTERVAL_DAYS, Problems, plan_entry};
+use crate::fields::Entry;
 use crate::model::{
     Actions, Plan, ProblemCode, ScheduleItem, Severity, Summary, Urgency, UrgencyCounts,
 };
@@ -49,7 +49,12 @@ pub fn parse_policy(s: &str) -> Result<u32, String> {
 /// `source` names where the entries came from (a file name, or "input"), and
 /// `pointer_base` is prefixed to every problem pointer (`/secrets` for inline input,
 /// or the inventory's `pointer_prefix`).
-pub fn plan(entries: &[Value], source: &str, pointer_base: &str, options: &PlanOptions) -> Plan {
+pub fn plan(
+    entries: &[Entry<'_>],
+    source: &str,
+    pointer_base: &str,
+    options: &PlanOptions,
+) -> Plan {
     let mut problems = Problems::new(source);
     let mut schedule = Vec::with_capacity(entries.len());
     let mut guidance = BTreeMap::new();
@@ -57,9 +62,9 @@ pub fn plan(entries: &[Value], source: &str, pointer_base: &str, options: &PlanO
     // environments is two secrets; within one environment it is a copy.
     let mut first_seen: HashMap<(String, Option<String>), usize> = HashMap::new();
 
-    for (index, value) in entries.iter().enumerate() {
+    for (index, entry) in entries.iter().enumerate() {
         let entry_pointer = pointer::push(pointer_base, &index.to_string());
-        let Some(planned) = plan_entry(index, value, entry_pointer, options, &mut problems) else {
+        let Some(planned) = plan_entry(index, entry, entry_pointer, options, &mut problems) else {
             continue;
         };
         let item = planned.item;
