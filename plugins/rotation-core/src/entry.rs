@@ -53,11 +53,12 @@ impl<'a> Problems<'a> {
 }
 
 /// A planned entry plus what the planner needs to finish the plan.
-pub(crate) struct Planned {
+pub(crate) struct Planned<'e> {
     pub item: ScheduleItem,
     pub spec: &'static TypeSpec,
-    /// Whether the entry had a real name (unnamed entries are not duplicate-checked).
-    pub named: bool,
+    /// The entry's name and environment, borrowed from the input for duplicate
+    /// detection; `None` when it has no real name (those are not duplicate-checked).
+    pub key: Option<(&'e str, Option<&'e str>)>,
 }
 
 /// A string field as found in an entry.
@@ -72,8 +73,10 @@ enum Text<'v> {
 fn text<'v>(fields: &'v Fields<'_>, field: Field) -> Text<'v> {
     match fields.get(field) {
         Raw::Null => Text::Absent,
-        Raw::Str(s) if s.trim().is_empty() => Text::Absent,
-        Raw::Str(s) => Text::Given(s.trim()),
+        Raw::Str(s) => match s.trim() {
+            "" => Text::Absent,
+            given => Text::Given(given),
+        },
         other => Text::Wrong(other.kind()),
     }
 }
@@ -113,13 +116,13 @@ struct Due {
 }
 
 /// Plans one entry, or reports it and returns `None` when it is not a non-empty object.
-pub(crate) fn plan_entry(
+pub(crate) fn plan_entry<'e>(
     index: usize,
-    entry: &Entry<'_>,
+    entry: &'e Entry<'_>,
     entry_pointer: String,
     options: &PlanOptions,
     problems: &mut Problems<'_>,
-) -> Option<Planned> {
+) -> Option<Planned<'e>> {
     let fields = match &entry.0 {
         Shape::Object(fields) => fields,
         other => {
@@ -142,8 +145,8 @@ pub(crate) fn plan_entry(
     };
 
     // Name first: every later message names the entry.
-    let (name, named) = match text(fields, Field::Name) {
-        Text::Given(name) => (name.to_owned(), true),
+    let (name, given_name) = match text(fields, Field::Name) {
+        Text::Given(name) => (name.to_owned(), Some(name)),
         absent_or_wrong => {
             let fallback = format!("(unnamed #{index})");
             let (code, found) = match absent_or_wrong {
@@ -159,18 +162,18 @@ pub(crate) fn plan_entry(
                 None,
                 message,
             );
-            (fallback, false)
+            (fallback, None)
         }
     };
     let mut report = EntryProblems {
         problems,
         entry_pointer: &entry_pointer,
-        label: named.then_some(name.as_str()),
+        label: given_name,
     };
 
     let (spec, secret_type) = read_type(fields, &mut report);
     let mut optional = |field: Field| match text(fields, field) {
-        Text::Given(value) => Some(value.to_owned()),
+        Text::Given(value) => Some(value),
         Text::Absent => None,
         Text::Wrong(found) => {
             let message = format!(
@@ -270,9 +273,9 @@ pub(crate) fn plan_entry(
     let item = ScheduleItem {
         name,
         secret_type,
-        store,
-        owner,
-        environment,
+        store: store.map(str::to_owned),
+        owner: owner.map(str::to_owned),
+        environment: environment.map(str::to_owned),
         index,
         pointer: entry_pointer,
         last_rotated: last_rotated.map(format_date),
@@ -287,7 +290,8 @@ pub(crate) fn plan_entry(
         tls,
         notes,
     };
-    Some(Planned { item, spec, named })
+    let key = given_name.map(|name| (name, environment));
+    Some(Planned { item, spec, key })
 }
 
 /// Reads `type`, returning the catalog row and the type name to show.
@@ -295,18 +299,22 @@ fn read_type(
     fields: &Fields<'_>,
     report: &mut EntryProblems<'_, '_>,
 ) -> (&'static TypeSpec, String) {
-    let fallback = format!(
-        "planned as an unknown type with the {}-day default and a manual method",
-        unknown_days()
-    );
+    // Only a bad type needs it, and most entries have a good one.
+    let fallback = || {
+        format!(
+            "planned as an unknown type with the {}-day default and a manual method",
+            unknown_days()
+        )
+    };
     match text(fields, Field::Type) {
         Text::Given(given) => match catalog::lookup(given) {
             Some(spec) => (spec, spec.name.to_owned()),
             None => {
                 let message = format!(
-                    "type {:?} is not a known type (known: {}); {fallback}.",
+                    "type {:?} is not a known type (known: {}); {}.",
                     clip(given),
-                    catalog::known_names()
+                    catalog::known_names(),
+                    fallback()
                 );
                 report.warning(ProblemCode::UnknownType, Field::Type, message);
                 (&catalog::UNKNOWN, given.to_owned())
@@ -318,8 +326,9 @@ fn read_type(
                 _ => (ProblemCode::MissingType, "it is missing".to_owned()),
             };
             let message = format!(
-                "type must be one of {}, but {found}; {fallback}.",
-                catalog::known_names()
+                "type must be one of {}, but {found}; {}.",
+                catalog::known_names(),
+                fallback()
             );
             report.error(code, Field::Type, message);
             (&catalog::UNKNOWN, "(none)".to_owned())
