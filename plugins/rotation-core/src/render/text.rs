@@ -54,10 +54,10 @@ pub fn render_text(plan: &Plan) -> String {
                 ]
             })
             .collect();
-        let mut widths = header.map(|title| title.chars().count());
+        let mut widths = header.map(columns);
         for row in &rows {
             for (width, value) in widths.iter_mut().zip(row) {
-                *width = (*width).max(value.chars().count());
+                *width = (*width).max(columns(value));
             }
         }
         // DAYS is numeric, so it lines up on the right.
@@ -68,7 +68,7 @@ pub fn render_text(plan: &Plan) -> String {
                 if column > 0 {
                     out.push_str("  ");
                 }
-                let pad = std::iter::repeat_n(' ', width - value.chars().count());
+                let pad = std::iter::repeat_n(' ', width - columns(value));
                 if right_aligned(column) {
                     out.extend(pad);
                     out.push_str(value);
@@ -184,29 +184,39 @@ fn cell(value: &str) -> Cow<'_, str> {
     }
 }
 
+/// How many characters `text` has, which is what columns are sized by. Most text is
+/// ASCII, where that is its length; counting is the renderer's most frequent operation.
+fn columns(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
 /// Appends `text` wrapped at word boundaries to `width` columns, the first line
 /// indented by `first` and the others by `rest`. A word longer than the width gets a
 /// line of its own rather than being broken.
 fn wrap_into(out: &mut String, text: &str, first: &str, rest: &str, width: usize) {
     let mut line = String::from(first);
     // The line's width in characters, kept as it grows rather than recounted per word.
-    let mut columns = first.chars().count();
+    let mut line_width = columns(first);
     let mut empty = true;
     for word in text.split_whitespace() {
-        let word_columns = word.chars().count();
-        if !empty && columns + 1 + word_columns > width {
+        let word_columns = columns(word);
+        if !empty && line_width + 1 + word_columns > width {
             out.push_str(&line);
             out.push('\n');
             line = String::from(rest);
-            columns = rest.chars().count();
+            line_width = columns(rest);
             empty = true;
         }
         if !empty {
             line.push(' ');
-            columns += 1;
+            line_width += 1;
         }
         line.push_str(word);
-        columns += word_columns;
+        line_width += word_columns;
         empty = false;
     }
     if !empty {
