@@ -16,7 +16,8 @@ use serde_json::{Number, Value};
 
 /// One secret of an inventory or of inline input, as the planner reads it.
 ///
-/// Made by [`crate::parse_inventory`], or from an inline JSON value with `From`.
+/// Made by [`crate::parse_inventory`], from an inline `serde_json::Value` with `From`,
+/// or deserialized from JSON text directly (borrowing its strings).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry<'a>(pub(crate) Shape<'a>);
 
