@@ -39,13 +39,30 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
 }
 
 /// Formats a date as `YYYY-MM-DD`.
+///
+/// A plan formats several dates per secret, so years of four digits (every real one)
+/// are written digit by digit rather than through the formatting machinery.
 pub(crate) fn format_date(date: Date) -> String {
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
+    let (month, day) = (u8::from(date.month()), date.day());
+    let year = match u16::try_from(date.year()) {
+        Ok(year) if year <= 9999 => year,
+        _ => return format!("{:04}-{month:02}-{day:02}", date.year()),
+    };
+    let mut text = String::with_capacity(10);
+    push_digits(&mut text, year, 4);
+    text.push('-');
+    push_digits(&mut text, month.into(), 2);
+    text.push('-');
+    push_digits(&mut text, day.into(), 2);
+    text
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut String, value: u16, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u16.pow(place) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// Adds whole days, saturating at the ends of the supported calendar instead of
@@ -104,6 +121,26 @@ mod tests {
             "２０２５-01-01",
         ] {
             assert!(parse_date(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn formats_any_year_as_the_padded_format_would() {
+        let days = [
+            Date::MIN,
+            Date::from_calendar_date(-1, Month::March, 4).unwrap(),
+            Date::from_calendar_date(0, Month::January, 1).unwrap(),
+            Date::from_calendar_date(9, Month::December, 31).unwrap(),
+            Date::MAX,
+        ];
+        for day in days {
+            let padded = format!(
+                "{:04}-{:02}-{:02}",
+                day.year(),
+                u8::from(day.month()),
+                day.day()
+            );
+            assert_eq!(format_date(day), padded);
         }
     }
 

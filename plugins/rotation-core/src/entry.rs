@@ -4,12 +4,11 @@
 //! Every field problem becomes one [`Problem`] with a JSON Pointer, and the entry is
 //! still planned with a stated fallback; only non-objects are skipped.
 
-use serde_json::{Map, Value};
 use time::Date;
 
 use crate::catalog::{self, TLS_CERTIFICATE, TypeSpec};
 use crate::dates::{add_days, cab_max_validity_days, clip, days_between, format_date, parse_date};
-use crate::inventory::kind;
+use crate::fields::{Entry, Field, Fields, Raw, Shape};
 use crate::model::{
     IntervalSource, LifetimeBasis, Problem, ProblemCode, ScheduleItem, Severity, TlsDetails,
     Urgency,
@@ -54,11 +53,12 @@ impl<'a> Problems<'a> {
 }
 
 /// A planned entry plus what the planner needs to finish the plan.
-pub(crate) struct Planned {
+pub(crate) struct Planned<'e> {
     pub item: ScheduleItem,
     pub spec: &'static TypeSpec,
-    /// Whether the entry had a real name (unnamed entries are not duplicate-checked).
-    pub named: bool,
+    /// The entry's name and environment, borrowed from the input for duplicate
+    /// detection; `None` when it has no real name (those are not duplicate-checked).
+    pub key: Option<(&'e str, Option<&'e str>)>,
 }
 
 /// A string field as found in an entry.
@@ -70,12 +70,14 @@ enum Text<'v> {
     Wrong(&'static str),
 }
 
-fn text<'v>(object: &'v Map<String, Value>, key: &str) -> Text<'v> {
-    match object.get(key) {
-        None | Some(Value::Null) => Text::Absent,
-        Some(Value::String(s)) if s.trim().is_empty() => Text::Absent,
-        Some(Value::String(s)) => Text::Given(s.trim()),
-        Some(other) => Text::Wrong(kind(other)),
+fn text<'v>(fields: &'v Fields<'_>, field: Field) -> Text<'v> {
+    match fields.get(field) {
+        Raw::Null => Text::Absent,
+        Raw::Str(s) => match s.trim() {
+            "" => Text::Absent,
+            given => Text::Given(given),
+        },
+        other => Text::Wrong(other.kind()),
     }
 }
 
@@ -88,17 +90,17 @@ struct EntryProblems<'p, 's> {
 }
 
 impl EntryProblems<'_, '_> {
-    fn report(&mut self, severity: Severity, code: ProblemCode, field: &str, message: String) {
-        let pointer = pointer::push(self.entry_pointer, field);
+    fn report(&mut self, severity: Severity, code: ProblemCode, field: Field, message: String) {
+        let pointer = pointer::push(self.entry_pointer, field.name());
         self.problems
             .push(severity, code, pointer, self.label, message);
     }
 
-    fn error(&mut self, code: ProblemCode, field: &str, message: String) {
+    fn error(&mut self, code: ProblemCode, field: Field, message: String) {
         self.report(Severity::Error, code, field, message);
     }
 
-    fn warning(&mut self, code: ProblemCode, field: &str, message: String) {
+    fn warning(&mut self, code: ProblemCode, field: Field, message: String) {
         self.report(Severity::Warning, code, field, message);
     }
 }
@@ -114,19 +116,19 @@ struct Due {
 }
 
 /// Plans one entry, or reports it and returns `None` when it is not a non-empty object.
-pub(crate) fn plan_entry(
+pub(crate) fn plan_entry<'e>(
     index: usize,
-    value: &Value,
+    entry: &'e Entry<'_>,
     entry_pointer: String,
     options: &PlanOptions,
     problems: &mut Problems<'_>,
-) -> Option<Planned> {
-    let object = match value {
-        Value::Object(object) if !object.is_empty() => object,
+) -> Option<Planned<'e>> {
+    let fields = match &entry.0 {
+        Shape::Object(fields) => fields,
         other => {
             let what = match other {
-                Value::Object(_) => "an empty object".to_owned(),
-                _ => format!("{}, not an object", kind(other)),
+                Shape::Other(kind) => format!("{kind}, not an object"),
+                _ => "an empty object".to_owned(),
             };
             let message = format!(
                 "the entry is {what}; expected a secret object with name and type. Skipped."
@@ -143,8 +145,8 @@ pub(crate) fn plan_entry(
     };
 
     // Name first: every later message names the entry.
-    let (name, named) = match text(object, "name") {
-        Text::Given(name) => (name.to_owned(), true),
+    let (name, given_name) = match text(fields, Field::Name) {
+        Text::Given(name) => (name.to_owned(), Some(name)),
         absent_or_wrong => {
             let fallback = format!("(unnamed #{index})");
             let (code, found) = match absent_or_wrong {
@@ -156,50 +158,50 @@ pub(crate) fn plan_entry(
             problems.push(
                 Severity::Error,
                 code,
-                pointer::push(&entry_pointer, "name"),
+                pointer::push(&entry_pointer, Field::Name.name()),
                 None,
                 message,
             );
-            (fallback, false)
+            (fallback, None)
         }
     };
     let mut report = EntryProblems {
         problems,
         entry_pointer: &entry_pointer,
-        label: named.then_some(name.as_str()),
+        label: given_name,
     };
 
-    let (spec, secret_type) = read_type(object, &mut report);
-    let mut optional = |field: &str| match text(object, field) {
-        Text::Given(value) => Some(value.to_owned()),
+    let (spec, secret_type) = read_type(fields, &mut report);
+    let mut optional = |field: Field| match text(fields, field) {
+        Text::Given(value) => Some(value),
         Text::Absent => None,
         Text::Wrong(found) => {
-            let message = format!("{field} must be a string, but found {found}; ignored.");
+            let message = format!(
+                "{} must be a string, but found {found}; ignored.",
+                field.name()
+            );
             report.error(ProblemCode::WrongFieldType, field, message);
             None
         }
     };
-    let store = optional("store");
-    let owner = optional("owner");
-    let environment = optional("environment");
+    let store = optional(Field::Store);
+    let owner = optional(Field::Owner);
+    let environment = optional(Field::Environment);
 
     let mut notes = Vec::new();
-    let interval = choose_interval(object, spec, options.policy_days, &mut report, &mut notes);
+    let interval = choose_interval(fields, spec, options.policy_days, &mut report, &mut notes);
 
     let is_tls = spec.name == TLS_CERTIFICATE;
     let not_after = if is_tls {
-        read_date(object, "not_after").unwrap_or_else(|found| {
+        read_date(fields, Field::NotAfter).unwrap_or_else(|found| {
             let message = format!(
                 "not_after must be a valid date in the form YYYY-MM-DD, but {found}; planned without it."
             );
-            report.error(ProblemCode::InvalidNotAfter, "not_after", message);
+            report.error(ProblemCode::InvalidNotAfter, Field::NotAfter, message);
             None
         })
     } else {
-        if object
-            .get("not_after")
-            .is_some_and(|value| !value.is_null())
-        {
+        if *fields.get(Field::NotAfter) != Raw::Null {
             notes.push(
                 "not_after is only used for tls-certificate entries; ignored here.".to_owned(),
             );
@@ -207,7 +209,7 @@ pub(crate) fn plan_entry(
         None
     };
     let last_rotated = read_last_rotated(
-        object,
+        fields,
         interval.is_some(),
         not_after.is_some(),
         options.as_of,
@@ -271,9 +273,9 @@ pub(crate) fn plan_entry(
     let item = ScheduleItem {
         name,
         secret_type,
-        store,
-        owner,
-        environment,
+        store: store.map(str::to_owned),
+        owner: owner.map(str::to_owned),
+        environment: environment.map(str::to_owned),
         index,
         pointer: entry_pointer,
         last_rotated: last_rotated.map(format_date),
@@ -288,28 +290,33 @@ pub(crate) fn plan_entry(
         tls,
         notes,
     };
-    Some(Planned { item, spec, named })
+    let key = given_name.map(|name| (name, environment));
+    Some(Planned { item, spec, key })
 }
 
 /// Reads `type`, returning the catalog row and the type name to show.
 fn read_type(
-    object: &Map<String, Value>,
+    fields: &Fields<'_>,
     report: &mut EntryProblems<'_, '_>,
 ) -> (&'static TypeSpec, String) {
-    let fallback = format!(
-        "planned as an unknown type with the {}-day default and a manual method",
-        unknown_days()
-    );
-    match text(object, "type") {
+    // Only a bad type needs it, and most entries have a good one.
+    let fallback = || {
+        format!(
+            "planned as an unknown type with the {}-day default and a manual method",
+            unknown_days()
+        )
+    };
+    match text(fields, Field::Type) {
         Text::Given(given) => match catalog::lookup(given) {
             Some(spec) => (spec, spec.name.to_owned()),
             None => {
                 let message = format!(
-                    "type {:?} is not a known type (known: {}); {fallback}.",
+                    "type {:?} is not a known type (known: {}); {}.",
                     clip(given),
-                    catalog::known_names()
+                    catalog::known_names(),
+                    fallback()
                 );
-                report.warning(ProblemCode::UnknownType, "type", message);
+                report.warning(ProblemCode::UnknownType, Field::Type, message);
                 (&catalog::UNKNOWN, given.to_owned())
             }
         },
@@ -319,10 +326,11 @@ fn read_type(
                 _ => (ProblemCode::MissingType, "it is missing".to_owned()),
             };
             let message = format!(
-                "type must be one of {}, but {found}; {fallback}.",
-                catalog::known_names()
+                "type must be one of {}, but {found}; {}.",
+                catalog::known_names(),
+                fallback()
             );
-            report.error(code, "type", message);
+            report.error(code, Field::Type, message);
             (&catalog::UNKNOWN, "(none)".to_owned())
         }
     }
@@ -331,7 +339,7 @@ fn read_type(
 /// Chooses the calendar interval: a valid `interval_days` override, else the smaller
 /// of the policy and the type's default; `None` for event-only types.
 fn choose_interval(
-    object: &Map<String, Value>,
+    fields: &Fields<'_>,
     spec: &TypeSpec,
     policy_days: u32,
     report: &mut EntryProblems<'_, '_>,
@@ -344,7 +352,7 @@ fn choose_interval(
             (days, IntervalSource::TypeDefault)
         }
     });
-    match read_interval(object.get("interval_days")) {
+    match read_interval(fields.get(Field::IntervalDays)) {
         Ok(None) => default,
         Ok(Some(days)) => {
             if days > policy_days {
@@ -372,7 +380,7 @@ fn choose_interval(
             let message = format!(
                 "interval_days must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}, but found {found}; {instead}."
             );
-            report.error(ProblemCode::InvalidInterval, "interval_days", message);
+            report.error(ProblemCode::InvalidInterval, Field::IntervalDays, message);
             default
         }
     }
@@ -381,7 +389,7 @@ fn choose_interval(
 /// Reads `last_rotated`, reporting it as missing, invalid or in the future. How serious
 /// a missing date is depends on whether the due date needs it.
 fn read_last_rotated(
-    object: &Map<String, Value>,
+    fields: &Fields<'_>,
     on_calendar: bool,
     has_not_after: bool,
     as_of: Date,
@@ -394,7 +402,7 @@ fn read_last_rotated(
     } else {
         "ignored, as this secret is not rotated on a calendar"
     };
-    match read_date(object, "last_rotated") {
+    match read_date(fields, Field::LastRotated) {
         Ok(Some(date)) => {
             if date > as_of {
                 let message = format!(
@@ -402,7 +410,7 @@ fn read_last_rotated(
                     format_date(date),
                     format_date(as_of)
                 );
-                report.warning(ProblemCode::FutureLastRotated, "last_rotated", message);
+                report.warning(ProblemCode::FutureLastRotated, Field::LastRotated, message);
             }
             Some(date)
         }
@@ -411,9 +419,9 @@ fn read_last_rotated(
         Ok(None) => {
             let message = format!("last_rotated is missing (expected YYYY-MM-DD); {consequence}.");
             if has_not_after {
-                report.warning(ProblemCode::MissingLastRotated, "last_rotated", message);
+                report.warning(ProblemCode::MissingLastRotated, Field::LastRotated, message);
             } else {
-                report.error(ProblemCode::MissingLastRotated, "last_rotated", message);
+                report.error(ProblemCode::MissingLastRotated, Field::LastRotated, message);
             }
             None
         }
@@ -421,7 +429,7 @@ fn read_last_rotated(
             let message = format!(
                 "last_rotated must be a valid date in the form YYYY-MM-DD, but {found}; {consequence}."
             );
-            report.error(ProblemCode::InvalidLastRotated, "last_rotated", message);
+            report.error(ProblemCode::InvalidLastRotated, Field::LastRotated, message);
             None
         }
     }
@@ -447,7 +455,7 @@ fn tls_due(
             format_date(expiry),
             format_date(date)
         );
-        report.error(ProblemCode::InvalidNotAfter, "not_after", message);
+        report.error(ProblemCode::InvalidNotAfter, Field::NotAfter, message);
     }
     let (lifetime, basis, start) = match issued {
         Some(date) => {
@@ -465,7 +473,7 @@ fn tls_due(
                 notes.push(finding.clone());
                 report.warning(
                     ProblemCode::CertificateLifetimeExceedsMaximum,
-                    "not_after",
+                    Field::NotAfter,
                     finding,
                 );
             }
@@ -570,8 +578,8 @@ fn bare_tls(as_of: Date) -> TlsDetails {
 
 /// Reads an optional date field: `Ok(None)` when absent, `Err` with a description of
 /// what was found when it is not a valid date.
-fn read_date(object: &Map<String, Value>, field: &str) -> Result<Option<Date>, String> {
-    match text(object, field) {
+fn read_date(fields: &Fields<'_>, field: Field) -> Result<Option<Date>, String> {
+    match text(fields, field) {
         Text::Absent => Ok(None),
         Text::Wrong(found) => Err(format!("found {found}")),
         // The field name and expected form are in the caller's message; say what was found.
@@ -583,15 +591,15 @@ fn read_date(object: &Map<String, Value>, field: &str) -> Result<Option<Date>, S
 
 /// Reads `interval_days`: a whole number (or numeric text, as spreadsheets export)
 /// from 1 to [`MAX_INTERVAL_DAYS`]. `Err` describes what was found.
-fn read_interval(value: Option<&Value>) -> Result<Option<u32>, String> {
+fn read_interval(value: &Raw<'_>) -> Result<Option<u32>, String> {
     let in_range = |days: u64| {
         u32::try_from(days)
             .ok()
             .filter(|days| (1..=MAX_INTERVAL_DAYS).contains(days))
     };
     match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(number)) => number
+        Raw::Null => Ok(None),
+        Raw::Number(number) => number
             .as_u64()
             .or_else(|| {
                 number
@@ -602,13 +610,13 @@ fn read_interval(value: Option<&Value>) -> Result<Option<u32>, String> {
             .and_then(in_range)
             .map(Some)
             .ok_or_else(|| number.to_string()),
-        Some(Value::String(text)) => text
+        Raw::Str(text) => text
             .trim()
             .parse::<u64>()
             .ok()
             .and_then(in_range)
             .map(Some)
             .ok_or_else(|| format!("{:?}", clip(text))),
-        Some(other) => Err(kind(other).to_owned()),
+        Raw::Other(kind) => Err((*kind).to_owned()),
     }
 }

@@ -1,12 +1,15 @@
-//! Reading an inventory file (JSON or CSV) into a list of JSON entries.
+//! Reading an inventory file (JSON or CSV) into a list of entries.
 //!
 //! Parsing is deliberately shallow: it only checks the container shape. Each entry's
 //! fields are judged by the planner, so one bad row becomes one reported problem
 //! rather than a failed file.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+
+use crate::fields::{Entry, Field, Fields, Node, Raw, Skip};
 
 /// The format an inventory was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,11 +20,11 @@ pub enum InventoryFormat {
     Csv,
 }
 
-/// The entries of an inventory, ready for [`crate::plan`].
+/// The entries of an inventory, ready for [`crate::plan`], borrowing from the file's bytes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Inventory {
-    /// One JSON value per secret, in file order.
-    pub entries: Vec<Value>,
+pub struct Inventory<'a> {
+    /// One entry per secret, in file order.
+    pub entries: Vec<Entry<'a>>,
     /// The format the file was in.
     pub format: InventoryFormat,
     /// JSON Pointer of the entries array inside the file: `""` for a top-level array
@@ -95,7 +98,7 @@ impl std::error::Error for InventoryError {}
 
 /// Parses an inventory, choosing JSON when the first non-whitespace byte is `[` or `{`
 /// and CSV otherwise. `source` is the file's display name, used in error messages.
-pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
+pub fn parse_inventory<'a>(bytes: &'a [u8], source: &str) -> Result<Inventory<'a>, InventoryError> {
     // Spreadsheet exports often start with a byte-order mark; it is not content.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -107,8 +110,8 @@ pub fn parse_inventory(bytes: &[u8], source: &str) -> Result<Inventory, Inventor
     }
 }
 
-fn parse_json(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|error| {
+fn parse_json<'a>(bytes: &'a [u8], source: &str) -> Result<Inventory<'a>, InventoryError> {
+    let document: Document = serde_json::from_slice(bytes).map_err(|error| {
         let (line, column) = (error.line(), error.column());
         let full = error.to_string();
         // serde_json appends its own position; ours is in the fixed prefix already.
@@ -125,44 +128,75 @@ fn parse_json(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
         source: source.to_owned(),
         found: found.to_owned(),
     };
-    match value {
-        Value::Array(entries) => Ok(Inventory {
+    match document {
+        Node::Array(entries) => Ok(Inventory {
             entries,
             format: InventoryFormat::Json,
             pointer_prefix: String::new(),
         }),
-        Value::Object(mut object) => match object.remove("secrets") {
-            Some(Value::Array(entries)) => Ok(Inventory {
+        Node::Object(wrapper) => match wrapper.secrets {
+            Some(Node::Array(entries)) => Ok(Inventory {
                 entries,
                 format: InventoryFormat::Json,
                 pointer_prefix: "/secrets".to_owned(),
             }),
             Some(other) => Err(not_an_inventory(&format!(
                 "\"secrets\" holding {}",
-                kind(&other)
+                other.kind()
             ))),
-            None if object.contains_key("name") => {
+            None if wrapper.has_name => {
                 Err(not_an_inventory("a single secret object (wrap it in [ ])"))
             }
             None => Err(not_an_inventory("an object without a \"secrets\" key")),
         },
-        other => Err(not_an_inventory(kind(&other))),
+        other => Err(not_an_inventory(other.kind())),
     }
 }
 
-/// Names a JSON value's type with an article, for messages.
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// A JSON inventory: an array of entries, or an object that should wrap one.
+type Document<'a> = Node<'a, Vec<Entry<'a>>, Wrapper<'a>>;
+
+/// A top-level object: its `secrets` member (the last one, as in `serde_json`) and
+/// whether it looks like a single secret instead.
+struct Wrapper<'a> {
+    secrets: Option<Node<'a, Vec<Entry<'a>>, Skip>>,
+    has_name: bool,
+}
+
+impl<'de> Deserialize<'de> for Wrapper<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(WrapperVisitor)
     }
 }
 
-fn parse_csv(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
+struct WrapperVisitor;
+
+impl<'de> Visitor<'de> for WrapperVisitor {
+    type Value = Wrapper<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Wrapper<'de>, M::Error> {
+        let mut wrapper = Wrapper {
+            secrets: None,
+            has_name: false,
+        };
+        // A wrapper has a handful of members, so owned names cost nothing here.
+        while let Some(name) = map.next_key::<String>()? {
+            if name == "secrets" {
+                wrapper.secrets = Some(map.next_value()?);
+            } else {
+                wrapper.has_name |= name == Field::Name.name();
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(wrapper)
+    }
+}
+
+fn parse_csv<'a>(bytes: &[u8], source: &str) -> Result<Inventory<'a>, InventoryError> {
     let csv_error = |error: csv::Error| InventoryError::Csv {
         source: source.to_owned(),
         line: error.position().map(csv::Position::line),
@@ -179,24 +213,25 @@ fn parse_csv(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);
-    let header: Vec<String> = reader
+    // Each column's field, `Some(None)` for a named column the planner ignores (it
+    // still makes its rows non-empty), or `None` for an unnamed column.
+    let columns: Vec<Option<Option<Field>>> = reader
         .headers()
         .map_err(csv_error)?
         .iter()
-        .map(str::to_owned)
+        .map(|name| (!name.is_empty()).then(|| Field::of(name)))
         .collect();
     let mut entries = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
-        let mut entry = Map::new();
-        for (field, cell) in header.iter().zip(record.iter()) {
+        let mut fields = Fields::default();
+        for (column, cell) in columns.iter().zip(record.iter()) {
             // An empty cell means "not given", the same as a missing JSON field.
-            if field.is_empty() || cell.is_empty() {
-                continue;
+            if let Some(field) = column.filter(|_| !cell.is_empty()) {
+                fields.insert(field, csv_cell(field, cell));
             }
-            entry.insert(field.clone(), csv_cell(field, cell));
         }
-        entries.push(Value::Object(entry));
+        entries.push(Entry::object(fields));
     }
     Ok(Inventory {
         entries,
@@ -207,24 +242,51 @@ fn parse_csv(bytes: &[u8], source: &str) -> Result<Inventory, InventoryError> {
 
 /// CSV cells are text; `interval_days` becomes a number when it is one, so CSV and
 /// JSON inventories plan alike. A non-numeric value stays text for the planner to report.
-fn csv_cell(field: &str, cell: &str) -> Value {
-    let number = (field == "interval_days")
+fn csv_cell(field: Option<Field>, cell: &str) -> Raw<'static> {
+    let number = (field == Some(Field::IntervalDays))
         .then(|| cell.parse::<u64>().ok())
         .flatten();
-    number.map_or_else(|| Value::from(cell), Value::from)
+    number.map_or_else(
+        || Raw::Str(Cow::Owned(cell.to_owned())),
+        |number| Raw::Number(number.into()),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    /// The entries these JSON values make when given inline.
+    fn entries_of(values: &[Value]) -> Vec<Entry<'_>> {
+        values.iter().map(Entry::from).collect()
+    }
 
     #[test]
     fn json_array_has_no_pointer_prefix() {
         let inventory = parse_inventory(br#" [{"name": "a"}]"#, "inv.json").unwrap();
         assert_eq!(inventory.format, InventoryFormat::Json);
         assert_eq!(inventory.pointer_prefix, "");
-        assert_eq!(inventory.entries, vec![json!({"name": "a"})]);
+        assert_eq!(inventory.entries, entries_of(&[json!({"name": "a"})]));
+    }
+
+    #[test]
+    fn file_entries_read_like_inline_values() {
+        let text = r#"[1, null, [], {}, {"x": [1]}, {"n\u0061me": "a\nb", "name": " c ", "type": 7,
+            "interval_days": -0.0, "owner": {"k": [true]}, "store": "\u00e9", "junk": "\t"}]"#;
+        let inventory = parse_inventory(text.as_bytes(), "inv.json").unwrap();
+        let values: Vec<Value> = serde_json::from_str(text).unwrap();
+        assert_eq!(inventory.entries, entries_of(&values));
+    }
+
+    #[test]
+    fn unknown_members_are_checked_like_known_ones() {
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        for junk in ["\"\\ud800\"", "1e400", &deep] {
+            let text = format!(r#"[{{"name": "a", "junk": {junk}}}]"#);
+            let error = parse_inventory(text.as_bytes(), "inv.json").unwrap_err();
+            assert!(matches!(error, InventoryError::Json { .. }), "{error}");
+        }
     }
 
     #[test]
@@ -296,10 +358,10 @@ mod tests {
         assert_eq!(inventory.pointer_prefix, "");
         assert_eq!(
             inventory.entries,
-            vec![
+            entries_of(&[
                 json!({"name": "db, primary", "type": "database", "interval_days": 30, "last_rotated": "2026-01-01"}),
                 json!({"name": "say \"hi\"", "type": "api-key", "owner": "team-a", "interval_days": "soon"}),
-            ]
+            ])
         );
     }
 

@@ -2,12 +2,14 @@
 //! it, and which standard the interval rests on.
 //!
 //! Pure domain logic for the `rotation-planner` tool: no I/O, no clock, no knowledge
-//! of the plugin machinery. Feed it entries (inline or from [`parse_inventory`]) and
-//! an as-of date; get a [`Plan`], and render it as text, Markdown, CSV or iCalendar.
+//! of the plugin machinery. Feed it entries (inline JSON values as [`Entry`], or from
+//! [`parse_inventory`]) and an as-of date; get a [`Plan`], and render it as text,
+//! Markdown, CSV or iCalendar.
 
 mod catalog;
 mod dates;
 mod entry;
+mod fields;
 mod inventory;
 mod model;
 mod planner;
@@ -15,6 +17,7 @@ mod pointer;
 mod render;
 
 pub use dates::parse_date;
+pub use fields::Entry;
 pub use inventory::{Inventory, InventoryError, InventoryFormat, parse_inventory};
 pub use model::{
     Actions, Guidance, IntervalSource, LifetimeBasis, Method, MethodKind, Plan, Problem,

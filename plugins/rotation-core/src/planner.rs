@@ -2,13 +2,14 @@
 //! derives the summary, action items, guidance and the short report.
 
 use std::cmp::Ordering;
+use std::collections::hash_map::Entry as Seen;
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::Value;
 use time::Date;
 
 use crate::dates::{clip, format_date};
 use crate::entry::{MAX_INTERVAL_DAYS, Problems, plan_entry};
+use crate::fields::Entry;
 use crate::model::{
     Actions, Plan, ProblemCode, ScheduleItem, Severity, Summary, Urgency, UrgencyCounts,
 };
@@ -49,43 +50,52 @@ pub fn parse_policy(s: &str) -> Result<u32, String> {
 /// `source` names where the entries came from (a file name, or "input"), and
 /// `pointer_base` is prefixed to every problem pointer (`/secrets` for inline input,
 /// or the inventory's `pointer_prefix`).
-pub fn plan(entries: &[Value], source: &str, pointer_base: &str, options: &PlanOptions) -> Plan {
+pub fn plan(
+    entries: &[Entry<'_>],
+    source: &str,
+    pointer_base: &str,
+    options: &PlanOptions,
+) -> Plan {
     let mut problems = Problems::new(source);
     let mut schedule = Vec::with_capacity(entries.len());
     let mut guidance = BTreeMap::new();
     // (name, environment) -> index of the first entry with it. The same name in two
-    // environments is two secrets; within one environment it is a copy.
-    let mut first_seen: HashMap<(String, Option<String>), usize> = HashMap::new();
+    // environments is two secrets; within one environment it is a copy. Sized up
+    // front, so it never rehashes.
+    let mut first_seen: HashMap<(&str, Option<&str>), usize> =
+        HashMap::with_capacity(entries.len());
 
-    for (index, value) in entries.iter().enumerate() {
-        let entry_pointer = pointer::push(pointer_base, &index.to_string());
-        let Some(planned) = plan_entry(index, value, entry_pointer, options, &mut problems) else {
+    for (index, entry) in entries.iter().enumerate() {
+        // An index needs no escaping, unlike the tokens `pointer::push` takes.
+        let entry_pointer = format!("{pointer_base}/{index}");
+        let Some(planned) = plan_entry(index, entry, entry_pointer, options, &mut problems) else {
             continue;
         };
         let item = planned.item;
-        if planned.named {
-            let key = (item.name.clone(), item.environment.clone());
-            if let Some(&first) = first_seen.get(&key) {
-                let scope = match &item.environment {
-                    Some(environment) => format!(" in environment {:?}", clip(environment)),
-                    None => String::new(),
-                };
-                let message = format!(
-                    "name {:?}{scope} is already used by entry #{first} ({}); both are planned. Give each secret \
-                     a unique name, or remove the copy.",
-                    clip(&item.name),
-                    pointer::push(pointer_base, &first.to_string())
-                );
-                problems.push(
-                    Severity::Warning,
-                    ProblemCode::DuplicateName,
-                    pointer::push(&item.pointer, "name"),
-                    Some(&item.name),
-                    message,
-                );
-            } else {
-                first_seen.insert(key, index);
+        let first = planned.key.and_then(|key| match first_seen.entry(key) {
+            Seen::Occupied(seen) => Some(*seen.get()),
+            Seen::Vacant(slot) => {
+                slot.insert(index);
+                None
             }
+        });
+        if let Some(first) = first {
+            let scope = match &item.environment {
+                Some(environment) => format!(" in environment {:?}", clip(environment)),
+                None => String::new(),
+            };
+            let message = format!(
+                "name {:?}{scope} is already used by entry #{first} ({pointer_base}/{first}); both are planned. \
+                 Give each secret a unique name, or remove the copy.",
+                clip(&item.name)
+            );
+            problems.push(
+                Severity::Warning,
+                ProblemCode::DuplicateName,
+                pointer::push(&item.pointer, "name"),
+                Some(&item.name),
+                message,
+            );
         }
         if !guidance.contains_key(&item.secret_type) {
             guidance.insert(item.secret_type.clone(), planned.spec.guidance());
@@ -93,7 +103,7 @@ pub fn plan(entries: &[Value], source: &str, pointer_base: &str, options: &PlanO
         schedule.push(item);
     }
 
-    schedule.sort_by(schedule_order);
+    sort_schedule(&mut schedule);
     let problems = problems.list;
     let summary = summarize(&schedule, &problems);
     let actions = Actions {
@@ -110,6 +120,26 @@ pub fn plan(entries: &[Value], source: &str, pointer_base: &str, options: &PlanO
         actions,
         guidance,
         problems,
+    }
+}
+
+/// Sorts the schedule by [`schedule_order`] through a list of positions, then moves
+/// each item straight to its place: items are a few hundred bytes, and sorting them
+/// directly would move each one many times.
+fn sort_schedule(schedule: &mut [ScheduleItem]) {
+    let mut order: Vec<usize> = (0..schedule.len()).collect();
+    order.sort_by(|&a, &b| schedule_order(&schedule[a], &schedule[b]));
+    // Slot `i` must receive the item now at `order[i]`. Follow each cycle of that
+    // permutation from its first slot, marking every filled slot as its own source.
+    for start in 0..order.len() {
+        let mut slot = start;
+        while order[slot] != start {
+            let source = order[slot];
+            schedule.swap(slot, source);
+            order[slot] = slot;
+            slot = source;
+        }
+        order[slot] = slot;
     }
 }
 
@@ -134,8 +164,9 @@ fn names_with(schedule: &[ScheduleItem], urgency: Urgency) -> Vec<String> {
 
 fn summarize(schedule: &[ScheduleItem], problems: &[crate::model::Problem]) -> Summary {
     let mut by_urgency = UrgencyCounts::default();
-    let mut by_type = BTreeMap::new();
-    let mut by_owner = BTreeMap::new();
+    // Counted under borrowed names; only the few distinct ones are copied.
+    let mut by_type = BTreeMap::<&str, usize>::new();
+    let mut by_owner = BTreeMap::<&str, usize>::new();
     for item in schedule {
         *match item.urgency {
             Urgency::Critical => &mut by_urgency.critical,
@@ -143,9 +174,10 @@ fn summarize(schedule: &[ScheduleItem], problems: &[crate::model::Problem]) -> S
             Urgency::Medium => &mut by_urgency.medium,
             Urgency::Low => &mut by_urgency.low,
         } += 1;
-        *by_type.entry(item.secret_type.clone()).or_insert(0) += 1;
-        let owner = item.owner.clone().unwrap_or_else(|| "(none)".to_owned());
-        *by_owner.entry(owner).or_insert(0) += 1;
+        *by_type.entry(&item.secret_type).or_insert(0) += 1;
+        *by_owner
+            .entry(item.owner.as_deref().unwrap_or("(none)"))
+            .or_insert(0) += 1;
     }
     let errors = problems
         .iter()
@@ -154,8 +186,8 @@ fn summarize(schedule: &[ScheduleItem], problems: &[crate::model::Problem]) -> S
     Summary {
         total: schedule.len(),
         by_urgency,
-        by_type,
-        by_owner,
+        by_type: owned_keys(by_type),
+        by_owner: owned_keys(by_owner),
         overdue: schedule
             .iter()
             .filter(|item| item.days_until_due.is_some_and(|days| days < 0))
@@ -164,6 +196,13 @@ fn summarize(schedule: &[ScheduleItem], problems: &[crate::model::Problem]) -> S
         errors,
         warnings: problems.len() - errors,
     }
+}
+
+fn owned_keys(counts: BTreeMap<&str, usize>) -> BTreeMap<String, usize> {
+    counts
+        .into_iter()
+        .map(|(key, count)| (key.to_owned(), count))
+        .collect()
 }
 
 /// How an item stands, in a few words ("12 days overdue", "never rotated").

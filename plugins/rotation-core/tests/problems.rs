@@ -3,7 +3,7 @@
 mod common;
 
 use common::{AS_OF, day, item, plan_inline, problem_keys};
-use rotation_core::{MethodKind, ProblemCode, Severity, Urgency, plan};
+use rotation_core::{MethodKind, ProblemCode, Severity, Urgency};
 use serde_json::json;
 
 fn keys(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -244,7 +244,7 @@ fn duplicates_warn_on_the_later_entry_and_name_the_first() {
 #[test]
 fn pointers_use_the_given_base() {
     let entries = [json!({"name": "a", "type": "database"})];
-    let from_array = plan(&entries, "inv.json", "", &common::options(AS_OF, 30));
+    let from_array = common::plan_values(&entries, "inv.json", "", &common::options(AS_OF, 30));
     assert_eq!(from_array.problems[0].pointer, "/0/last_rotated");
     assert_eq!(from_array.problems[0].source, "inv.json");
     assert_eq!(from_array.schedule[0].pointer, "/0");

@@ -3,14 +3,14 @@
 
 mod common;
 
-use common::{AS_OF, options, problem_keys};
-use rotation_core::{IntervalSource, LifetimeBasis, Plan, Severity, Urgency, plan};
+use common::{AS_OF, options, plan_values, problem_keys};
+use rotation_core::{IntervalSource, LifetimeBasis, Plan, Severity, Urgency};
 use serde_json::{Value, json};
 use time::Date;
 use time::macros::date;
 
 fn plan_cert(entry: Value, as_of: Date, policy_days: u32) -> Plan {
-    plan(&[entry], "input", "/secrets", &options(as_of, policy_days))
+    plan_values(&[entry], "input", "/secrets", &options(as_of, policy_days))
 }
 
 #[test]

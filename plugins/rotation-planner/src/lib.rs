@@ -3,7 +3,7 @@
 //! This layer only reads the granted inventory and maps input errors to
 //! pointers; every planning decision lives in `rotation-core`.
 
-use rotation_core::{Plan, PlanOptions};
+use rotation_core::{Entry, Plan, PlanOptions};
 use skill_pdk::prelude::*;
 
 /// Most an inventory file may hold; an inventory is a list of names, not a log.
@@ -62,7 +62,10 @@ fn plan(input: PlanInput) -> Result<Plan, ToolError> {
                 &options,
             ))
         }
-        (None, Some(secrets)) => Ok(rotation_core::plan(&secrets, "input", "/secrets", &options)),
+        (None, Some(secrets)) => {
+            let entries: Vec<Entry> = secrets.iter().map(Entry::from).collect();
+            Ok(rotation_core::plan(&entries, "input", "/secrets", &options))
+        }
         (Some(_), Some(_)) => Err(ToolError::invalid_input(
             "/secrets",
             "give either `inventory` (a file) or `secrets` (inline), not both",

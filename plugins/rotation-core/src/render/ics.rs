@@ -133,22 +133,28 @@ fn digits(date: &str) -> String {
 
 /// Escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line
 /// breaks are escaped; other control characters are not allowed in TEXT and become
-/// U+FFFD.
+/// U+FFFD. Runs of characters kept as they are (nearly all of them) are copied whole.
 fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\r' | '\n' => out.push_str("\\n"),
-            '\t' => out.push('\t'),
-            c if c.is_control() => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+    let mut kept_from = 0;
+    let mut chars = value.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let replacement = match c {
+            '\\' => "\\\\",
+            ';' => "\\;",
+            ',' => "\\,",
+            '\r' if chars.peek().is_some_and(|&(_, next)| next == '\n') => "",
+            '\r' | '\n' => "\\n",
+            // TAB is the one control character TEXT allows.
+            '\t' => continue,
+            c if c.is_control() => "\u{FFFD}",
+            _ => continue,
+        };
+        out.push_str(&value[kept_from..at]);
+        out.push_str(replacement);
+        kept_from = at + c.len_utf8();
     }
+    out.push_str(&value[kept_from..]);
     out
 }
 

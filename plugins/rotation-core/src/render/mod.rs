@@ -28,7 +28,9 @@ fn is_disguising(c: char) -> bool {
 /// Makes such characters visible as escapes (`\n`, `\u{1b}`), so one value stays on
 /// one line and cannot drive a terminal.
 fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_disguising) {
+    // Printable ASCII, by far the most common text, is checked without decoding.
+    let printable_ascii = text.bytes().all(|b| matches!(b, b' '..=b'~'));
+    if printable_ascii || !text.chars().any(is_disguising) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

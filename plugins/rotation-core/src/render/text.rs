@@ -1,5 +1,6 @@
 //! Plain-text rendering: an aligned table with summary, actions, methods and problems.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::{counts, or_dash, visible};
@@ -35,52 +36,54 @@ pub fn render_text(plan: &Plan) -> String {
             "DAYS",
             "METHOD",
         ];
-        let rows: Vec<[String; 8]> = plan
+        // Cells borrow from the plan where they can: a table has eight per secret.
+        let rows: Vec<[Cow<str>; 8]> = plan
             .schedule
             .iter()
             .map(|item| {
                 [
-                    item.urgency.as_str().to_uppercase(),
+                    Cow::Owned(item.urgency.as_str().to_uppercase()),
                     cell(&item.name),
                     cell(&item.secret_type),
                     cell(item.owner.as_deref().unwrap_or("-")),
-                    or_dash(item.last_rotated.as_deref()).to_owned(),
-                    or_dash(item.due.as_deref()).to_owned(),
+                    Cow::Borrowed(or_dash(item.last_rotated.as_deref())),
+                    Cow::Borrowed(or_dash(item.due.as_deref())),
                     item.days_until_due
-                        .map_or_else(|| "-".to_owned(), |days| days.to_string()),
-                    item.method.as_str().to_owned(),
+                        .map_or(Cow::Borrowed("-"), |days| Cow::Owned(days.to_string())),
+                    Cow::Borrowed(item.method.as_str()),
                 ]
             })
             .collect();
-        let mut widths = header.map(|title| title.chars().count());
+        let mut widths = header.map(columns);
         for row in &rows {
             for (width, value) in widths.iter_mut().zip(row) {
-                *width = (*width).max(value.chars().count());
+                *width = (*width).max(columns(value));
             }
         }
         // DAYS is numeric, so it lines up on the right.
         let right_aligned = |column: usize| column == 6;
         let mut line = |cells: &[&str]| {
-            let mut text = String::new();
+            let start = out.len();
             for (column, (value, width)) in cells.iter().zip(widths).enumerate() {
                 if column > 0 {
-                    text.push_str("  ");
+                    out.push_str("  ");
                 }
-                let pad = " ".repeat(width - value.chars().count());
+                let pad = std::iter::repeat_n(' ', width - columns(value));
                 if right_aligned(column) {
-                    text.push_str(&pad);
-                    text.push_str(value);
+                    out.extend(pad);
+                    out.push_str(value);
                 } else {
-                    text.push_str(value);
-                    text.push_str(&pad);
+                    out.push_str(value);
+                    out.extend(pad);
                 }
             }
-            out.push_str(text.trim_end());
+            let kept = out[start..].trim_end().len();
+            out.truncate(start + kept);
             out.push('\n');
         };
         line(&header);
         for row in &rows {
-            line(&row.each_ref().map(String::as_str));
+            line(&row.each_ref().map(|value| &**value));
         }
     }
 
@@ -173,11 +176,21 @@ pub fn render_text(plan: &Plan) -> String {
 }
 
 /// A table cell: escaped so it stays on one line, and cut to [`MAX_CELL`] characters.
-fn cell(value: &str) -> String {
+fn cell(value: &str) -> Cow<'_, str> {
     let shown = visible(value);
     match shown.char_indices().nth(MAX_CELL) {
-        Some((cut, _)) => format!("{}…", &shown[..cut]),
-        None => shown.into_owned(),
+        Some((cut, _)) => Cow::Owned(format!("{}…", &shown[..cut])),
+        None => shown,
+    }
+}
+
+/// How many characters `text` has, which is what columns are sized by. Most text is
+/// ASCII, where that is its length; counting is the renderer's most frequent operation.
+fn columns(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
     }
 }
 
@@ -186,18 +199,24 @@ fn cell(value: &str) -> String {
 /// line of its own rather than being broken.
 fn wrap_into(out: &mut String, text: &str, first: &str, rest: &str, width: usize) {
     let mut line = String::from(first);
+    // The line's width in characters, kept as it grows rather than recounted per word.
+    let mut line_width = columns(first);
     let mut empty = true;
     for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+        let word_columns = columns(word);
+        if !empty && line_width + 1 + word_columns > width {
             out.push_str(&line);
             out.push('\n');
             line = String::from(rest);
+            line_width = columns(rest);
             empty = true;
         }
         if !empty {
             line.push(' ');
+            line_width += 1;
         }
         line.push_str(word);
+        line_width += word_columns;
         empty = false;
     }
     if !empty {

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use rotation_core::{Plan, PlanOptions, ScheduleItem, plan};
+use rotation_core::{Entry, Plan, PlanOptions, ScheduleItem, plan};
 use serde_json::Value;
 use time::Date;
 use time::macros::date;
@@ -14,7 +14,18 @@ pub fn options(as_of: Date, policy_days: u32) -> PlanOptions {
 
 /// Plans inline entries the way the plugin does for `secrets` input.
 pub fn plan_inline(entries: &[Value], as_of: Date, policy_days: u32) -> Plan {
-    plan(entries, "input", "/secrets", &options(as_of, policy_days))
+    plan_values(entries, "input", "/secrets", &options(as_of, policy_days))
+}
+
+/// Plans JSON values, read as the plugin reads inline `secrets`.
+pub fn plan_values(
+    values: &[Value],
+    source: &str,
+    pointer_base: &str,
+    options: &PlanOptions,
+) -> Plan {
+    let entries: Vec<Entry> = values.iter().map(Entry::from).collect();
+    plan(&entries, source, pointer_base, options)
 }
 
 pub fn item<'p>(plan: &'p Plan, name: &str) -> &'p ScheduleItem {
