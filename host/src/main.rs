@@ -1,6 +1,6 @@
 //! The `skill` binary: parses the command line, sets up logging, maps errors to exit statuses.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
@@ -11,8 +11,7 @@ fn main() -> ExitCode {
     match skill::cli::main_with(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // The error report is the program's answer on stderr, not a log line.
-            let _ = writeln!(std::io::stderr(), "error: {error}");
+            skill::cli::report(&error);
             ExitCode::from(error.exit_code())
         }
     }

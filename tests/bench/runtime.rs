@@ -9,7 +9,8 @@
 //! - the whole `skill run rotation-planner` process, cold (compiling the
 //!   plugin) and warm (precompiled artifact cached), against `/bin/true`;
 //! - in-process: loading a precompiled component, instantiating it;
-//! - the planner's core natively against the same work in the sandbox.
+//! - the planner's core natively against the same work in the sandbox, with the
+//!   epoch checks a server needs and without them (one-shot commands).
 
 use std::path::Path;
 use std::process::Command;
@@ -20,7 +21,7 @@ use skill::cache::CompiledCache;
 use skill::catalog::Catalog;
 use skill::limits::Limits;
 use skill::paths::Paths;
-use skill::sandbox::{Invocation, Sandbox};
+use skill::sandbox::{Invocation, OnTimeout, Sandbox};
 use skill::service::{Call, Service};
 use skill_tests::skill_bin;
 
@@ -196,6 +197,29 @@ fn main() {
             .unwrap();
     });
     sandboxed.print("planner in the sandbox: instantiate + read + plan + JSON");
+
+    // What one-shot commands run: the same plugin compiled without epoch checks.
+    let one_shot = Sandbox::with_timeout(
+        Limits::default(),
+        CompiledCache::new(warm_cache.join("compiled")),
+        OnTimeout::EndProcess(|error| panic!("{error}")),
+    )
+    .unwrap();
+    let one_shot_plugin = one_shot
+        .load("rotation-planner", &entry.source.wasm, &entry.source.sha256)
+        .unwrap();
+    Stats::measure(200, || {
+        one_shot
+            .invoke(
+                &one_shot_plugin,
+                "rotation-planner",
+                &invocation,
+                grants.clone(),
+                None,
+            )
+            .unwrap();
+    })
+    .print("same, one-shot sandbox (no epoch checks, watchdog)");
 
     let native = Stats::measure(200, || {
         let bytes = std::fs::read(&inventory_path).unwrap();

@@ -371,6 +371,30 @@ fn a_stalled_input_cannot_hang_the_host() {
     );
 }
 
+/// A one-shot command runs plugins compiled without interruption checks; a call
+/// that outlives its time limit ends the process with the limit error instead.
+#[test]
+fn a_plugin_that_never_returns_ends_the_command_at_its_time_limit() {
+    let skill = Skill::new();
+    let output = skill.run(&["plugin", "install", HOSTILE_WASM, "--yes"]);
+    assert!(output.status.success(), "{}", text(&output).1);
+    let started = std::time::Instant::now();
+    let output = skill.run(&["--timeout", "1", "run", "loop-forever"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("hostile/loop-forever was stopped")
+            && stderr.contains("ran longer than the time limit of 1 s"),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
 /// The kit's documented example is a real plugin: it builds, installs and runs.
 #[test]
 fn the_kit_example_plugin_installs_and_runs() {

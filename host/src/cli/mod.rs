@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::cache::CompiledCache;
 use crate::limits::Limits;
 use crate::paths::Paths;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{OnTimeout, Sandbox};
 use crate::service::{Call, Service};
 use crate::{Error, Result};
 
@@ -154,7 +154,14 @@ pub fn main_with(cli: Cli) -> Result<()> {
     }
     let paths = Paths::from_env()?;
     let started = std::time::Instant::now();
-    let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled")))?;
+    // A server must outlive a call that runs out of time; any other command has
+    // one answer, and for it the limit error is that answer.
+    let on_timeout = match cli.command {
+        Commands::Mcp => OnTimeout::Trap,
+        _ => OnTimeout::EndProcess(end_on_timeout),
+    };
+    let cache = CompiledCache::new(paths.cache.join("compiled"));
+    let sandbox = Sandbox::with_timeout(limits, cache, on_timeout)?;
     tracing::debug!(elapsed = ?started.elapsed(), "engine ready");
     let mut service = Service::new(sandbox, paths)?;
     if let Some(jobs) = cli.jobs {
@@ -181,6 +188,17 @@ pub fn main_with(cli: Cli) -> Result<()> {
         }
         Commands::Mcp => crate::mcp::serve(service),
     }
+}
+
+/// Writes the error that ends the command to stderr: the program's answer, not a log line.
+pub fn report(error: &Error) {
+    let _ = writeln!(std::io::stderr(), "error: {error}");
+}
+
+/// Ends the process when a call runs out of time ([`OnTimeout::EndProcess`]).
+fn end_on_timeout(error: Error) -> ! {
+    report(&error);
+    std::process::exit(i32::from(error.exit_code()))
 }
 
 /// `skill install|uninstall --agent ...`.

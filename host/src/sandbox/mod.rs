@@ -5,12 +5,15 @@
 //! WASI with no filesystem, environment, sockets or arguments, a clock stuck at
 //! the Unix epoch and a fixed random seed (so outputs are reproducible), and
 //! bounded stdout/stderr captured for diagnostics. Limits: total memory through
-//! [`crate::limits::TotalMemoryLimiter`], CPU time through epoch interruption, the wasm stack,
-//! output size, and a wall-clock deadline that host calls honour too.
+//! [`crate::limits::TotalMemoryLimiter`], running time, the wasm stack, output
+//! size, and a wall-clock deadline that host calls honour too. How a call past
+//! its deadline is stopped (a trap, or the end of a one-shot process) is the
+//! embedder's choice: see [`OnTimeout`].
 
 mod bindings;
 mod input;
 mod state;
+mod watchdog;
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +23,7 @@ use wasmtime::{Config, Engine, Store, Trap};
 pub use bindings::types::{ErrorCode, Invocation, Manifest, ToolOutput, ToolSpec};
 pub use input::Grant;
 pub use state::{Progress, ProgressFn};
+pub use watchdog::OnTimeout;
 
 use crate::cache::CompiledCache;
 use crate::contract;
@@ -29,8 +33,10 @@ use crate::{Error, Result};
 use bindings::Plugin as PluginBindings;
 use bindings::PluginPre;
 use state::CallState;
+use watchdog::Watchdog;
 
-/// How often the engine's epoch advances; the CPU deadline is counted in these ticks.
+/// How often the engine's epoch advances, or the watchdog looks at the calls; the
+/// deadline is counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// A compiled plugin, checked against the contract, ready to instantiate.
@@ -48,12 +54,25 @@ pub struct Sandbox {
     linker: Linker<CallState>,
     limits: Limits,
     cache: CompiledCache,
+    /// Set when a call past its deadline ends the process ([`OnTimeout::EndProcess`]).
+    watchdog: Option<std::sync::Arc<Watchdog>>,
 }
 
 impl Sandbox {
+    /// A sandbox whose calls trap when they run out of time ([`OnTimeout::Trap`]).
     pub fn new(limits: Limits, cache: CompiledCache) -> Result<Self> {
+        Self::with_timeout(limits, cache, OnTimeout::Trap)
+    }
+
+    /// A sandbox that stops calls past their time limit as `on_timeout` says.
+    /// Plugins are compiled differently for each way (the cache keeps both).
+    pub fn with_timeout(
+        limits: Limits,
+        cache: CompiledCache,
+        on_timeout: OnTimeout,
+    ) -> Result<Self> {
         let mut config = Config::new();
-        config.epoch_interruption(true);
+        config.epoch_interruption(on_timeout.needs_epochs());
         config.max_wasm_stack(limits.stack_bytes);
         // Relaxed SIMD may differ between machines; outputs must not.
         config.relaxed_simd_deterministic(true);
@@ -65,7 +84,20 @@ impl Sandbox {
             plugin: "(engine)".to_owned(),
             detail: format!("{error:#}"),
         })?;
-        spawn_epoch_ticker(&engine);
+        let watchdog = match on_timeout {
+            OnTimeout::Trap => {
+                spawn_epoch_ticker(&engine);
+                None
+            }
+            OnTimeout::EndProcess(end_process) => {
+                Some(Watchdog::start(EPOCH_TICK, end_process).map_err(|error| {
+                    Error::PluginLoad {
+                        plugin: "(watchdog)".to_owned(),
+                        detail: format!("cannot start the watchdog thread: {error}"),
+                    }
+                })?)
+            }
+        };
 
         let mut linker = Linker::new(&engine);
         let link_error = |error: wasmtime::Error| Error::PluginLoad {
@@ -85,6 +117,7 @@ impl Sandbox {
             linker,
             limits,
             cache,
+            watchdog,
         })
     }
 
@@ -118,7 +151,7 @@ impl Sandbox {
 
     /// Asks the plugin to describe itself.
     pub fn describe(&self, plugin: &LoadedPlugin) -> Result<Manifest> {
-        let mut store = self.store(Vec::new(), None);
+        let mut store = self.store(&plugin.label, "describe", Vec::new(), None);
         let call = |store: &mut Store<CallState>| -> wasmtime::Result<Manifest> {
             let instance = plugin.pre.instantiate(&mut *store)?;
             instance.skill_plugin_tools().call_describe(&mut *store)
@@ -135,7 +168,7 @@ impl Sandbox {
         grants: Vec<Grant>,
         progress: Option<ProgressFn>,
     ) -> Result<ToolOutput> {
-        let mut store = self.store(grants, progress);
+        let mut store = self.store(plugin_name, &call.tool, grants, progress);
         let run = |store: &mut Store<CallState>| {
             let instance = plugin.pre.instantiate(&mut *store)?;
             instance.skill_plugin_tools().call_invoke(&mut *store, call)
@@ -163,11 +196,25 @@ impl Sandbox {
         Ok(output)
     }
 
-    fn store(&self, grants: Vec<Grant>, progress: Option<ProgressFn>) -> Store<CallState> {
-        let deadline = Instant::now() + self.limits.timeout;
-        let state = CallState::new(&self.limits, grants, progress, deadline);
+    fn store(
+        &self,
+        plugin: &str,
+        tool: &str,
+        grants: Vec<Grant>,
+        progress: Option<ProgressFn>,
+    ) -> Store<CallState> {
+        let started = Instant::now();
+        let timeout = self.limits.timeout;
+        let watch = self
+            .watchdog
+            .as_ref()
+            .map(|watchdog| watchdog.watch(plugin, tool, started, timeout));
+        let state = CallState::new(&self.limits, grants, progress, started + timeout, watch);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state.limiter_mut());
+        if self.watchdog.is_some() {
+            return store;
+        }
         let ticks = self
             .limits
             .timeout
@@ -227,10 +274,7 @@ impl Sandbox {
                 plugin,
                 tool,
                 LimitKind::Time,
-                format!(
-                    "it ran longer than the time limit of {} s (raise it with --timeout)",
-                    limits.timeout.as_secs_f64()
-                ),
+                watchdog::time_limit_detail(limits.timeout),
             ),
             Some(Trap::StackOverflow) => self.limit(
                 plugin,

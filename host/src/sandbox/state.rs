@@ -14,6 +14,7 @@ use wasmtime_wasi::{
 use super::bindings::skill::plugin::host::{self, LogLevel};
 use super::bindings::types;
 use super::input::{Grant, GrantedInput, ReadFailure};
+use super::watchdog::Watch;
 use crate::limits::{Limits, TotalMemoryLimiter};
 
 /// A progress report from inside a call.
@@ -50,6 +51,8 @@ pub struct CallState {
     stderr: MemoryOutputPipe,
     console_limit: usize,
     input_timed_out: bool,
+    /// Keeps the call under the watchdog's eye while the store lives, if one watches.
+    _watch: Option<Watch>,
 }
 
 impl CallState {
@@ -58,6 +61,7 @@ impl CallState {
         grants: Vec<Grant>,
         progress: Option<ProgressFn>,
         deadline: Instant,
+        watch: Option<Watch>,
     ) -> Self {
         let stdout = MemoryOutputPipe::new(limits.console_bytes);
         let stderr = MemoryOutputPipe::new(limits.console_bytes);
@@ -81,6 +85,7 @@ impl CallState {
             stderr,
             console_limit: limits.console_bytes,
             input_timed_out: false,
+            _watch: watch,
         }
     }
 
