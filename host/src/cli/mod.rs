@@ -203,6 +203,11 @@ pub fn report(error: &Error) {
 
 /// Ends the process when a call runs out of time ([`OnTimeout::EndProcess`]).
 fn end_on_timeout(error: Error) -> ! {
+    let mut stderr = std::io::stderr();
+    if stderr.is_terminal() {
+        // A progress bar may be drawn on the line: clear it first.
+        let _ = write!(stderr, "\r\x1b[2K");
+    }
     report(&error);
     std::process::exit(i32::from(error.exit_code()))
 }
