@@ -54,3 +54,26 @@ fn several_files_problems_and_renderings() {
     );
     assert!(markdown.contains("| critical | audit-disable |"));
 }
+
+/// Whoever can log in can choose a display name that lands in the audit log. A
+/// terminal escape or a bidirectional override in it reaches the analyst's
+/// screen only as a visible escape, whatever the rendering.
+#[test]
+fn hostile_identities_cannot_drive_the_terminal() {
+    let log = std::fs::read_to_string(workspace().join("examples/vault-audit.log")).unwrap();
+    let hostile = r#""display_name":"evil\u001b[31m\u202eroot\u061c""#;
+    assert!(log.contains(r#""display_name":"root""#));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.log");
+    std::fs::write(&path, log.replace(r#""display_name":"root""#, hostile)).unwrap();
+    for format in ["text", "markdown"] {
+        let (stdout, _) = run(&["--logs", path.to_str().unwrap(), "--format", format]);
+        assert!(
+            stdout.contains(r"evil\u{1b}[31m\u{202e}root\u{61c}"),
+            "{format}: {stdout}"
+        );
+        for raw in ['\u{1b}', '\u{202e}', '\u{61c}'] {
+            assert!(!stdout.contains(raw), "{format}: {raw:?} printed raw");
+        }
+    }
+}

@@ -160,7 +160,8 @@ fn help_text(property: &Value, kind: Kind, required: bool) -> String {
     if !notes.is_empty() {
         help.push_str(&format!(" [{}]", notes.join("; ")));
     }
-    help.trim().to_owned()
+    // A third-party schema's text is printed by `--help`.
+    super::display::displayable(help.trim()).into_owned()
 }
 
 fn display_value(value: &Value) -> String {

@@ -3,6 +3,7 @@
 //! Results go to stdout, diagnostics to stderr. Exit status: 0 success, 1 the
 //! tool failed, 2 bad usage or input that violates the schema.
 
+mod display;
 mod flags;
 mod plugin;
 mod progress;
@@ -264,7 +265,7 @@ fn list(service: &Service, format: ListFormat) -> Result<()> {
                     t.spec.name, t.spec.summary, t.entry.manifest.name, t.entry.manifest.version
                 ));
             }
-            print_stdout(&out)
+            print_stdout(&display::displayable(&out))
         }
     }
 }
@@ -282,9 +283,12 @@ fn run_command(
         .map(|s| s.to_string())
         .chain(formats.iter().filter(|f| *f != "text").cloned())
         .collect();
+    // A third-party manifest's text is printed by `--help`.
+    let summary = display::displayable(summary);
+    let description = display::displayable(description);
     Command::new(format!("skill run {tool}"))
         .no_binary_name(true)
-        .about(summary.to_owned())
+        .about(summary.to_string())
         .long_about(format!("{summary}\n\n{description}"))
         .after_help(format!("Example:\n  {example}\n\nInput can also be given whole: --input '{{...}}', --input @input.json, or --input - (stdin). Flags override --input fields."))
         .arg(clap::Arg::new("input").long("input").value_name("JSON|@FILE|-").help("The input as a JSON object: inline, @FILE, or - for stdin"))
@@ -380,7 +384,7 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
             if !text.ends_with('\n') {
                 text.push('\n');
             }
-            print_stdout(&text)
+            print_stdout(&display::displayable(&text))
         }
         // Exactly the tool's output object, as validated.
         None if format == "json" => print_stdout(&format!("{}\n", outcome.json)),

@@ -141,7 +141,8 @@ fn install_file(service: &Service, file: &PathBuf, yes: bool, force: bool) -> Re
         summary.push_str(&format!("  {import}\n"));
     }
     let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(summary.as_bytes());
+    // Everything above comes from the plugin: it must not rewrite what is confirmed.
+    let _ = stderr.write_all(super::display::displayable(&summary).as_bytes());
     if !yes {
         if !interactive() {
             return Err(Error::Usage(
