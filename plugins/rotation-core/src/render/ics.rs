@@ -44,9 +44,13 @@ pub fn render_ics(plan: &Plan) -> String {
         push_line(&mut out, &format!("UID:{uid}"));
         push_line(&mut out, &format!("DTSTAMP:{stamp}"));
         push_line(&mut out, &format!("DTSTART;VALUE=DATE:{start}"));
-        // An all-day event ends the next day; some clients need DTEND to show it.
-        if let Ok(date) = parse_date(due) {
-            let end = add_days(date, 1);
+        // An all-day event ends the next day; some clients need DTEND to show it. The
+        // calendar's last day has no next day: DTEND must be later than DTSTART, and
+        // without it the event lasts its one day (RFC 5545 3.6.1).
+        if let Ok(date) = parse_date(due)
+            && let end = add_days(date, 1)
+            && end > date
+        {
             push_line(
                 &mut out,
                 &format!("DTEND;VALUE=DATE:{}", digits(&format_date(end))),

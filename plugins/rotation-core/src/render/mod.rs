@@ -19,10 +19,14 @@ pub use self::markdown::render_markdown;
 pub use self::text::render_text;
 
 /// Whether a character could rewrite what a reader sees: control characters (newline,
-/// escape sequences) and the Unicode bidirectional overrides used to disguise text.
+/// escape sequences) and the Unicode bidirectional marks, embeddings, overrides and
+/// isolates used to disguise text.
 fn is_disguising(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// Makes such characters visible as escapes (`\n`, `\u{1b}`), so one value stays on

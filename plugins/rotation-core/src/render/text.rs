@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 use super::{counts, or_dash, visible};
 use crate::model::{Plan, Urgency};
 use crate::planner::standing;
@@ -178,19 +180,28 @@ pub fn render_text(plan: &Plan) -> String {
 /// A table cell: escaped so it stays on one line, and cut to [`MAX_CELL`] characters.
 fn cell(value: &str) -> Cow<'_, str> {
     let shown = visible(value);
-    match shown.char_indices().nth(MAX_CELL) {
-        Some((cut, _)) => Cow::Owned(format!("{}…", &shown[..cut])),
-        None => shown,
+    if columns(&shown) <= MAX_CELL {
+        return shown;
     }
+    let mut used = 0;
+    let cut = shown
+        .char_indices()
+        .find(|&(_, c)| {
+            used += UnicodeWidthChar::width(c).unwrap_or(0);
+            used > MAX_CELL
+        })
+        .map_or(shown.len(), |(at, _)| at);
+    Cow::Owned(format!("{}…", &shown[..cut]))
 }
 
-/// How many characters `text` has, which is what columns are sized by. Most text is
-/// ASCII, where that is its length; counting is the renderer's most frequent operation.
+/// How many terminal cells `text` takes, which is what columns are sized by: East
+/// Asian wide characters take two, combining marks none. Most text is ASCII, where
+/// that is its length; counting is the renderer's most frequent operation.
 fn columns(text: &str) -> usize {
     if text.is_ascii() {
         text.len()
     } else {
-        text.chars().count()
+        UnicodeWidthStr::width(text)
     }
 }
 
