@@ -59,7 +59,7 @@ pub struct Service {
 }
 
 /// Outputs above this size are parsed and validated one at a time: a parsed copy
-/// costs several times its text, and the parts of a parallel run finish together.
+/// costs more memory than its text, and the parts of a parallel run finish together.
 const LARGE_OUTPUT: usize = 1 << 20;
 
 /// A tool's schemas, compiled on first use and kept for later calls.
@@ -217,7 +217,7 @@ impl Service {
             detail: format!("its output is not valid JSON: {error}"),
         })?;
         tracing::debug!(elapsed = ?started.elapsed(), "output parsed");
-        let problems = schemas.output(tool)?.problems(&output);
+        let problems = schemas.output(tool)?.problems(output.root());
         if !problems.is_empty() {
             return Err(Error::BadOutput {
                 plugin: plugin_name,
