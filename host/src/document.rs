@@ -30,6 +30,9 @@ pub struct Document<'t> {
     decoded: String,
 }
 
+/// The most slots reserved before reading; a longer tape grows as it is read.
+const MAX_RESERVED_SLOTS: usize = 1 << 22;
+
 /// One value on the tape.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
@@ -67,8 +70,9 @@ impl<'t> Document<'t> {
         let mut document = Document {
             text,
             // Values in real outputs average well over 8 bytes of text each: one
-            // allocation, and pages not used are never touched.
-            tape: Vec::with_capacity(text.len() / 8),
+            // allocation, and pages not used are never touched. Capped so that a huge
+            // output does not reserve more than it will use at once (64 MiB).
+            tape: Vec::with_capacity((text.len() / 8).min(MAX_RESERVED_SLOTS)),
             decoded: String::new(),
         };
         let mut reader = serde_json::Deserializer::from_str(text);
