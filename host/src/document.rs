@@ -76,12 +76,7 @@ impl<'t> Document<'t> {
             decoded: String::new(),
         };
         let mut reader = serde_json::Deserializer::from_str(text);
-        Builder {
-            text,
-            tape: &mut document.tape,
-            decoded: &mut document.decoded,
-        }
-        .deserialize(&mut reader)?;
+        Builder(&mut document).deserialize(&mut reader)?;
         reader.end()?;
         Ok(document)
     }
@@ -89,14 +84,9 @@ impl<'t> Document<'t> {
     /// The document's value, as the validator reads it.
     pub fn root(&self) -> DocumentNode<'_> {
         DocumentNode {
-            document: self.shorten(),
+            document: self,
             index: 0,
         }
-    }
-
-    /// The same document seen for a shorter time (the type is covariant).
-    fn shorten<'a>(&'a self) -> &'a Document<'a> {
-        self
     }
 
     #[inline]
@@ -120,21 +110,17 @@ impl<'t> Document<'t> {
     }
 }
 
-/// Puts the values it is handed onto the tape.
-struct Builder<'t, 'd> {
-    text: &'t str,
-    tape: &'d mut Vec<Slot>,
-    decoded: &'d mut String,
-}
+/// Puts the values it is handed onto the document's tape.
+struct Builder<'d, 't>(&'d mut Document<'t>);
 
 impl Builder<'_, '_> {
     fn push(&mut self, kind: Kind, len: u32, at: u64) {
-        self.tape.push(Slot { kind, len, at });
+        self.0.tape.push(Slot { kind, len, at });
     }
 
     fn push_decoded(&mut self, value: &str) {
-        let at = self.decoded.len() as u64;
-        self.decoded.push_str(value);
+        let at = self.0.decoded.len() as u64;
+        self.0.decoded.push_str(value);
         // Shorter than the text, which is under 4 GiB.
         self.push(Kind::Decoded, value.len() as u32, at);
     }
@@ -142,18 +128,18 @@ impl Builder<'_, '_> {
     /// Reserves a container's slot, to be completed by [`Builder::close`].
     fn open(&mut self, kind: Kind) -> usize {
         self.push(kind, 0, 0);
-        self.tape.len() - 1
+        self.0.tape.len() - 1
     }
 
     fn close(&mut self, index: usize, members: u32) {
-        let end = self.tape.len() as u64;
-        let slot = &mut self.tape[index];
+        let end = self.0.tape.len() as u64;
+        let slot = &mut self.0.tape[index];
         slot.len = members;
         slot.at = end;
     }
 }
 
-impl<'de> DeserializeSeed<'de> for &mut Builder<'de, '_> {
+impl<'de> DeserializeSeed<'de> for &mut Builder<'_, 'de> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -161,18 +147,7 @@ impl<'de> DeserializeSeed<'de> for &mut Builder<'de, '_> {
     }
 }
 
-/// An object key: the text spells it as a string.
-struct Key<'b, 't, 'd>(&'b mut Builder<'t, 'd>);
-
-impl<'de> DeserializeSeed<'de> for Key<'_, 'de, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_str(self.0)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Builder<'de, '_> {
+impl<'de> Visitor<'de> for &mut Builder<'_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -213,7 +188,7 @@ impl<'de> Visitor<'de> for &mut Builder<'de, '_> {
 
     fn visit_borrowed_str<E>(self, value: &'de str) -> Result<(), E> {
         // `value` lies within the text: serde_json lends slices of what it reads.
-        let at = value.as_ptr() as usize - self.text.as_ptr() as usize;
+        let at = value.as_ptr() as usize - self.0.text.as_ptr() as usize;
         self.push(Kind::Text, value.len() as u32, at as u64);
         Ok(())
     }
@@ -236,7 +211,8 @@ impl<'de> Visitor<'de> for &mut Builder<'de, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let index = self.open(Kind::Object);
         let mut members = 0;
-        while map.next_key_seed(Key(&mut *self))?.is_some() {
+        // Keys come as strings, borrowed or decoded like any other.
+        while map.next_key_seed(&mut *self)?.is_some() {
             map.next_value_seed(&mut *self)?;
             members += 1;
         }
@@ -270,12 +246,7 @@ impl Json for InPlace {
     ) -> T {
         buffer.tape.clear();
         buffer.decoded.clear();
-        let mut builder = Builder {
-            text: "",
-            tape: &mut buffer.tape,
-            decoded: &mut buffer.decoded,
-        };
-        builder.push_decoded(string);
+        Builder(buffer).push_decoded(string);
         f(buffer.root())
     }
 }
@@ -311,8 +282,9 @@ impl<'a> DocumentNode<'a> {
         }
     }
 
-    /// The members of a container: `len` values from just after it, each followed
-    /// by the next.
+    /// The `len` values just after a container, each past the members of the one
+    /// before: an array's elements (an object's members take two values each, see
+    /// [`DocumentObject::members`]).
     #[inline]
     fn children(&self) -> Children<'a> {
         Children {

@@ -39,11 +39,7 @@ pub struct Outcome {
 impl Outcome {
     /// The output as a `serde_json::Value`, for callers that walk it.
     pub fn value(&self) -> Result<Value> {
-        serde_json::from_str(&self.json).map_err(|error| Error::BadOutput {
-            plugin: self.plugin.clone(),
-            tool: self.tool.clone(),
-            detail: format!("its output is not valid JSON: {error}"),
-        })
+        serde_json::from_str(&self.json).map_err(|error| not_json(&self.plugin, &self.tool, error))
     }
 }
 
@@ -211,11 +207,8 @@ impl Service {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         });
 
-        let output = Document::parse(&outcome.output).map_err(|error| Error::BadOutput {
-            plugin: plugin_name.clone(),
-            tool: call.clone(),
-            detail: format!("its output is not valid JSON: {error}"),
-        })?;
+        let output = Document::parse(&outcome.output)
+            .map_err(|error| not_json(&plugin_name, &call, error))?;
         tracing::debug!(elapsed = ?started.elapsed(), "output parsed");
         let problems = schemas.output(tool)?.problems(output.root());
         if !problems.is_empty() {
@@ -282,6 +275,14 @@ fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<Gr
 fn parse_schema(tool: &ToolRef<'_>, text: &str) -> Result<Value> {
     serde_json::from_str(text)
         .map_err(|error| bad_plugin(tool, format!("its schema is not JSON: {error}")))
+}
+
+fn not_json(plugin: &str, tool: &str, error: serde_json::Error) -> Error {
+    Error::BadOutput {
+        plugin: plugin.to_owned(),
+        tool: tool.to_owned(),
+        detail: format!("its output is not valid JSON: {error}"),
+    }
 }
 
 fn bad_plugin(tool: &ToolRef<'_>, detail: String) -> Error {
