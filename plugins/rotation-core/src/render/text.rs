@@ -177,7 +177,7 @@ pub fn render_text(plan: &Plan) -> String {
     out
 }
 
-/// A table cell: escaped so it stays on one line, and cut to [`MAX_CELL`] characters.
+/// A table cell: escaped so it stays on one line, and cut to [`MAX_CELL`] terminal cells.
 fn cell(value: &str) -> Cow<'_, str> {
     let shown = visible(value);
     if columns(&shown) <= MAX_CELL {
