@@ -8,16 +8,12 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` may not reach a terminal as it is: control characters other than
-/// tab and line feed (escape sequences, backspace, a lone carriage return that
-/// rewrites the line), and the Unicode bidirectional marks, embeddings, overrides
-/// and isolates used to make text display as something else ("Trojan Source").
+/// Whether `c` may not reach a terminal as it is: every character
+/// [`untrusted_text`] counts as disguising (escape sequences, backspace, a lone
+/// carriage return that rewrites the line, the bidirectional controls) except
+/// the tab and line feed a rendering is laid out with.
 fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(
-            c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        )
+    c != '\n' && c != '\t' && untrusted_text::is_disguising(c)
 }
 
 /// `text` with every unsafe character written as a visible escape. A carriage

@@ -67,3 +67,15 @@ fn the_arabic_letter_mark_is_shown_as_an_escape() {
     assert!(!text.contains('\u{061C}'), "{text}");
     assert!(text.contains(r"ab\u{61c}cd"), "{text}");
 }
+
+/// A calendar shows an entry's summary as it is: the bidirectional controls that
+/// would make `gnp.exe` read as `exe.png` never reach it.
+#[test]
+fn calendar_entries_hold_no_bidirectional_control() {
+    let values = [
+        json!({"name": "report\u{202E}gnp.exe\u{2066}", "type": "database", "last_rotated": common::day(-1)}),
+    ];
+    let ics = rotation_core::render_ics(&common::plan_inline(&values, common::AS_OF, 90));
+    assert!(!ics.contains(['\u{202E}', '\u{2066}']), "{ics}");
+    assert!(ics.contains("report\u{FFFD}gnp.exe\u{FFFD}"), "{ics}");
+}

@@ -137,7 +137,8 @@ fn digits(date: &str) -> String {
 
 /// Escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line
 /// breaks are escaped; other control characters are not allowed in TEXT and become
-/// U+FFFD. Runs of characters kept as they are (nearly all of them) are copied whole.
+/// U+FFFD, as do the Unicode controls that would disguise an entry. Runs of characters
+/// kept as they are (nearly all of them) are copied whole.
 fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
     let mut kept_from = 0;
@@ -151,7 +152,7 @@ fn text(value: &str) -> String {
             '\r' | '\n' => "\\n",
             // TAB is the one control character TEXT allows.
             '\t' => continue,
-            c if c.is_control() => "\u{FFFD}",
+            c if untrusted_text::is_disguising(c) => "\u{FFFD}",
             _ => continue,
         };
         out.push_str(&value[kept_from..at]);

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use untrusted_text::markdown_inline;
+
 use super::{counts, or_dash};
 use crate::model::{Plan, Urgency};
 use crate::planner::standing;
@@ -15,7 +17,7 @@ pub fn render_markdown(plan: &Plan) -> String {
         "As of **{}**, policy **{} days**.\n",
         plan.as_of, plan.policy_days
     );
-    let _ = writeln!(out, "{}\n", md(&plan.report));
+    let _ = writeln!(out, "{}\n", markdown_inline(&plan.report));
 
     out.push_str("## Schedule\n\n");
     if plan.schedule.is_empty() {
@@ -28,9 +30,9 @@ pub fn render_markdown(plan: &Plan) -> String {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 item.urgency.as_str(),
-                md(&item.name),
-                md(&item.secret_type),
-                md(item.owner.as_deref().unwrap_or("-")),
+                markdown_inline(&item.name),
+                markdown_inline(&item.secret_type),
+                markdown_inline(item.owner.as_deref().unwrap_or("-")),
                 or_dash(item.last_rotated.as_deref()),
                 or_dash(item.due.as_deref()),
                 item.days_until_due
@@ -54,8 +56,16 @@ pub fn render_markdown(plan: &Plan) -> String {
         "- **By urgency:** critical {}, high {}, medium {}, low {}",
         urgency.critical, urgency.high, urgency.medium, urgency.low
     );
-    let _ = writeln!(out, "- **By type:** {}", md(&counts(&summary.by_type)));
-    let _ = writeln!(out, "- **By owner:** {}\n", md(&counts(&summary.by_owner)));
+    let _ = writeln!(
+        out,
+        "- **By type:** {}",
+        markdown_inline(&counts(&summary.by_type))
+    );
+    let _ = writeln!(
+        out,
+        "- **By owner:** {}\n",
+        markdown_inline(&counts(&summary.by_owner))
+    );
 
     out.push_str("## Action items\n\n");
     for (label, urgency) in [
@@ -76,9 +86,9 @@ pub fn render_markdown(plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "  - {}: {}; {}",
-                md(&item.name),
+                markdown_inline(&item.name),
                 standing(item),
-                md(&item.reason)
+                markdown_inline(&item.reason)
             );
         }
     }
@@ -87,12 +97,12 @@ pub fn render_markdown(plan: &Plan) -> String {
     if !plan.guidance.is_empty() {
         out.push_str("## Methods and standards\n\n");
         for (secret_type, guidance) in &plan.guidance {
-            let _ = writeln!(out, "### {}\n", md(secret_type));
+            let _ = writeln!(out, "### {}\n", markdown_inline(secret_type));
             let _ = writeln!(
                 out,
                 "- **Method:** `{}`. {}",
                 guidance.method.kind.as_str(),
-                md(&guidance.method.how)
+                markdown_inline(&guidance.method.how)
             );
             let source = guidance
                 .standard
@@ -102,9 +112,13 @@ pub fn render_markdown(plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "- **Standard:** {}{source}",
-                md(&guidance.standard.citation)
+                markdown_inline(&guidance.standard.citation)
             );
-            let _ = writeln!(out, "- **Interval:** {}\n", md(&guidance.interval_basis));
+            let _ = writeln!(
+                out,
+                "- **Interval:** {}\n",
+                markdown_inline(&guidance.interval_basis)
+            );
         }
     }
 
@@ -117,10 +131,10 @@ pub fn render_markdown(plan: &Plan) -> String {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 problem.severity.as_str(),
-                md(&problem.source),
-                md(&problem.pointer),
-                md(problem.entry.as_deref().unwrap_or("-")),
-                md(&problem.message),
+                markdown_inline(&problem.source),
+                markdown_inline(&problem.pointer),
+                markdown_inline(problem.entry.as_deref().unwrap_or("-")),
+                markdown_inline(&problem.message),
             );
         }
         out.push('\n');
@@ -130,44 +144,4 @@ pub fn render_markdown(plan: &Plan) -> String {
     out.truncate(trimmed);
     out.push('\n');
     out
-}
-
-/// Escapes text for an inline Markdown context, including table cells: backslash-escapes
-/// the characters that start emphasis, code, links, HTML, entities or a cell boundary,
-/// turns line breaks into `<br>` and makes other control characters visible.
-fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\r' | '\n' => out.push_str("<br>"),
-            c if super::is_disguising(c) => {
-                out.push_str(&super::visible(c.encode_utf8(&mut [0; 4])))
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::md;
-
-    #[test]
-    fn escapes_pipes_markup_and_newlines() {
-        assert_eq!(md("a|b"), "a\\|b");
-        assert_eq!(md("a\\|b"), "a\\\\\\|b");
-        assert_eq!(
-            md("<script>*x*</script>"),
-            "\\<script\\>\\*x\\*\\</script\\>"
-        );
-        assert_eq!(md("one\r\ntwo\nthree"), "one<br>two<br>three");
-        assert_eq!(md("api-key"), "api-key");
-    }
 }

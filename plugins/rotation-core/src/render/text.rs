@@ -4,8 +4,9 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use untrusted_text::one_line;
 
-use super::{counts, or_dash, visible};
+use super::{counts, or_dash};
 use crate::model::{Plan, Urgency};
 use crate::planner::standing;
 
@@ -24,7 +25,7 @@ pub fn render_text(plan: &Plan) -> String {
         plan.as_of, plan.policy_days
     );
     out.push('\n');
-    wrap_into(&mut out, &visible(&plan.report), "", "", WRAP);
+    wrap_into(&mut out, &one_line(&plan.report), "", "", WRAP);
 
     if !plan.schedule.is_empty() {
         out.push('\n');
@@ -102,8 +103,8 @@ pub fn render_text(plan: &Plan) -> String {
         "  By urgency: critical {}, high {}, medium {}, low {}",
         urgency.critical, urgency.high, urgency.medium, urgency.low
     );
-    let _ = writeln!(out, "  By type: {}", visible(&counts(&summary.by_type)));
-    let _ = writeln!(out, "  By owner: {}", visible(&counts(&summary.by_owner)));
+    let _ = writeln!(out, "  By type: {}", one_line(&counts(&summary.by_type)));
+    let _ = writeln!(out, "  By owner: {}", one_line(&counts(&summary.by_owner)));
 
     out.push_str("\nAction items\n");
     for (label, urgency) in [
@@ -125,7 +126,7 @@ pub fn render_text(plan: &Plan) -> String {
                 "- {}: {}; {}",
                 cell(&item.name),
                 standing(item),
-                visible(&item.reason)
+                one_line(&item.reason)
             );
             wrap_into(&mut out, &line, "    ", "      ", WRAP);
         }
@@ -162,12 +163,12 @@ pub fn render_text(plan: &Plan) -> String {
                 out,
                 "  {:<7} {}:{}{entry}",
                 problem.severity.as_str(),
-                visible(&problem.source),
-                visible(&problem.pointer)
+                one_line(&problem.source),
+                one_line(&problem.pointer)
             );
             wrap_into(
                 &mut out,
-                &visible(&problem.message),
+                &one_line(&problem.message),
                 "          ",
                 "          ",
                 WRAP,
@@ -179,7 +180,7 @@ pub fn render_text(plan: &Plan) -> String {
 
 /// A table cell: escaped so it stays on one line, and cut to [`MAX_CELL`] terminal cells.
 fn cell(value: &str) -> Cow<'_, str> {
-    let shown = visible(value);
+    let shown = one_line(value);
     if columns(&shown) <= MAX_CELL {
         return shown;
     }
