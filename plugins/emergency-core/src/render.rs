@@ -1,6 +1,10 @@
 //! The playbook as text and as Markdown (checklist plus status message).
 
+use std::borrow::Cow;
 use std::fmt::Write;
+
+// Log values are untrusted: shown on one line, with no Markdown syntax.
+use untrusted_text::{markdown_inline, one_line};
 
 use crate::{BlastRadius, Playbook};
 
@@ -34,7 +38,8 @@ fn impact(b: Option<&BlastRadius>) -> String {
                 b.accesses, b.successes
             );
             if !b.rotate_next.is_empty() {
-                let shown: Vec<String> = b.rotate_next.iter().take(5).map(|s| plain(s)).collect();
+                let shown: Vec<Cow<str>> =
+                    b.rotate_next.iter().take(5).map(|s| one_line(s)).collect();
                 let _ = write!(text, "; secrets read: {}", shown.join(", "));
                 if b.rotate_next.len() > shown.len() {
                     let _ = write!(text, " (+{} more)", b.rotate_next.len() - shown.len());
@@ -43,29 +48,6 @@ fn impact(b: Option<&BlastRadius>) -> String {
             text
         }
     }
-}
-
-/// Log values are untrusted: no Markdown syntax, no line breaks.
-fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.push(' ');
-        } else {
-            if "\\`*_[]<>|#!~".contains(c) {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Log values in plain text: no control characters (terminal escapes, line breaks).
-fn plain(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 fn failed(failures: &std::collections::BTreeMap<String, u64>) -> String {
@@ -80,7 +62,7 @@ fn failed(failures: &std::collections::BTreeMap<String, u64>) -> String {
 }
 
 /// The blast radius as lines; `esc` makes a log value safe for the output format.
-fn blast_lines(b: &BlastRadius, esc: fn(&str) -> String) -> Vec<String> {
+fn blast_lines(b: &BlastRadius, esc: fn(&str) -> Cow<'_, str>) -> Vec<String> {
     let mut lines = vec![
         format!("Credential: {}", esc(&b.credential.join("; "))),
         format!(
@@ -106,7 +88,7 @@ fn blast_lines(b: &BlastRadius, esc: fn(&str) -> String) -> Vec<String> {
         lines.push(format!("From: {}", addresses.join(", ")));
     }
     if !b.rotate_next.is_empty() {
-        let secrets: Vec<String> = b.rotate_next.iter().map(|s| esc(s)).collect();
+        let secrets: Vec<Cow<str>> = b.rotate_next.iter().map(|s| esc(s)).collect();
         lines.push(format!("Rotate next: {}", secrets.join(", ")));
     }
     for a in &b.adjacent {
@@ -131,14 +113,14 @@ fn blast_lines(b: &BlastRadius, esc: fn(&str) -> String) -> Vec<String> {
         b.before_window, b.after_window, b.untimed
     ));
     for w in &b.warnings {
-        lines.push(format!("Warning: {w}"));
+        lines.push(format!("Warning: {}", esc(w)));
     }
     lines
 }
 
 fn blast_markdown(b: &BlastRadius) -> String {
     let mut out = String::from("## Blast radius\n\n");
-    for line in blast_lines(b, md) {
+    for line in blast_lines(b, markdown_inline) {
         let _ = writeln!(out, "- {line}");
     }
     if !b.groups.is_empty() {
@@ -147,15 +129,15 @@ fn blast_markdown(b: &BlastRadius) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                md(&g.resource),
-                md(&g.operation),
+                markdown_inline(&g.resource),
+                markdown_inline(&g.operation),
                 g.accesses,
                 g.successes,
                 failed(&g.failures),
-                md(&g.source_addresses.join(", ")),
+                markdown_inline(&g.source_addresses.join(", ")),
                 g.first,
                 g.last,
-                md(&g.request_ids.join(", "))
+                markdown_inline(&g.request_ids.join(", "))
             );
         }
     }
@@ -165,22 +147,22 @@ fn blast_markdown(b: &BlastRadius) -> String {
 
 fn blast_text(b: &BlastRadius) -> String {
     let mut out = String::from("\nBlast radius\n");
-    for line in blast_lines(b, plain) {
+    for line in blast_lines(b, one_line) {
         let _ = writeln!(out, "  {line}");
     }
     for g in &b.groups {
         let _ = writeln!(
             out,
             "  - {} {}: {} accesses, {} succeeded, failed: {}; from {}; {} to {}; ids {}",
-            plain(&g.operation),
-            plain(&g.resource),
+            one_line(&g.operation),
+            one_line(&g.resource),
             g.accesses,
             g.successes,
             failed(&g.failures),
-            plain(&g.source_addresses.join(", ")),
+            one_line(&g.source_addresses.join(", ")),
             g.first,
             g.last,
-            plain(&g.request_ids.join(", "))
+            one_line(&g.request_ids.join(", "))
         );
     }
     out

@@ -542,13 +542,7 @@ fn shortlist(items: &[String]) -> String {
         .iter()
         .take(SHOWN)
         // Names come from audit logs: nothing in them may end the code span or the line.
-        .map(|i| {
-            let clean: String = i
-                .chars()
-                .map(|c| if c.is_control() || c == '`' { ' ' } else { c })
-                .collect();
-            format!("`{clean}`")
-        })
+        .map(|i| format!("`{}`", untrusted_text::one_line(i).replace('`', " ")))
         .collect::<Vec<_>>()
         .join(", ");
     if items.len() > SHOWN {

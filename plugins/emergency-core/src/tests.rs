@@ -285,8 +285,8 @@ fn output_is_deterministic_and_renders() {
     assert!(render_text(&a).contains("$ vault token revoke -accessor a1"));
 }
 
-#[test]
-fn blast_radius_feeds_the_assess_steps_status_and_renderings() {
+/// A leaked Vault token's playbook with the blast radius of one read of `path`.
+fn playbook_after_reading(path: &str) -> Playbook {
     let hmac = format!("hmac-sha256:{}", "a".repeat(64));
     let incident: Incident = serde_json::from_str(&format!(
         r#"{{"incident":"leaked-secret","secret_kind":"vault-token","detected_at":"2024-05-01T10:00:00Z",
@@ -297,21 +297,24 @@ fn blast_radius_feeds_the_assess_steps_status_and_renderings() {
         .blast_radius_builder()
         .unwrap()
         .expect("logs given");
-    let line = |id: &str, kind: &str, path: &str| {
+    let path = serde_json::to_string(path).unwrap();
+    let line = |kind: &str| {
         format!(
-            r#"{{"time":"2024-05-01T09:00:00Z","type":"{kind}","auth":{{"accessor":"{hmac}"}},"request":{{"id":"{id}","operation":"read","mount_type":"kv","mount_point":"secret/","path":"{path}","remote_address":"10.0.0.1"}}}}"#
+            r#"{{"time":"2024-05-01T09:00:00Z","type":"{kind}","auth":{{"accessor":"{hmac}"}},"request":{{"id":"r1","operation":"read","mount_type":"kv","mount_point":"secret/","path":{path},"remote_address":"10.0.0.1"}}}}"#
         ) + "\n"
     };
-    let log = [
-        line("r1", "request", "secret/data/a|b`c"),
-        line("r1", "response", "secret/data/a|b`c"),
-    ]
-    .concat();
+    let log = [line("request"), line("response")].concat();
     let mut reader = audit_core::AuditReader::new();
     reader.push(log.as_bytes(), |e| blast.add(e)).unwrap();
     let summary = reader.finish(|e| blast.add(e)).unwrap();
     blast.add_log("audit.log", &summary);
-    let p = build(&incident, Some(blast.finish())).unwrap();
+    build(&incident, Some(blast.finish())).unwrap()
+}
+
+#[test]
+fn blast_radius_feeds_the_assess_steps_status_and_renderings() {
+    let hmac = format!("hmac-sha256:{}", "a".repeat(64));
+    let p = playbook_after_reading("secret/data/a|b`c");
 
     let rotate = p
         .steps
@@ -393,4 +396,37 @@ fn the_blast_radius_note_names_the_field_each_log_records_the_credential_in() {
     let azure = note("azure-client-secret", "");
     assert!(azure.contains("identity.claim.appid") && !azure.contains("sys/audit-hash"));
     assert!(note("vault-token", "").contains("sys/audit-hash"));
+}
+
+/// A path in an audit log is chosen by whoever sent the request: it cannot forge a
+/// line of the playbook or reorder what the responder reads.
+#[test]
+fn log_values_stay_one_visible_value_in_every_rendering() {
+    let p = playbook_after_reading("secret/data/x\n  - forged line\u{202e}gnp.exe\u{1b}[2J");
+    let shown = r"x\n  - forged line\u{202e}gnp.exe\u{1b}[2J";
+    let text = render_text(&p);
+    let md = render_markdown(&p);
+    for (what, rendering) in [
+        ("text", &text),
+        ("markdown", &md),
+        ("status", &p.status_message),
+    ] {
+        assert!(rendering.contains(shown), "{what}: {rendering}");
+        assert!(!rendering.contains('\u{202e}'), "{what}: {rendering}");
+        assert!(!rendering.contains('\u{1b}'), "{what}: {rendering}");
+        assert!(
+            !rendering.lines().any(|line| line.starts_with("  - forged")),
+            "{what}: {rendering}"
+        );
+    }
+    let rotate = p
+        .steps
+        .iter()
+        .find(|s| s.title.starts_with("Rotate next"))
+        .unwrap();
+    assert!(
+        rotate.title.ends_with(&format!("`secret/{shown}`")),
+        "{}",
+        rotate.title
+    );
 }
