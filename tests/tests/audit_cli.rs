@@ -55,25 +55,64 @@ fn several_files_problems_and_renderings() {
     assert!(markdown.contains("| critical | audit-disable |"));
 }
 
+/// The shipped example log with root's display name replaced by `name` (JSON text).
+fn log_with_display_name(dir: &std::path::Path, name: &str) -> String {
+    let log = std::fs::read_to_string(workspace().join("examples/vault-audit.log")).unwrap();
+    assert!(log.contains(r#""display_name":"root""#));
+    let path = dir.join("hostile.log");
+    let hostile = format!(r#""display_name":"{name}""#);
+    std::fs::write(&path, log.replace(r#""display_name":"root""#, &hostile)).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
 /// Whoever can log in can choose a display name that lands in the audit log. A
 /// terminal escape or a bidirectional override in it reaches the analyst's
 /// screen only as a visible escape, whatever the rendering.
 #[test]
 fn hostile_identities_cannot_drive_the_terminal() {
-    let log = std::fs::read_to_string(workspace().join("examples/vault-audit.log")).unwrap();
-    let hostile = r#""display_name":"evil\u001b[31m\u202eroot\u061c""#;
-    assert!(log.contains(r#""display_name":"root""#));
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hostile.log");
-    std::fs::write(&path, log.replace(r#""display_name":"root""#, hostile)).unwrap();
-    for format in ["text", "markdown"] {
-        let (stdout, _) = run(&["--logs", path.to_str().unwrap(), "--format", format]);
-        assert!(
-            stdout.contains(r"evil\u{1b}[31m\u{202e}root\u{61c}"),
-            "{format}: {stdout}"
-        );
+    let path = log_with_display_name(dir.path(), r"evil\u001b[31m\u202eroot\u061c");
+    // Markdown also escapes the bracket, which could start a link.
+    for (format, shown) in [
+        ("text", r"evil\u{1b}[31m\u{202e}root\u{61c}"),
+        ("markdown", r"evil\u{1b}\[31m\u{202e}root\u{61c}"),
+    ] {
+        let (stdout, _) = run(&["--logs", &path, "--format", format]);
+        assert!(stdout.contains(shown), "{format}: {stdout}");
         for raw in ['\u{1b}', '\u{202e}', '\u{61c}'] {
             assert!(!stdout.contains(raw), "{format}: {raw:?} printed raw");
         }
     }
+}
+
+/// A line break is no terminal control, so the host prints it: the plugin's own
+/// renderings must keep a name on its line, or it could add a forged finding to
+/// the report that people, files and agents read.
+#[test]
+fn a_hostile_identity_cannot_forge_a_line_of_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_with_display_name(
+        dir.path(),
+        r"root\n  CRITICAL audit-disable forged\r\u2028|",
+    );
+    for format in ["text", "markdown"] {
+        let (stdout, _) = run(&["--logs", &path, "--format", format]);
+        assert!(
+            !stdout.lines().any(
+                |line| line.contains("CRITICAL audit-disable forged") && !line.contains("root")
+            ),
+            "{format}: a forged line\n{stdout}"
+        );
+        assert!(!stdout.contains('\u{2028}'), "{format}: {stdout}");
+    }
+    let (text, _) = run(&["--logs", &path, "--format", "text"]);
+    assert!(
+        text.contains(r"root\n  CRITICAL audit-disable forged\r\u{2028}|"),
+        "{text}"
+    );
+    let (markdown, _) = run(&["--logs", &path, "--format", "markdown"]);
+    assert!(
+        markdown.contains(r"root<br>  CRITICAL audit-disable forged<br>\u{2028}\|"),
+        "{markdown}"
+    );
 }

@@ -76,8 +76,7 @@ impl fmt::Display for Esc<'_> {
                 '"' => f.write_str("&quot;")?,
                 '\'' => f.write_str("&#39;")?,
                 '\t' | '\n' => f.write_char(c)?,
-                '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => f.write_char('\u{fffd}')?,
-                c if c.is_control() => f.write_char('\u{fffd}')?,
+                c if untrusted_text::is_disguising(c) => f.write_char('\u{fffd}')?,
                 c => f.write_char(c)?,
             }
         }

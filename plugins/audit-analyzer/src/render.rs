@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 
 use audit_core::Anomaly;
+// Log values are chosen by whoever made the requests: each is shown as one value.
+use untrusted_text::{markdown_inline, one_line};
 
 use crate::AnalyzeOutput;
 
@@ -33,8 +35,8 @@ pub fn summary(out: &AnalyzeOutput) -> String {
         t.identities,
         t.addresses,
         out.files.len(),
-        t.first.as_deref().unwrap_or("?"),
-        t.last.as_deref().unwrap_or("?"),
+        one_line(t.first.as_deref().unwrap_or("?")),
+        one_line(t.last.as_deref().unwrap_or("?")),
         t.problems
     );
     if out.anomalies.is_empty() {
@@ -42,11 +44,17 @@ pub fn summary(out: &AnalyzeOutput) -> String {
     } else {
         let _ = write!(s, " {} anomalies:", out.anomalies.len());
         for a in &out.anomalies {
-            let _ = write!(s, "\n- [{}] {}: {}", severity(a), kind(a), a.message);
+            let _ = write!(
+                s,
+                "\n- [{}] {}: {}",
+                severity(a),
+                kind(a),
+                one_line(&a.message)
+            );
         }
     }
     for w in &out.warnings {
-        let _ = write!(s, "\nWARNING: {w}");
+        let _ = write!(s, "\nWARNING: {}", one_line(w));
     }
     s
 }
@@ -80,7 +88,7 @@ pub fn text(out: &AnalyzeOutput) -> String {
         let _ = writeln!(
             s,
             "  {}: {} {}{}, {} records, {} problems",
-            f.path,
+            one_line(&f.path),
             f.format.as_deref().unwrap_or("(empty)"),
             f.container.as_deref().unwrap_or(""),
             if f.gzip { " gzip" } else { "" },
@@ -96,11 +104,11 @@ pub fn text(out: &AnalyzeOutput) -> String {
                 "  {:<8} {:<20} {} count={} {}..{} ids={}",
                 severity(a).to_uppercase(),
                 kind(a),
-                a.display_name.as_deref().unwrap_or(&a.identity),
+                one_line(a.display_name.as_deref().unwrap_or(&a.identity)),
                 a.count,
-                a.first.as_deref().unwrap_or("?"),
-                a.last.as_deref().unwrap_or("?"),
-                a.request_ids.join(",")
+                one_line(a.first.as_deref().unwrap_or("?")),
+                one_line(a.last.as_deref().unwrap_or("?")),
+                one_line(&a.request_ids.join(","))
             );
         }
     }
@@ -111,24 +119,20 @@ pub fn text(out: &AnalyzeOutput) -> String {
             "  {:>9} {:>7} failed  {} {}",
             i.accesses,
             i.failures,
-            i.identity,
+            one_line(&i.identity),
             i.display_name
                 .as_deref()
-                .map(|n| format!("({n})"))
+                .map(|n| format!("({})", one_line(n)))
                 .unwrap_or_default()
         );
     }
     s.push_str("\nTOP PATHS\n");
     for p in &out.top_paths {
-        let _ = writeln!(s, "  {:>9}  {}", p.accesses, p.path);
+        let _ = writeln!(s, "  {:>9}  {}", p.accesses, one_line(&p.path));
     }
     s.push_str("\nACCESSES BY HOUR OF DAY\n");
     histogram(out, &mut s, "  ");
     s
-}
-
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The Markdown report.
@@ -141,11 +145,11 @@ pub fn markdown(out: &AnalyzeOutput) -> String {
         t.accesses,
         t.identities,
         t.addresses,
-        t.first.as_deref().unwrap_or("?"),
-        t.last.as_deref().unwrap_or("?")
+        markdown_inline(t.first.as_deref().unwrap_or("?")),
+        markdown_inline(t.last.as_deref().unwrap_or("?"))
     );
     for w in &out.warnings {
-        let _ = writeln!(s, "> **Warning:** {}\n", cell(w));
+        let _ = writeln!(s, "> **Warning:** {}\n", markdown_inline(w));
     }
     s.push_str("## Anomalies\n\n");
     if out.anomalies.is_empty() {
@@ -158,11 +162,11 @@ pub fn markdown(out: &AnalyzeOutput) -> String {
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 severity(a),
                 kind(a),
-                cell(a.display_name.as_deref().unwrap_or(&a.identity)),
+                markdown_inline(a.display_name.as_deref().unwrap_or(&a.identity)),
                 a.count,
-                a.first.as_deref().unwrap_or(""),
-                a.last.as_deref().unwrap_or(""),
-                cell(&a.request_ids.join(", "))
+                markdown_inline(a.first.as_deref().unwrap_or("")),
+                markdown_inline(a.last.as_deref().unwrap_or("")),
+                markdown_inline(&a.request_ids.join(", "))
             );
         }
     }
@@ -171,7 +175,7 @@ pub fn markdown(out: &AnalyzeOutput) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} |",
-            cell(&f.path),
+            markdown_inline(&f.path),
             f.format.as_deref().unwrap_or("(empty)"),
             f.records,
             f.problems
@@ -183,11 +187,17 @@ pub fn markdown(out: &AnalyzeOutput) -> String {
             Some(n) => format!("{} ({})", i.identity, n),
             None => i.identity.clone(),
         };
-        let _ = writeln!(s, "| {} | {} | {} |", cell(&name), i.accesses, i.failures);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            markdown_inline(&name),
+            i.accesses,
+            i.failures
+        );
     }
     s.push_str("\n## Top paths\n\n| path | accesses |\n|---|---:|\n");
     for p in &out.top_paths {
-        let _ = writeln!(s, "| {} | {} |", cell(&p.path), p.accesses);
+        let _ = writeln!(s, "| {} | {} |", markdown_inline(&p.path), p.accesses);
     }
     s.push_str("\n## Accesses by hour of day\n\n```\n");
     histogram(out, &mut s, "");
