@@ -145,7 +145,7 @@ fn load_checked(
 /// How long after its last change a file must be before its stamp is recorded.
 /// File times advance in clock ticks (a few milliseconds; two seconds on FAT),
 /// so a write in the tick of a check could leave the stamp as it was.
-const SETTLED: Duration = Duration::from_secs(3);
+pub const SETTLED: Duration = Duration::from_secs(3);
 
 /// What the digest file beside an artifact says: its digest and, once it has
 /// passed, the stamp of the file that passed.

@@ -148,6 +148,10 @@ fn main() {
     .print("skill run rotation-planner, cold (compiles the plugin)");
     let warm_cache = dir.path().join("warm-cache");
     run_process(&args, &home, &warm_cache);
+    // A cached artifact is hashed at each load until it has settled and its
+    // stamp is recorded (see `skill::cache`); a user's cache is older than that.
+    std::thread::sleep(skill::cache::SETTLED + Duration::from_millis(500));
+    run_process(&args, &home, &warm_cache);
     Stats::measure(100, || run_process(&args, &home, &warm_cache))
         .print("skill run rotation-planner, warm (cached), text");
     let json_args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
@@ -172,7 +176,7 @@ fn main() {
             .load("rotation-planner", &entry.source.wasm, &entry.source.sha256)
             .unwrap();
     })
-    .print("load precompiled component (read, verify digest, deserialize)");
+    .print("load precompiled component (check stamp, deserialize)");
     Stats::measure(1000, || {
         sandbox.describe(plugin).unwrap();
     })
