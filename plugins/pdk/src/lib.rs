@@ -15,6 +15,18 @@
 //!
 //! Host services live in [`host`]: [`host::open_input`] streams a file the user
 //! granted for this call, [`host::log`] and [`host::progress`] report back.
+//!
+//! A rendering ([`Tool::render`]) that quotes its input (names, log values)
+//! should show each value through [`untrusted`], so that none can forge a line
+//! of the report or disguise itself with Unicode bidirectional controls:
+//!
+//! ```
+//! use skill_pdk::untrusted::{markdown_inline, one_line};
+//!
+//! let name = "db\n- [ok] all clear";
+//! assert_eq!(format!("- {}", one_line(name)), r"- db\n- [ok] all clear");
+//! assert_eq!(format!("| {} |", markdown_inline(name)), r"| db<br>- \[ok\] all clear |");
+//! ```
 
 // The generated bindings name this crate by its absolute path so that the
 // export macro works from plugin crates too.
@@ -28,6 +40,8 @@ mod tool;
 pub use plugin::Plugin;
 pub use schema::{InputPath, OutputFile, OutputFiles};
 pub use tool::{Tool, ToolError, ToolErrorCode};
+/// Showing untrusted text in renderings (the first-party plugins use the same).
+pub use untrusted_text as untrusted;
 
 /// The contract version this kit builds plugins for.
 pub const CONTRACT_VERSION: &str = "0.1.0";
