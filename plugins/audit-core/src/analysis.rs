@@ -22,6 +22,18 @@ use crate::signals::{Signal, SignalStats, signals_of};
 /// short keys such as paths and addresses, and still seeded per process.
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
+/// Writes a map in key order. A hash map's own order follows its seed, which
+/// foldhash takes from memory addresses: in a plugin, those change with every
+/// build, and the state a build writes should not.
+fn in_key_order<K, V, S>(map: &HashMap<K, V>, serializer: S) -> Result<S::Ok, S::Error>
+where
+    K: Ord + Serialize,
+    V: Serialize,
+    S: serde::Serializer,
+{
+    serializer.collect_map(map.iter().collect::<BTreeMap<_, _>>())
+}
+
 /// How many sample request ids are kept (globally and per identity).
 const SAMPLES: usize = 5;
 /// How many distinct display names are kept per identity.
@@ -104,9 +116,11 @@ pub struct IdentityStats {
     /// window can be applied later.
     pub hourly: BTreeMap<i64, u64>,
     /// Accesses per path / resource.
+    #[serde(serialize_with = "in_key_order")]
     pub paths: HashMap<String, u64>,
     /// Accesses and first sighting per source address: an address first seen late in
     /// the window is new for the identity even without a baseline log.
+    #[serde(serialize_with = "in_key_order")]
     pub addresses: HashMap<String, AddressStats>,
     /// Earliest access (ms).
     pub first_ms: Option<i64>,
@@ -203,7 +217,9 @@ impl IdentityStats {
 /// so a shard analysed in another process still pairs with its neighbour.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Pending {
+    #[serde(serialize_with = "in_key_order")]
     requests: HashMap<String, (u64, Event<'static>)>,
+    #[serde(serialize_with = "in_key_order")]
     responses: HashMap<String, (u64, Event<'static>)>,
     seq: u64,
 }
@@ -233,10 +249,13 @@ pub struct Analysis {
     /// Latest access (ms).
     pub last_ms: Option<i64>,
     /// Per identity key ([`crate::Identity::key`]).
+    #[serde(serialize_with = "in_key_order")]
     pub identities: HashMap<String, IdentityStats>,
     /// Accesses per path / resource.
+    #[serde(serialize_with = "in_key_order")]
     pub paths: HashMap<String, u64>,
     /// Accesses per source address.
+    #[serde(serialize_with = "in_key_order")]
     pub addresses: HashMap<String, u64>,
     /// Failures per identity, then per source address (`(unknown)` when missing), per
     /// outcome (indexed like [`Outcome::ALL`]): the identity@address unit of the

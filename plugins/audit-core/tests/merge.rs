@@ -158,3 +158,35 @@ proptest! {
         prop_assert_eq!(sharded(&log, &c), one_pass(&log));
     }
 }
+
+/// The state is written with every map in key order: a hash map's own order
+/// follows a seed that changes with each build of the plugin, and two builds
+/// given the same log should write the same state.
+#[test]
+fn the_state_is_written_in_key_order() {
+    let spec = Spec {
+        identities: 40,
+        paths: 40,
+        addresses: 40,
+        ..Spec::default()
+    };
+    let mut log = Vec::new();
+    write_vault_log(&spec, 400, &mut log).unwrap();
+    let (analysis, _) = analyse_shard(&log);
+    let json = serde_json::to_string(&analysis).unwrap();
+    // serde_json keeps the order it is given (`preserve_order`).
+    let state: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let keys = |map: &serde_json::Value| -> Vec<String> {
+        map.as_object().unwrap().keys().cloned().collect()
+    };
+    for name in ["identities", "paths", "addresses"] {
+        let keys = keys(&state[name]);
+        assert!(keys.len() > 20, "{name}: {keys:?}");
+        assert!(keys.is_sorted(), "{name}: {keys:?}");
+    }
+    for identity in state["identities"].as_object().unwrap().values() {
+        for name in ["paths", "addresses"] {
+            assert!(keys(&identity[name]).is_sorted(), "{identity}");
+        }
+    }
+}
