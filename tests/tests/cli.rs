@@ -446,3 +446,32 @@ fn produced_files_are_written_only_where_asked() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output).1);
     assert!(!out.path().parent().unwrap().join("escaped.txt").exists());
 }
+
+/// JSON escapes only U+0000 to U+001F; a bidirectional override or a C1 control
+/// in a secret's name is printed as a `\u` escape instead, which is the same JSON.
+#[test]
+fn json_output_carries_no_raw_disguising_character() {
+    let skill = Skill::new();
+    let name = "evil\u{202e}gnp.exe\u{9b}2J";
+    let secrets =
+        serde_json::json!([{"name": name, "type": "database", "last_rotated": "2026-05-01"}]);
+    let input = serde_json::json!({"secrets": secrets, "as_of": "2026-06-01"}).to_string();
+    let output = run(
+        &skill,
+        &[
+            "run",
+            "rotation-planner",
+            "--input",
+            &input,
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+    );
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains(r"evil\u202egnp.exe\u009b2J"), "{stdout}");
+    assert!(!stdout.contains(['\u{202e}', '\u{9b}']), "{stdout}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(plan["schedule"][0]["name"], name);
+}

@@ -20,7 +20,40 @@ fn is_unsafe(c: char) -> bool {
 /// return right before a line feed is kept: some formats (iCalendar, CSV) end
 /// their lines so.
 pub fn displayable(text: &str) -> Cow<'_, str> {
-    // Printable ASCII lines, by far the most common rendering, need no decoding.
+    escape_where(
+        text,
+        |c, next| is_unsafe(c) && !(c == '\r' && next == Some('\n')),
+        |out, c| {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        },
+    )
+}
+
+/// JSON text made safe to print, as the same JSON value: every character
+/// [`untrusted_text`] counts as disguising is written as a `\uXXXX` escape.
+/// serde_json escapes only U+0000 to U+001F, so DEL, the C1 controls (U+009B
+/// is a terminal's CSI) and the bidirectional controls reach a terminal raw.
+/// In valid JSON such characters occur only inside strings, where the escape
+/// means the same; tab, line feed and carriage return are never raw there and
+/// are kept as the whitespace between values.
+pub fn json_displayable(json: &str) -> Cow<'_, str> {
+    escape_where(
+        json,
+        |c, _| !matches!(c, '\t' | '\n' | '\r') && untrusted_text::is_disguising(c),
+        |out, c| {
+            // Every disguising character is in the Basic Multilingual Plane.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        },
+    )
+}
+
+/// `text` with each character `escape_it(c, next)` picks written by `escape`.
+fn escape_where(
+    text: &str,
+    escape_it: impl Fn(char, Option<char>) -> bool,
+    escape: impl Fn(&mut String, char),
+) -> Cow<'_, str> {
+    // Printable ASCII lines, by far the most common text, need no decoding.
     if text
         .bytes()
         .all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t'))
@@ -31,10 +64,9 @@ pub fn displayable(text: &str) -> Cow<'_, str> {
     let mut copied = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
-        let ends_line = c == '\r' && chars.peek().is_some_and(|&(_, next)| next == '\n');
-        if is_unsafe(c) && !ends_line {
+        if escape_it(c, chars.peek().map(|&(_, next)| next)) {
             out.push_str(&text[copied..at]);
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            escape(&mut out, c);
             copied = at + c.len_utf8();
         }
     }
@@ -68,5 +100,30 @@ mod tests {
             displayable(text),
             "a\\u{1b}[31mred\\u{7}b\\u{d}c\\u{8}d\\u{202e}e\\u{2066}f\\u{200f}g\\u{61c}h\\u{9b}i\r\n"
         );
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_its_disguises() {
+        let value = serde_json::json!({
+            "name": "evil\u{202e}gnp.exe\u{9b}31m\u{7f}\u{2028}",
+            "plain": "é\tx\ny",
+        });
+        let json = serde_json::to_string_pretty(&value).unwrap();
+        let shown = json_displayable(&json);
+        assert!(
+            shown.contains(r#""evil\u202egnp.exe\u009b31m\u007f\u2028""#),
+            "{shown}"
+        );
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c != '\n' && untrusted_text::is_disguising(c))
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&shown).unwrap(),
+            value
+        );
+        let compact = serde_json::to_string(&serde_json::json!({"a": [1, "b"]})).unwrap();
+        assert!(matches!(json_displayable(&compact), Cow::Borrowed(_)));
     }
 }

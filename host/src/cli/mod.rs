@@ -387,7 +387,9 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
             print_stdout(&display::displayable(&text))
         }
         // Exactly the tool's output object, as validated.
-        None if format == "json" => print_stdout(&format!("{}\n", outcome.json)),
+        None if format == "json" => {
+            print_stdout(&format!("{}\n", display::json_displayable(&outcome.json)))
+        }
         // A tool without a text rendering: its JSON, laid out for reading.
         None => print_stdout(&pretty(&outcome.value()?)),
     }
@@ -432,8 +434,10 @@ pub fn today_utc() -> String {
     )
 }
 
+/// JSON laid out for reading, safe to print (see [`display::json_displayable`]).
 fn pretty(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    let mut text = display::json_displayable(&text).into_owned();
     text.push('\n');
     text
 }

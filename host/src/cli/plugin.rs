@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::{interactive, print_stdout};
+use super::{display, interactive, print_stdout};
 use crate::cache::sha256_hex;
 use crate::catalog::{Origin, check_manifest, origin_text};
 use crate::install::{self, InstallRecord};
@@ -54,7 +54,8 @@ pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
                     tools.join(", ")
                 ));
             }
-            print_stdout(&out)
+            // A third-party manifest's version is free text.
+            print_stdout(&display::displayable(&out))
         }
         PluginCommand::Verify => {
             let mut changed = 0;
