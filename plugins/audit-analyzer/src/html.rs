@@ -61,9 +61,9 @@ svg .fail { fill: var(--fail); }
 /// and in its inline SVG alike.
 ///
 /// `&`, `<`, `>`, `"` and `'` become character references, so no value can open a tag,
-/// leave an attribute or start an entity. Control characters (parse errors in HTML)
-/// and the Unicode bidirectional controls (which can make a hostile name display as
-/// someone else's) become U+FFFD.
+/// leave an attribute or start an entity. Control characters (parse errors in HTML),
+/// the Unicode bidirectional controls and the invisible characters (which can make a
+/// hostile name display as someone else's) become U+FFFD.
 struct Esc<'a>(&'a str);
 
 impl fmt::Display for Esc<'_> {

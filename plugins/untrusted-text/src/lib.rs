@@ -3,8 +3,9 @@
 //! Secret names come from inventories, identities and paths from audit logs:
 //! whoever wrote them may have chosen them to mislead. A value rendered into a
 //! report must stay one value: it must not end the line and forge the next one,
-//! send escape sequences to a terminal, or reorder what a reader sees with the
-//! Unicode bidirectional controls ("Trojan Source", CVE-2021-42574).
+//! send escape sequences to a terminal, reorder what a reader sees with the
+//! Unicode bidirectional controls ("Trojan Source", CVE-2021-42574), or pass for
+//! another name with an invisible character in it.
 //!
 //! Every renderer of the first-party plugins and the host's terminal output use
 //! this one list of such characters, so they cannot drift apart.
@@ -20,21 +21,28 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether a character can change how the text around it is shown: control
-/// characters (line breaks, escape sequences, backspace), the Unicode line and
-/// paragraph separators, and the bidirectional marks, embeddings, overrides and
-/// isolates.
+/// Whether a character can change how the text around it is shown, or hide
+/// in it: control characters (line breaks, escape sequences, backspace), the
+/// Unicode line and paragraph separators, the bidirectional marks, embeddings,
+/// overrides and isolates, and the invisible characters that make two different
+/// names look the same (zero width space, word joiner and invisible operators,
+/// zero width no-break space, soft hyphen). The zero width joiner and non-joiner
+/// are not among them: they shape scripts and emoji.
 pub fn is_disguising(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}'
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{200B}'
                 | '\u{200E}'
                 | '\u{200F}'
                 | '\u{2028}'
                 | '\u{2029}'
                 | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
                 | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
         )
 }
 
@@ -123,10 +131,15 @@ mod tests {
             one_line("\u{61c}\u{200e}\u{200f}\u{2028}\u{2029}\u{202a}\u{202e}\u{2066}\u{2069}"),
             r"\u{61c}\u{200e}\u{200f}\u{2028}\u{2029}\u{202a}\u{202e}\u{2066}\u{2069}"
         );
-        // Neighbours of the ranges are ordinary text.
+        // Invisible in a name: "ro\u{200b}ot" is not "root".
         assert_eq!(
-            one_line("\u{2027}\u{202f}\u{2065}\u{206a}"),
-            "\u{2027}\u{202f}\u{2065}\u{206a}"
+            one_line("ro\u{200b}o\u{2060}t\u{feff}\u{ad}\u{2064}"),
+            r"ro\u{200b}o\u{2060}t\u{feff}\u{ad}\u{2064}"
+        );
+        // Neighbours of the ranges, and the joiners scripts need, are ordinary text.
+        assert_eq!(
+            one_line("\u{2027}\u{202f}\u{2065}\u{206a}\u{200c}\u{200d}\u{ac}\u{fefe}"),
+            "\u{2027}\u{202f}\u{2065}\u{206a}\u{200c}\u{200d}\u{ac}\u{fefe}"
         );
     }
 
