@@ -51,18 +51,19 @@ fn main() {
     );
 
     let mut code = String::from(
-        "pub struct Builtin { pub package: &'static str, pub sha256: &'static str, pub wasm: &'static [u8], pub manifest: &'static str }\n",
+        "use crate::sandbox::{Manifest, ToolSpec};\n\
+         pub struct Builtin { pub package: &'static str, pub sha256: &'static str, pub wasm: &'static [u8], pub manifest: fn() -> Manifest }\n",
     );
     code.push_str("pub static PLUGINS: &[Builtin] = &[\n");
     for (plugin, (package, describe)) in built.iter().zip(PLUGINS) {
         assert_eq!(plugin.package, *package, "plugins come back in order");
         let _ = writeln!(
             code,
-            "    Builtin {{ package: {:?}, sha256: {:?}, wasm: include_bytes!({:?}), manifest: {:?} }},",
+            "    Builtin {{ package: {:?}, sha256: {:?}, wasm: include_bytes!({:?}), manifest: || {} }},",
             plugin.package,
             plugin.sha256,
             plugin.wasm.display().to_string(),
-            describe().manifest_json(),
+            manifest_code(&describe().manifest()),
         );
     }
     code.push_str("];\n");
@@ -71,6 +72,40 @@ fn main() {
     std::fs::write(&out, code).expect("write builtin_plugins.rs");
 
     link_position_dependent();
+}
+
+/// The manifest as a Rust expression: strings copied at start, nothing parsed
+/// (parsing the four manifests as JSON cost each start about 0.1 ms).
+fn manifest_code(manifest: &skill_pdk::__private::types::Manifest) -> String {
+    let tools: Vec<String> = manifest
+        .tools
+        .iter()
+        .map(|tool| {
+            format!(
+                "ToolSpec {{ name: {:?}.into(), summary: {:?}.into(), description: {:?}.into(), \
+                 input_schema: {:?}.into(), output_schema: {:?}.into(), formats: vec![{}], read_only: {} }}",
+                tool.name,
+                tool.summary,
+                tool.description,
+                tool.input_schema,
+                tool.output_schema,
+                tool.formats
+                    .iter()
+                    .map(|format| format!("{format:?}.into()"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                tool.read_only,
+            )
+        })
+        .collect();
+    format!(
+        "Manifest {{ name: {:?}.into(), version: {:?}.into(), contract: {:?}.into(), description: {:?}.into(), tools: vec![{}] }}",
+        manifest.name,
+        manifest.version,
+        manifest.contract,
+        manifest.description,
+        tools.join(", "),
+    )
 }
 
 /// Links `skill` at a fixed address on Linux. A position-independent executable

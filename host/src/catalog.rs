@@ -76,12 +76,7 @@ impl Catalog {
                 wasm: Cow::Borrowed(plugin.wasm),
                 origin: Origin::Builtin,
             };
-            let manifest =
-                serde_json::from_str(plugin.manifest).map_err(|error| Error::PluginLoad {
-                    plugin: plugin.package.to_owned(),
-                    detail: format!("its built-in manifest does not parse: {error}"),
-                })?;
-            catalog.add(source, manifest)?;
+            catalog.add(source, (plugin.manifest)())?;
         }
         for record in install::records(&paths.plugins)? {
             let source = match install::open_verified(&paths.plugins, &record) {
@@ -297,7 +292,7 @@ mod tests {
     fn built_in_manifests_are_what_the_components_describe() {
         let sandbox = Sandbox::new(Limits::default(), CompiledCache::disabled()).unwrap();
         for plugin in builtin::PLUGINS {
-            let embedded: Manifest = serde_json::from_str(plugin.manifest).unwrap();
+            let embedded = (plugin.manifest)();
             let loaded = sandbox
                 .load(plugin.package, plugin.wasm, plugin.sha256)
                 .unwrap();

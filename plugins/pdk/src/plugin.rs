@@ -43,13 +43,9 @@ impl Plugin {
         self
     }
 
-    /// The manifest as JSON, as the host reads it: first-party plugins are
-    /// described at build time this way, so no start has to compile them to ask.
-    #[doc(hidden)]
-    pub fn manifest_json(&self) -> String {
-        serde_json::to_string(&self.manifest()).expect("a manifest is plain data")
-    }
-
+    /// The manifest the plugin describes itself with. The host's build script
+    /// reads the first-party ones natively, so no start has to compile a plugin
+    /// to ask.
     #[doc(hidden)]
     pub fn manifest(&self) -> types::Manifest {
         types::Manifest {
