@@ -437,9 +437,7 @@ pub fn today_utc() -> String {
 /// JSON laid out for reading, safe to print (see [`display::json_displayable`]).
 fn pretty(value: &Value) -> String {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-    let mut text = display::json_displayable(&text).into_owned();
-    text.push('\n');
-    text
+    format!("{}\n", display::json_displayable(&text))
 }
 
 /// Writes to stdout; a closed pipe (`skill ... | head`) is not an error.
