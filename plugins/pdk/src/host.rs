@@ -83,7 +83,12 @@ impl InputFile {
                     self.path
                 )));
             }
-            all.extend_from_slice(&chunk);
+            if all.is_empty() {
+                // Most inputs arrive in one chunk: keep it rather than copy it.
+                all = chunk;
+            } else {
+                all.extend_from_slice(&chunk);
+            }
         }
     }
 }
