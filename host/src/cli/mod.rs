@@ -380,16 +380,9 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         }
     }
     match outcome.rendered {
-        Some(mut text) => {
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            print_stdout(&display::displayable(&text))
-        }
+        Some(text) => print_line(&display::displayable(&text)),
         // Exactly the tool's output object, as validated.
-        None if format == "json" => {
-            print_stdout(&format!("{}\n", display::json_displayable(&outcome.json)))
-        }
+        None if format == "json" => print_line(&display::json_displayable(&outcome.json)),
         // A tool without a text rendering: its JSON, laid out for reading.
         None => print_stdout(&pretty(&outcome.value()?)),
     }
@@ -442,9 +435,21 @@ fn pretty(value: &Value) -> String {
 
 /// Writes to stdout; a closed pipe (`skill ... | head`) is not an error.
 fn print_stdout(text: &str) -> Result<()> {
+    print_parts(&[text])
+}
+
+/// Writes `text` to stdout as whole lines: a line feed ends it if it has none.
+/// A tool's output can be hundreds of kilobytes; it is not copied to add one.
+fn print_line(text: &str) -> Result<()> {
+    let end = if text.ends_with('\n') { "" } else { "\n" };
+    print_parts(&[text, end])
+}
+
+fn print_parts(parts: &[&str]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
+    match parts
+        .iter()
+        .try_for_each(|part| stdout.write_all(part.as_bytes()))
         .and_then(|()| stdout.flush())
     {
         Ok(()) => Ok(()),
