@@ -15,10 +15,14 @@ use crate::planner::standing;
 const MAX_CELL: usize = 48;
 /// Width prose is wrapped to.
 const WRAP: usize = 88;
+/// Bytes reserved per schedule item: a table row and an action item are about 250.
+const TEXT_PER_ITEM: usize = 320;
 
 /// Renders the plan as plain text with columns sized to their content.
 pub fn render_text(plan: &Plan) -> String {
-    let mut out = String::new();
+    // A table row and most often an action item per secret. Reserved memory that is
+    // not written is never touched, while a doubling buffer copies all it holds.
+    let mut out = String::with_capacity(4096 + plan.schedule.len() * TEXT_PER_ITEM);
     let _ = writeln!(
         out,
         "Secret rotation plan as of {} (policy: {} days)",
@@ -210,29 +214,74 @@ fn columns(text: &str) -> usize {
 /// indented by `first` and the others by `rest`. A word longer than the width gets a
 /// line of its own rather than being broken.
 fn wrap_into(out: &mut String, text: &str, first: &str, rest: &str, width: usize) {
-    let mut line = String::from(first);
-    // The line's width in characters, kept as it grows rather than recounted per word.
-    let mut line_width = columns(first);
-    let mut empty = true;
-    for word in text.split_whitespace() {
+    let mut words = text.split_whitespace();
+    let Some(first_word) = words.next() else {
+        return;
+    };
+    // Written straight into `out`: a plan's action items are thousands of lines.
+    out.push_str(first);
+    out.push_str(first_word);
+    // The line's width in cells, kept as it grows rather than recounted per word.
+    let mut line_width = columns(first) + columns(first_word);
+    for word in words {
         let word_columns = columns(word);
-        if !empty && line_width + 1 + word_columns > width {
-            out.push_str(&line);
+        if line_width + 1 + word_columns > width {
             out.push('\n');
-            line = String::from(rest);
+            out.push_str(rest);
             line_width = columns(rest);
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
+        } else {
+            out.push(' ');
             line_width += 1;
         }
-        line.push_str(word);
+        out.push_str(word);
         line_width += word_columns;
-        empty = false;
     }
-    if !empty {
-        out.push_str(&line);
-        out.push('\n');
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wrapped(text: &str, width: usize) -> String {
+        let mut out = String::from("before\n");
+        wrap_into(&mut out, text, "> ", "  ", width);
+        out
+    }
+
+    #[test]
+    fn prose_wraps_at_word_boundaries_with_its_indents() {
+        assert_eq!(
+            wrapped("one two  three\tfour five", 12),
+            "before\n> one two\n  three four\n  five\n"
+        );
+        // A line may be exactly the width.
+        assert_eq!(wrapped("abcd efgh", 11), "before\n> abcd efgh\n");
+        assert_eq!(wrapped("abcd efghi", 11), "before\n> abcd\n  efghi\n");
+    }
+
+    #[test]
+    fn a_word_longer_than_the_width_gets_its_own_line_unbroken() {
+        assert_eq!(
+            wrapped("a verylongwordindeed b", 8),
+            "before\n> a\n  verylongwordindeed\n  b\n"
+        );
+        assert_eq!(
+            wrapped("verylongwordindeed", 8),
+            "before\n> verylongwordindeed\n"
+        );
+    }
+
+    #[test]
+    fn blank_text_writes_nothing() {
+        assert_eq!(wrapped("", 20), "before\n");
+        assert_eq!(wrapped(" \t\n ", 20), "before\n");
+    }
+
+    #[test]
+    fn wide_characters_count_two_cells() {
+        // Each ideograph takes two cells: "> " + 4 + " " + 4 = 11 > 10.
+        assert_eq!(wrapped("秘密 轮换", 10), "before\n> 秘密\n  轮换\n");
+        assert_eq!(wrapped("秘密 轮换", 11), "before\n> 秘密 轮换\n");
     }
 }
