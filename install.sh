@@ -5,14 +5,15 @@
 #   ./install.sh            # build, install to ~/.cargo/bin, run the example
 #
 # What it does: adds the wasm32-wasip2 target (first-party plugins are built
-# for it and embedded in the binary), installs the `skill` binary with cargo,
+# for it and embedded in the binary), installs the `skill` binary with cargo
+# (profile `dist`: whole-program optimised, a few minutes longer to build),
 # checks which `skill` your shell finds (Debian and Ubuntu ship procps's
 # `skill` at /usr/bin/skill, a command that signals processes), and runs it.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 rustup target add wasm32-wasip2
-cargo install --locked --path host --target-dir target --root "${CARGO_HOME:-$HOME/.cargo}"
+cargo install --locked --profile dist --path host --target-dir target --root "${CARGO_HOME:-$HOME/.cargo}"
 bin="${CARGO_HOME:-$HOME/.cargo}/bin/skill"
 
 found="$(command -v skill || true)"

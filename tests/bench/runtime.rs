@@ -2,8 +2,11 @@
 //! and noisy; compare ratios measured in one run).
 //!
 //! ```text
-//! cargo build --release -p skill && cargo run --release -p skill-tests --bin bench-runtime
+//! cargo build --profile dist -p skill && SKILL_BIN=target/dist/skill cargo run --release -p skill-tests --bin bench-runtime
 //! ```
+//!
+//! (`dist` is what `./install.sh` installs; without `SKILL_BIN`, the whole-process
+//! figures are those of `target/release/skill`.)
 //!
 //! Measures, on a generated 1,000-secret inventory:
 //! - the whole `skill run rotation-planner` process, cold (compiling the
