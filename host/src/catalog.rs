@@ -286,11 +286,33 @@ mod tests {
     use crate::cache::CompiledCache;
     use crate::limits::Limits;
 
+    /// Listing tools needs no engine: setting one up is most of what `skill list`
+    /// would otherwise cost. Loading a plugin sets it up.
+    #[test]
+    fn the_catalog_of_built_in_plugins_is_read_without_an_engine() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            plugins: home.path().join("plugins"),
+            cache: home.path().join("cache"),
+        };
+        let sandbox = Sandbox::new(Limits::default(), CompiledCache::disabled());
+        let catalog = Catalog::load(&sandbox, &paths).unwrap();
+        assert!(catalog.get("rotation-planner").is_ok());
+        assert!(!sandbox.is_set_up());
+        catalog
+            .get("rotation-planner")
+            .unwrap()
+            .entry
+            .load(&sandbox)
+            .unwrap();
+        assert!(sandbox.is_set_up());
+    }
+
     /// The manifests read at build time from the plugins' native code are exactly
     /// what the built components describe, and pass the checks a described one does.
     #[test]
     fn built_in_manifests_are_what_the_components_describe() {
-        let sandbox = Sandbox::new(Limits::default(), CompiledCache::disabled()).unwrap();
+        let sandbox = Sandbox::new(Limits::default(), CompiledCache::disabled());
         for plugin in builtin::PLUGINS {
             let embedded = (plugin.manifest)();
             let loaded = sandbox

@@ -118,6 +118,9 @@ impl Service {
         let tool = self.catalog.get(&call.tool)?;
         // Loading the plugin (artifact check, mapping, imports) needs no schema: on a
         // second core it overlaps compiling them. A failure shows again in `execute`.
+        // The engine is set up first, here: set up on the loading thread, it made the
+        // whole command 0.25 ms slower (measured interleaved).
+        self.sandbox.prepare()?;
         let schemas = std::thread::scope(|scope| {
             if !tool.entry.is_loaded() {
                 scope.spawn(|| tool.entry.load(&self.sandbox).map(drop));

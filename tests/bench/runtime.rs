@@ -169,8 +169,7 @@ fn main() {
     let sandbox = Sandbox::new(
         Limits::default(),
         CompiledCache::new(warm_cache.join("compiled")),
-    )
-    .unwrap();
+    );
     let catalog = Catalog::load(&sandbox, &paths).unwrap();
     let entry = &catalog.get("rotation-planner").unwrap().entry;
     let plugin = entry.load(&sandbox).unwrap();
@@ -210,8 +209,7 @@ fn main() {
         Limits::default(),
         CompiledCache::new(warm_cache.join("compiled")),
         OnTimeout::EndProcess(|error| panic!("{error}")),
-    )
-    .unwrap();
+    );
     let one_shot_plugin = one_shot
         .load("rotation-planner", &entry.source.wasm, &entry.source.sha256)
         .unwrap();

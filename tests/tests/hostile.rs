@@ -37,7 +37,7 @@ fn service(home: &std::path::Path) -> Service {
         timeout: TIMEOUT,
         ..Limits::default()
     };
-    let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled"))).unwrap();
+    let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled")));
     Service::new(sandbox, paths).unwrap()
 }
 
@@ -190,7 +190,7 @@ fn every_abuse_gets_its_own_error_and_the_host_carries_on() {
 }
 
 fn bare_sandbox(cache: &std::path::Path) -> Sandbox {
-    Sandbox::new(Limits::default(), CompiledCache::new(cache.to_owned())).unwrap()
+    Sandbox::new(Limits::default(), CompiledCache::new(cache.to_owned()))
 }
 
 #[test]

@@ -165,7 +165,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
         _ => OnTimeout::EndProcess(end_on_timeout),
     };
     let cache = CompiledCache::new(paths.cache.join("compiled"));
-    let sandbox = Sandbox::with_timeout(limits, cache, on_timeout)?;
+    let sandbox = Sandbox::with_timeout(limits, cache, on_timeout);
     tracing::debug!(elapsed = ?started.elapsed(), "engine ready");
     // The process ends after this one command and takes its memory back whole;
     // dropping the engine, plugins and schemas piece by piece first costs about

@@ -15,6 +15,7 @@ mod input;
 mod state;
 mod watchdog;
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, Linker};
@@ -50,27 +51,40 @@ pub struct LoadedPlugin {
 
 /// The engine and linker shared by all calls.
 pub struct Sandbox {
-    engine: Engine,
-    linker: Linker<CallState>,
     limits: Limits,
     cache: CompiledCache,
+    on_timeout: OnTimeout,
+    /// Set up by the first call that needs it (see [`Sandbox::with_timeout`]).
+    runtime: OnceLock<std::result::Result<Runtime, RuntimeError>>,
+}
+
+/// What calls run on: the engine, the linker with the contract's imports, and
+/// the watchdog when a call past its deadline ends the process.
+struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
     /// Set when a call past its deadline ends the process ([`OnTimeout::EndProcess`]).
     watchdog: Option<std::sync::Arc<Watchdog>>,
 }
 
-impl Sandbox {
-    /// A sandbox whose calls trap when they run out of time ([`OnTimeout::Trap`]).
-    pub fn new(limits: Limits, cache: CompiledCache) -> Result<Self> {
-        Self::with_timeout(limits, cache, OnTimeout::Trap)
-    }
+/// Why the runtime could not be built: which part, and what went wrong.
+#[derive(Debug, Clone)]
+struct RuntimeError {
+    part: &'static str,
+    detail: String,
+}
 
-    /// A sandbox that stops calls past their time limit as `on_timeout` says.
-    /// Plugins are compiled differently for each way (the cache keeps both).
-    pub fn with_timeout(
-        limits: Limits,
-        cache: CompiledCache,
-        on_timeout: OnTimeout,
-    ) -> Result<Self> {
+impl From<RuntimeError> for Error {
+    fn from(error: RuntimeError) -> Self {
+        Error::PluginLoad {
+            plugin: error.part.to_owned(),
+            detail: error.detail,
+        }
+    }
+}
+
+impl Runtime {
+    fn new(limits: &Limits, on_timeout: OnTimeout) -> std::result::Result<Self, RuntimeError> {
         let mut config = Config::new();
         config.epoch_interruption(on_timeout.needs_epochs());
         config.max_wasm_stack(limits.stack_bytes);
@@ -80,8 +94,8 @@ impl Sandbox {
         // one-shot command instantiates once, and building the image (a memfd
         // per plugin) costs more than copying the data segments.
         config.memory_init_cow(false);
-        let engine = Engine::new(&config).map_err(|error| Error::PluginLoad {
-            plugin: "(engine)".to_owned(),
+        let engine = Engine::new(&config).map_err(|error| RuntimeError {
+            part: "(engine)",
             detail: format!("{error:#}"),
         })?;
         let watchdog = match on_timeout {
@@ -89,19 +103,17 @@ impl Sandbox {
                 spawn_epoch_ticker(&engine);
                 None
             }
-            OnTimeout::EndProcess(end_process) => {
-                Some(Watchdog::start(EPOCH_TICK, end_process).map_err(|error| {
-                    Error::PluginLoad {
-                        plugin: "(watchdog)".to_owned(),
-                        detail: format!("cannot start the watchdog thread: {error}"),
-                    }
-                })?)
-            }
+            OnTimeout::EndProcess(end_process) => Some(
+                Watchdog::start(EPOCH_TICK, end_process).map_err(|error| RuntimeError {
+                    part: "(watchdog)",
+                    detail: format!("cannot start the watchdog thread: {error}"),
+                })?,
+            ),
         };
 
         let mut linker = Linker::new(&engine);
-        let link_error = |error: wasmtime::Error| Error::PluginLoad {
-            plugin: "(linker)".to_owned(),
+        let link_error = |error: wasmtime::Error| RuntimeError {
+            part: "(linker)",
             detail: format!("{error:#}"),
         };
         // Rust's wasip2 std imports WASI whether a plugin uses it or not; it is
@@ -115,24 +127,65 @@ impl Sandbox {
         Ok(Self {
             engine,
             linker,
-            limits,
-            cache,
             watchdog,
         })
+    }
+}
+
+impl Sandbox {
+    /// A sandbox whose calls trap when they run out of time ([`OnTimeout::Trap`]).
+    pub fn new(limits: Limits, cache: CompiledCache) -> Self {
+        Self::with_timeout(limits, cache, OnTimeout::Trap)
+    }
+
+    /// A sandbox that stops calls past their time limit as `on_timeout` says.
+    /// Plugins are compiled differently for each way (the cache keeps both).
+    ///
+    /// The engine is set up when a call first needs it: that takes about 0.3 ms,
+    /// most of the work of a command that runs no plugin (`skill list`, or an MCP
+    /// client listing tools), which then never pays it. A failure to set it up is
+    /// reported by every call that needs it.
+    pub fn with_timeout(limits: Limits, cache: CompiledCache, on_timeout: OnTimeout) -> Self {
+        Self {
+            limits,
+            cache,
+            on_timeout,
+            runtime: OnceLock::new(),
+        }
+    }
+
+    /// Sets the engine up now, on this thread, unless it is already: for a caller
+    /// about to load a plugin on another thread (see [`crate::service::Service::run`]).
+    pub fn prepare(&self) -> Result<()> {
+        self.runtime().map(drop)
+    }
+
+    /// Whether the engine has been set up (or tried to be).
+    #[cfg(test)]
+    pub(crate) fn is_set_up(&self) -> bool {
+        self.runtime.get().is_some()
+    }
+
+    /// The engine and linker, set up on first use.
+    fn runtime(&self) -> Result<&Runtime> {
+        self.runtime
+            .get_or_init(|| Runtime::new(&self.limits, self.on_timeout))
+            .as_ref()
+            .map_err(|error| error.clone().into())
     }
 
     /// Compiles (or loads precompiled) `wasm`, checks its contract version and
     /// resolves its imports; nothing of the plugin runs yet.
     pub fn load(&self, label: &str, wasm: &[u8], sha256: &str) -> Result<LoadedPlugin> {
-        let component: Component = self.cache.load(&self.engine, label, wasm, sha256)?;
-        contract::check(&component, &self.engine, label)?;
+        let Runtime { engine, linker, .. } = self.runtime()?;
+        let component: Component = self.cache.load(engine, label, wasm, sha256)?;
+        contract::check(&component, engine, label)?;
         let imports = component
             .component_type()
-            .imports(&self.engine)
+            .imports(engine)
             .map(|(name, _)| name.to_owned())
             .collect();
-        let pre = self
-            .linker
+        let pre = linker
             .instantiate_pre(&component)
             .map_err(|error| Error::PluginLoad {
                 plugin: label.to_owned(),
@@ -151,7 +204,7 @@ impl Sandbox {
 
     /// Asks the plugin to describe itself.
     pub fn describe(&self, plugin: &LoadedPlugin) -> Result<Manifest> {
-        let mut store = self.store(&plugin.label, "describe", Vec::new(), None);
+        let mut store = self.store(self.runtime()?, &plugin.label, "describe", Vec::new(), None);
         let call = |store: &mut Store<CallState>| -> wasmtime::Result<Manifest> {
             let instance = plugin.pre.instantiate(&mut *store)?;
             instance.skill_plugin_tools().call_describe(&mut *store)
@@ -168,7 +221,7 @@ impl Sandbox {
         grants: Vec<Grant>,
         progress: Option<ProgressFn>,
     ) -> Result<ToolOutput> {
-        let mut store = self.store(plugin_name, &call.tool, grants, progress);
+        let mut store = self.store(self.runtime()?, plugin_name, &call.tool, grants, progress);
         let run = |store: &mut Store<CallState>| {
             let instance = plugin.pre.instantiate(&mut *store)?;
             instance.skill_plugin_tools().call_invoke(&mut *store, call)
@@ -198,6 +251,7 @@ impl Sandbox {
 
     fn store(
         &self,
+        runtime: &Runtime,
         plugin: &str,
         tool: &str,
         grants: Vec<Grant>,
@@ -205,14 +259,14 @@ impl Sandbox {
     ) -> Store<CallState> {
         let started = Instant::now();
         let timeout = self.limits.timeout;
-        let watch = self
+        let watch = runtime
             .watchdog
             .as_ref()
             .map(|watchdog| watchdog.watch(plugin, tool, started, timeout));
         let state = CallState::new(&self.limits, grants, progress, started + timeout, watch);
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(&runtime.engine, state);
         store.limiter(|state| state.limiter_mut());
-        if self.watchdog.is_some() {
+        if runtime.watchdog.is_some() {
             return store;
         }
         let ticks = self
