@@ -166,7 +166,6 @@ pub fn main_with(cli: Cli) -> Result<()> {
     };
     let cache = CompiledCache::new(paths.cache.join("compiled"));
     let sandbox = Sandbox::with_timeout(limits, cache, on_timeout);
-    tracing::debug!(elapsed = ?started.elapsed(), "engine ready");
     // The process ends after this one command and takes its memory back whole;
     // dropping the engine, plugins and schemas piece by piece first costs about
     // 0.3 ms for nothing. The server takes the service and drops it when done.
@@ -186,7 +185,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
             };
             let schema: Value =
                 serde_json::from_str(text).map_err(|e| Error::Usage(e.to_string()))?;
-            print_stdout(&pretty(&schema))
+            print_line(&pretty(&schema))
         }
         Commands::Run { tool, args } => run(&service, &tool, args),
         Commands::Plugin(command) => plugin::run(&service, command),
@@ -254,7 +253,7 @@ fn list(service: &Service, format: ListFormat) -> Result<()> {
                     })
                 })
                 .collect();
-            print_stdout(&pretty(&json!({ "tools": list })))
+            print_line(&pretty(&json!({ "tools": list })))
         }
         ListFormat::Text => {
             let width = tools.iter().map(|t| t.spec.name.len()).max().unwrap_or(0);
@@ -384,7 +383,7 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         // Exactly the tool's output object, as validated.
         None if format == "json" => print_line(&display::json_displayable(&outcome.json)),
         // A tool without a text rendering: its JSON, laid out for reading.
-        None => print_stdout(&pretty(&outcome.value()?)),
+        None => print_line(&pretty(&outcome.value()?)),
     }
 }
 
@@ -430,7 +429,7 @@ pub fn today_utc() -> String {
 /// JSON laid out for reading, safe to print (see [`display::json_displayable`]).
 fn pretty(value: &Value) -> String {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-    format!("{}\n", display::json_displayable(&text))
+    display::json_displayable(&text).into_owned()
 }
 
 /// Writes to stdout; a closed pipe (`skill ... | head`) is not an error.

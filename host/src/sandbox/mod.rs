@@ -85,6 +85,7 @@ impl From<RuntimeError> for Error {
 
 impl Runtime {
     fn new(limits: &Limits, on_timeout: OnTimeout) -> std::result::Result<Self, RuntimeError> {
+        let started = Instant::now();
         let mut config = Config::new();
         config.epoch_interruption(on_timeout.needs_epochs());
         config.max_wasm_stack(limits.stack_bytes);
@@ -124,6 +125,7 @@ impl Runtime {
             |state| state,
         )
         .map_err(link_error)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "engine set up");
         Ok(Self {
             engine,
             linker,
