@@ -32,6 +32,15 @@ impl Grant {
             range: None,
         }
     }
+
+    /// How many bytes the grant gives the plugin: its range, or the file's size
+    /// now (0 if it cannot be read; the plugin is told so when it opens it).
+    pub fn granted_bytes(&self) -> u64 {
+        match &self.range {
+            Some(range) => range.end.saturating_sub(range.start),
+            None => std::fs::metadata(&self.path).map_or(0, |metadata| metadata.len()),
+        }
+    }
 }
 
 /// One opened input: the resource behind `host.input-file`.

@@ -12,6 +12,7 @@
 
 mod bindings;
 mod input;
+mod memory;
 mod state;
 mod watchdog;
 
@@ -95,6 +96,9 @@ impl Runtime {
         // one-shot command instantiates once, and building the image (a memfd
         // per plugin) costs more than copying the data segments.
         config.memory_init_cow(false);
+        // Memories that may sit on huge pages; see `memory`.
+        #[cfg(target_os = "linux")]
+        config.with_host_memory(std::sync::Arc::new(memory::HugePageMemories));
         let engine = Engine::new(&config).map_err(|error| RuntimeError {
             part: "(engine)",
             detail: format!("{error:#}"),
@@ -223,9 +227,13 @@ impl Sandbox {
         grants: Vec<Grant>,
         progress: Option<ProgressFn>,
     ) -> Result<ToolOutput> {
+        let input_bytes =
+            grants.iter().map(Grant::granted_bytes).sum::<u64>() + call.input.len() as u64;
+        let huge_pages = memory::worth_huge_pages(input_bytes);
         let mut store = self.store(self.runtime()?, plugin_name, &call.tool, grants, progress);
         let run = |store: &mut Store<CallState>| {
-            let instance = plugin.pre.instantiate(&mut *store)?;
+            let instance =
+                memory::with_huge_pages(huge_pages, || plugin.pre.instantiate(&mut *store))?;
             instance.skill_plugin_tools().call_invoke(&mut *store, call)
         };
         let result = run(&mut store);
