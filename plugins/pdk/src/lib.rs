@@ -33,6 +33,7 @@
 extern crate self as skill_pdk;
 
 pub mod host;
+mod json;
 mod plugin;
 mod schema;
 mod tool;

@@ -207,14 +207,14 @@ where
         let output = (self.run)(input)?;
         let rendered = renderer.map(|render| render(&output));
         let mut json = Vec::with_capacity(OUTPUT_RESERVE);
-        serde_json::to_writer(&mut json, &output).map_err(|error| {
+        crate::json::to_writer(&mut json, &output).map_err(|error| {
             ToolError::failed(format!("could not serialize the output: {error}"))
         })?;
         // Each call runs in a fresh instance that ends with it, so freeing the
         // output value, allocation by allocation, would be work for nothing: for
         // a 1,000-secret plan, 9% of the plugin's instructions.
         std::mem::forget(output);
-        // SAFETY: serde_json writes only UTF-8 (its own `to_string` relies on the same).
+        // SAFETY: `json` writes only UTF-8: whole strings, or ASCII around them.
         let output = unsafe { String::from_utf8_unchecked(json) };
         Ok(types::ToolOutput { output, rendered })
     }
