@@ -158,7 +158,8 @@ impl Service {
             tracing::debug!(tool = %tool.spec.name, "{ANNOTATION} names a property that is not input files");
             return None;
         }
-        let parts = match plan(&paths, self.jobs) {
+        let jobs = self.jobs();
+        let parts = match plan(&paths, jobs) {
             Ok(Some(parts)) => parts,
             Ok(None) => return None,
             Err(error) => {
@@ -167,7 +168,7 @@ impl Service {
             }
         };
         let started = std::time::Instant::now();
-        tracing::debug!(parts = parts.len(), jobs = self.jobs, tool = %tool.spec.name, "parallel run");
+        tracing::debug!(parts = parts.len(), jobs, tool = %tool.spec.name, "parallel run");
         let shared = progress.take().map(|p| Arc::new(Mutex::new(p)));
         let result =
             self.map_and_merge(tool, &split, input, grants, &parts, format, shared.as_ref());
@@ -215,7 +216,7 @@ impl Service {
         let results: Vec<Mutex<Option<Result<String>>>> =
             parts.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|scope| {
-            for _ in 0..self.jobs.min(parts.len()) {
+            for _ in 0..self.jobs().min(parts.len()) {
                 scope.spawn(|| {
                     while !failed.load(Ordering::Relaxed) {
                         let index = next.fetch_add(1, Ordering::Relaxed);

@@ -47,8 +47,10 @@ pub struct Service {
     pub sandbox: Sandbox,
     pub catalog: Catalog,
     pub paths: Paths,
-    /// Sandboxes one call may run at once on a large input (1: never split).
-    pub jobs: usize,
+    /// Sandboxes one call may run at once on a large input (1: never split);
+    /// `None`: one per core, counted when a call first can split (reading the
+    /// cgroup limits behind that count takes longer than `skill list` itself does).
+    pub jobs: Option<usize>,
     schemas: Mutex<HashMap<String, Arc<ToolSchemas>>>,
     /// Held while a large output is parsed and validated (see [`LARGE_OUTPUT`]).
     large_output: Mutex<()>,
@@ -85,10 +87,16 @@ impl Service {
             sandbox,
             catalog,
             paths,
-            jobs: std::thread::available_parallelism().map_or(1, usize::from),
+            jobs: None,
             schemas: Mutex::new(HashMap::new()),
             large_output: Mutex::new(()),
         })
+    }
+
+    /// Sandboxes one call may run at once ([`Service::jobs`], or one per core).
+    pub(crate) fn jobs(&self) -> usize {
+        self.jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
     }
 
     pub(crate) fn schemas(&self, tool: &ToolRef<'_>) -> Result<Arc<ToolSchemas>> {

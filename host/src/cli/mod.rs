@@ -171,7 +171,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
     // 0.3 ms for nothing. The server takes the service and drops it when done.
     let mut service = ManuallyDrop::new(Service::new(sandbox, paths)?);
     if let Some(jobs) = cli.jobs {
-        service.jobs = usize::from(jobs);
+        service.jobs = Some(usize::from(jobs));
     }
     tracing::debug!(elapsed = ?started.elapsed(), "catalog ready");
     match cli.command {
