@@ -4,13 +4,15 @@
 //! megabytes. Reading it into a `serde_json::Value` costs an allocation for
 //! every string, key and object (plus an index per object, since the host keeps
 //! key order), and most of that is freed again right after the check. A
-//! [`Document`] is one vector of 16-byte slots in document order, like a
+//! [`Document`] is one vector of 8-byte slots in document order, like a
 //! simdjson tape: a container's slot is followed by its members (an object's as
 //! key, value, key, value) and records where they end; strings point into the
 //! text (those spelled with escapes into one buffer of decoded strings). In a
-//! fresh process most of the cost of reading is touching new memory, and the tape
-//! takes about half of what a tree of nodes does. The validator reads it through
-//! [`jsonschema::json`]'s representation traits.
+//! fresh process most of the cost of reading is touching new memory: the tape
+//! takes a quarter of what a tree of nodes does. A slot holds two 32-bit
+//! payloads; a value whose payload does not fit (a number over 2³², a string or
+//! container longer than 2²⁷) keeps it in a side vector of wide payloads. The
+//! validator reads the tape through [`jsonschema::json`]'s representation traits.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -28,23 +30,57 @@ pub struct Document<'t> {
     tape: Vec<Slot>,
     /// Strings and keys spelled with escapes, decoded, one after another.
     decoded: String,
+    /// Payloads too wide for a slot: a number's bits, or a string's or a
+    /// container's extent packed as `position << 32 | length`.
+    wide: Vec<u64>,
 }
 
 /// The most slots reserved before reading; a longer tape grows as it is read.
 const MAX_RESERVED_SLOTS: usize = 1 << 22;
 
-/// One value on the tape.
+/// One value on the tape: its kind, a length and a position (see [`Extent`]),
+/// or a number. `head` is the kind in its low bits, a flag saying whether the
+/// payload is wide, and the length above them.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    kind: Kind,
-    /// Strings: their length in bytes. Containers: how many members they have.
-    len: u32,
-    /// Strings: where they start in the text (or in the decoded strings).
-    /// Containers: the tape index just past their last member. Numbers: their bits.
-    at: u64,
+    head: u32,
+    /// Narrow: a string's start, a container's end, or a number. Wide: the index
+    /// of the payload in [`Document::wide`].
+    at: u32,
+}
+
+/// Bits of a slot's head that hold a narrow length. Tests use a handful, so that
+/// the wide payloads of long strings and containers are read in every test.
+#[cfg(not(test))]
+const LEN_BITS: u32 = 32 - KIND_BITS - 1;
+#[cfg(test)]
+const LEN_BITS: u32 = 3;
+const KIND_BITS: u32 = 4;
+const WIDE: u32 = 1 << KIND_BITS;
+
+const _: () = assert!(std::mem::size_of::<Slot>() == 8);
+
+impl Slot {
+    #[inline]
+    fn kind(self) -> Kind {
+        Kind::ALL[(self.head & (WIDE - 1)) as usize]
+    }
+
+    #[inline]
+    fn is_wide(self) -> bool {
+        self.head & WIDE != 0
+    }
+}
+
+/// Where a string or a container is: its length (bytes, or members) and its
+/// position (where the string starts, or the tape index past the container).
+struct Extent {
+    len: usize,
+    at: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 enum Kind {
     Null,
     False,
@@ -58,6 +94,22 @@ enum Kind {
     Decoded,
     Array,
     Object,
+}
+
+impl Kind {
+    /// Every kind, at its index.
+    const ALL: [Kind; 10] = [
+        Kind::Null,
+        Kind::False,
+        Kind::True,
+        Kind::PosInt,
+        Kind::NegInt,
+        Kind::Float,
+        Kind::Text,
+        Kind::Decoded,
+        Kind::Array,
+        Kind::Object,
+    ];
 }
 
 impl<'t> Document<'t> {
@@ -74,6 +126,7 @@ impl<'t> Document<'t> {
             // output does not reserve more than it will use at once (64 MiB).
             tape: Vec::with_capacity((text.len() / 8).min(MAX_RESERVED_SLOTS)),
             decoded: String::new(),
+            wide: Vec::new(),
         };
         let mut reader = serde_json::Deserializer::from_str(text);
         Builder(&mut document).deserialize(&mut reader)?;
@@ -89,11 +142,38 @@ impl<'t> Document<'t> {
         }
     }
 
+    /// The extent of a string or container slot.
+    #[inline]
+    fn extent(&self, slot: Slot) -> Extent {
+        if slot.is_wide() {
+            let wide = self.wide[slot.at as usize];
+            Extent {
+                len: (wide & u64::from(u32::MAX)) as usize,
+                at: (wide >> 32) as usize,
+            }
+        } else {
+            Extent {
+                len: (slot.head >> (KIND_BITS + 1) & ((1 << LEN_BITS) - 1)) as usize,
+                at: slot.at as usize,
+            }
+        }
+    }
+
+    /// The bits of a number slot.
+    #[inline]
+    fn number_bits(&self, slot: Slot) -> u64 {
+        if slot.is_wide() {
+            self.wide[slot.at as usize]
+        } else {
+            slot.at.into()
+        }
+    }
+
     #[inline]
     fn string(&self, slot: Slot) -> &str {
-        let start = slot.at as usize;
-        let range = start..start + slot.len as usize;
-        match slot.kind {
+        let Extent { len, at } = self.extent(slot);
+        let range = at..at + len;
+        match slot.kind() {
             Kind::Decoded => &self.decoded[range],
             _ => &self.text[range],
         }
@@ -103,8 +183,8 @@ impl<'t> Document<'t> {
     #[inline]
     fn next(&self, index: usize) -> usize {
         let slot = self.tape[index];
-        match slot.kind {
-            Kind::Array | Kind::Object => slot.at as usize,
+        match slot.kind() {
+            Kind::Array | Kind::Object => self.extent(slot).at,
             _ => index + 1,
         }
     }
@@ -114,28 +194,66 @@ impl<'t> Document<'t> {
 struct Builder<'d, 't>(&'d mut Document<'t>);
 
 impl Builder<'_, '_> {
-    fn push(&mut self, kind: Kind, len: u32, at: u64) {
-        self.0.tape.push(Slot { kind, len, at });
+    /// The slot for a string or container: narrow if its length fits the head.
+    /// Positions and lengths are under 2³² (the text is under 4 GiB, and each
+    /// slot stands for at least one byte of it).
+    fn extent_slot(&mut self, kind: Kind, len: usize, at: usize) -> Slot {
+        if len < 1 << LEN_BITS {
+            return Slot {
+                head: kind as u32 | (len as u32) << (KIND_BITS + 1),
+                at: at as u32,
+            };
+        }
+        self.wide_slot(kind, (at as u64) << 32 | len as u64)
+    }
+
+    fn wide_slot(&mut self, kind: Kind, payload: u64) -> Slot {
+        self.0.wide.push(payload);
+        Slot {
+            head: kind as u32 | WIDE,
+            at: (self.0.wide.len() - 1) as u32,
+        }
+    }
+
+    fn push_number(&mut self, kind: Kind, bits: u64) {
+        let slot = match u32::try_from(bits) {
+            Ok(at) => Slot {
+                head: kind as u32,
+                at,
+            },
+            Err(_) => self.wide_slot(kind, bits),
+        };
+        self.0.tape.push(slot);
+    }
+
+    fn push_scalar(&mut self, kind: Kind) {
+        self.0.tape.push(Slot {
+            head: kind as u32,
+            at: 0,
+        });
+    }
+
+    fn push_string(&mut self, kind: Kind, len: usize, at: usize) {
+        let slot = self.extent_slot(kind, len, at);
+        self.0.tape.push(slot);
     }
 
     fn push_decoded(&mut self, value: &str) {
-        let at = self.0.decoded.len() as u64;
+        let at = self.0.decoded.len();
         self.0.decoded.push_str(value);
-        // Shorter than the text, which is under 4 GiB.
-        self.push(Kind::Decoded, value.len() as u32, at);
+        self.push_string(Kind::Decoded, value.len(), at);
     }
 
     /// Reserves a container's slot, to be completed by [`Builder::close`].
     fn open(&mut self, kind: Kind) -> usize {
-        self.push(kind, 0, 0);
+        self.push_scalar(kind);
         self.0.tape.len() - 1
     }
 
-    fn close(&mut self, index: usize, members: u32) {
-        let end = self.0.tape.len() as u64;
-        let slot = &mut self.0.tape[index];
-        slot.len = members;
-        slot.at = end;
+    fn close(&mut self, index: usize, members: usize) {
+        let end = self.0.tape.len();
+        let kind = self.0.tape[index].kind();
+        self.0.tape[index] = self.extent_slot(kind, members, end);
     }
 }
 
@@ -155,24 +273,24 @@ impl<'de> Visitor<'de> for &mut Builder<'_, 'de> {
     }
 
     fn visit_unit<E>(self) -> Result<(), E> {
-        self.push(Kind::Null, 0, 0);
+        self.push_scalar(Kind::Null);
         Ok(())
     }
 
     fn visit_bool<E>(self, value: bool) -> Result<(), E> {
-        self.push(if value { Kind::True } else { Kind::False }, 0, 0);
+        self.push_scalar(if value { Kind::True } else { Kind::False });
         Ok(())
     }
 
     fn visit_u64<E>(self, value: u64) -> Result<(), E> {
-        self.push(Kind::PosInt, 0, value);
+        self.push_number(Kind::PosInt, value);
         Ok(())
     }
 
     fn visit_i64<E>(self, value: i64) -> Result<(), E> {
         match u64::try_from(value) {
-            Ok(value) => self.push(Kind::PosInt, 0, value),
-            Err(_) => self.push(Kind::NegInt, 0, value as u64),
+            Ok(value) => self.push_number(Kind::PosInt, value),
+            Err(_) => self.push_number(Kind::NegInt, value as u64),
         }
         Ok(())
     }
@@ -182,14 +300,14 @@ impl<'de> Visitor<'de> for &mut Builder<'_, 'de> {
         if !value.is_finite() {
             return Err(E::custom("a number that is not finite"));
         }
-        self.push(Kind::Float, 0, value.to_bits());
+        self.push_number(Kind::Float, value.to_bits());
         Ok(())
     }
 
     fn visit_borrowed_str<E>(self, value: &'de str) -> Result<(), E> {
         // `value` lies within the text: serde_json lends slices of what it reads.
         let at = value.as_ptr() as usize - self.0.text.as_ptr() as usize;
-        self.push(Kind::Text, value.len() as u32, at as u64);
+        self.push_string(Kind::Text, value.len(), at);
         Ok(())
     }
 
@@ -246,6 +364,7 @@ impl Json for InPlace {
     ) -> T {
         buffer.tape.clear();
         buffer.decoded.clear();
+        buffer.wide.clear();
         Builder(buffer).push_decoded(string);
         f(buffer.root())
     }
@@ -274,10 +393,11 @@ impl<'a> DocumentNode<'a> {
 
     fn number(&self) -> Option<Number> {
         let slot = self.slot();
-        match slot.kind {
-            Kind::PosInt => Some(slot.at.into()),
-            Kind::NegInt => Some((slot.at as i64).into()),
-            Kind::Float => Number::from_f64(f64::from_bits(slot.at)),
+        let bits = || self.document.number_bits(slot);
+        match slot.kind() {
+            Kind::PosInt => Some(bits().into()),
+            Kind::NegInt => Some((bits() as i64).into()),
+            Kind::Float => Number::from_f64(f64::from_bits(bits())),
             _ => None,
         }
     }
@@ -289,7 +409,7 @@ impl<'a> DocumentNode<'a> {
     fn children(&self) -> Children<'a> {
         Children {
             node: self.at(self.index + 1),
-            left: self.slot().len as usize,
+            left: self.document.extent(self.slot()).len,
         }
     }
 }
@@ -353,18 +473,18 @@ impl<'a> Node<'a, InPlace> for DocumentNode<'a> {
 
     #[inline]
     fn as_object(&self) -> Option<DocumentObject<'a>> {
-        (self.slot().kind == Kind::Object).then_some(DocumentObject(*self))
+        (self.slot().kind() == Kind::Object).then_some(DocumentObject(*self))
     }
 
     #[inline]
     fn as_array(&self) -> Option<DocumentArray<'a>> {
-        (self.slot().kind == Kind::Array).then_some(DocumentArray(*self))
+        (self.slot().kind() == Kind::Array).then_some(DocumentArray(*self))
     }
 
     #[inline]
     fn as_string(&self) -> Option<Cow<'a, str>> {
         let slot = self.slot();
-        matches!(slot.kind, Kind::Text | Kind::Decoded)
+        matches!(slot.kind(), Kind::Text | Kind::Decoded)
             .then(|| Cow::Borrowed(self.document.string(slot)))
     }
 
@@ -373,7 +493,7 @@ impl<'a> Node<'a, InPlace> for DocumentNode<'a> {
     }
 
     fn as_boolean(&self) -> Option<bool> {
-        match self.slot().kind {
+        match self.slot().kind() {
             Kind::True => Some(true),
             Kind::False => Some(false),
             _ => None,
@@ -381,12 +501,12 @@ impl<'a> Node<'a, InPlace> for DocumentNode<'a> {
     }
 
     fn is_null(&self) -> bool {
-        self.slot().kind == Kind::Null
+        self.slot().kind() == Kind::Null
     }
 
     #[inline]
     fn json_type(&self) -> JsonType {
-        match self.slot().kind {
+        match self.slot().kind() {
             Kind::Null => JsonType::Null,
             Kind::False | Kind::True => JsonType::Boolean,
             Kind::PosInt | Kind::NegInt | Kind::Float => JsonType::Number,
@@ -423,7 +543,7 @@ fn to_value(node: DocumentNode<'_>) -> Value {
     if let Some(text) = node.as_string() {
         return Value::String(text.into_owned());
     }
-    match node.slot().kind {
+    match node.slot().kind() {
         Kind::Null => Value::Null,
         Kind::False => Value::Bool(false),
         Kind::True => Value::Bool(true),
@@ -448,7 +568,7 @@ impl<'a> Object<'a, InPlace> for DocumentObject<'a> {
     type MembersIter = Members<'a>;
 
     fn len(&self) -> usize {
-        self.0.slot().len as usize
+        self.0.document.extent(self.0.slot()).len
     }
 
     /// A repeated key is seen with its last value, as `serde_json` and most JSON
@@ -493,7 +613,7 @@ impl<'a> Array<'a, InPlace> for DocumentArray<'a> {
     type ElementsIter = Elements<'a>;
 
     fn len(&self) -> usize {
-        self.0.slot().len as usize
+        self.0.document.extent(self.0.slot()).len
     }
 
     #[inline]
@@ -543,7 +663,11 @@ mod tests {
     fn reads_back_as_the_same_value() {
         let value = json!({
             "a": [1, -2, 3.5, null, true, false, {"b": "c\"d"}, [[], {}]],
-            "e": {}, "f": [], "g": u64::MAX, "h": i64::MIN, "i": -0.0, "j": 1e300
+            "e": {}, "f": [], "g": u64::MAX, "h": i64::MIN, "i": -0.0, "j": 1e300,
+            // Either side of what a slot holds narrow (in tests, lengths under 8).
+            "k": u32::MAX, "l": u64::from(u32::MAX) + 1, "m": -1,
+            "n": "1234567", "o": "12345678", "p\tq": "r\ts\"\u{e9}tuvwxyz",
+            "q": [1, 2, 3, 4, 5, 6, 7], "r": [[1, 2, 3, 4, 5, 6, 7, 8], "after"]
         });
         let text = value.to_string();
         assert_eq!(to_value(Document::parse(&text).unwrap().root()), value);
