@@ -136,6 +136,16 @@ impl Urgency {
             Urgency::Low => "low",
         }
     }
+
+    /// The name in capitals, as the text table shows it.
+    pub fn as_upper(self) -> &'static str {
+        match self {
+            Urgency::Critical => "CRITICAL",
+            Urgency::High => "HIGH",
+            Urgency::Medium => "MEDIUM",
+            Urgency::Low => "LOW",
+        }
+    }
 }
 
 /// The rule that set an item's due date.

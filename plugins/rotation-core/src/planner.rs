@@ -205,19 +205,29 @@ fn owned_keys(counts: BTreeMap<&str, usize>) -> BTreeMap<String, usize> {
         .collect()
 }
 
-/// How an item stands, in a few words ("12 days overdue", "never rotated").
-pub(crate) fn standing(item: &ScheduleItem) -> String {
-    let never_rotated = item.last_rotated.is_none()
-        && item.due.is_some()
-        && item.tls.as_ref().is_none_or(|tls| tls.not_after.is_none());
-    match item.days_until_due {
-        None => "no due date".to_owned(),
-        Some(_) if never_rotated => "never rotated".to_owned(),
-        Some(days) if days < -1 => format!("{} days overdue", -days),
-        Some(-1) => "1 day overdue".to_owned(),
-        Some(0) => "due today".to_owned(),
-        Some(1) => "due tomorrow".to_owned(),
-        Some(days) => format!("due in {days} days"),
+/// Where an item stands ("3 days overdue", "due today", "never rotated"), as
+/// text written straight into a report: renderings show it for every item.
+pub(crate) fn standing(item: &ScheduleItem) -> Standing<'_> {
+    Standing(item)
+}
+
+pub(crate) struct Standing<'a>(&'a ScheduleItem);
+
+impl std::fmt::Display for Standing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let item = self.0;
+        let never_rotated = item.last_rotated.is_none()
+            && item.due.is_some()
+            && item.tls.as_ref().is_none_or(|tls| tls.not_after.is_none());
+        match item.days_until_due {
+            None => f.write_str("no due date"),
+            Some(_) if never_rotated => f.write_str("never rotated"),
+            Some(days) if days < -1 => write!(f, "{} days overdue", -days),
+            Some(-1) => f.write_str("1 day overdue"),
+            Some(0) => f.write_str("due today"),
+            Some(1) => f.write_str("due tomorrow"),
+            Some(days) => write!(f, "due in {days} days"),
+        }
     }
 }
 

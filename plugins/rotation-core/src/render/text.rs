@@ -49,7 +49,7 @@ pub fn render_text(plan: &Plan) -> String {
             .iter()
             .map(|item| {
                 [
-                    Cow::Owned(item.urgency.as_str().to_uppercase()),
+                    Cow::Borrowed(item.urgency.as_upper()),
                     cell(&item.name),
                     cell(&item.secret_type),
                     cell(item.owner.as_deref().unwrap_or("-")),
@@ -125,8 +125,12 @@ pub fn render_text(plan: &Plan) -> String {
             continue;
         }
         let _ = writeln!(out, "  {label} ({}):", items.len());
+        // One line reused for every item: thousands of items, one allocation.
+        let mut line = String::new();
         for item in items {
-            let line = format!(
+            line.clear();
+            let _ = write!(
+                line,
                 "- {}: {}; {}",
                 cell(&item.name),
                 standing(item),
