@@ -118,6 +118,27 @@ fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
+/// The `serialize_*` method of every integer type: `|serializer, write, value|
+/// body`, where `write(out, value)` is serde_json's formatter for that type.
+macro_rules! integers {
+    (|$writer:ident, $method:ident, $value:ident| $body:expr) => {
+        integers!(@each |$writer, $method, $value| $body;
+            serialize_i8: i8 => write_i8, serialize_i16: i16 => write_i16,
+            serialize_i32: i32 => write_i32, serialize_i64: i64 => write_i64,
+            serialize_i128: i128 => write_i128, serialize_u8: u8 => write_u8,
+            serialize_u16: u16 => write_u16, serialize_u32: u32 => write_u32,
+            serialize_u64: u64 => write_u64, serialize_u128: u128 => write_u128);
+    };
+    (@each |$writer:ident, $method:ident, $value:ident| $body:expr;
+        $($name:ident: $type:ty => $write:ident),*) => {$(
+        fn $name(self, $value: $type) -> serde_json::Result<()> {
+            let $writer = self;
+            let $method = |out: &mut Vec<u8>, value: $type| CompactFormatter.$write(out, value);
+            $body
+        }
+    )*};
+}
+
 impl<'w, 'o> ser::Serializer for &'w mut Writer<'o> {
     type Ok = ();
     type Error = serde_json::Error;
@@ -132,36 +153,7 @@ impl<'w, 'o> ser::Serializer for &'w mut Writer<'o> {
     fn serialize_bool(self, value: bool) -> serde_json::Result<()> {
         io(CompactFormatter.write_bool(self.out, value))
     }
-    fn serialize_i8(self, value: i8) -> serde_json::Result<()> {
-        io(CompactFormatter.write_i8(self.out, value))
-    }
-    fn serialize_i16(self, value: i16) -> serde_json::Result<()> {
-        io(CompactFormatter.write_i16(self.out, value))
-    }
-    fn serialize_i32(self, value: i32) -> serde_json::Result<()> {
-        io(CompactFormatter.write_i32(self.out, value))
-    }
-    fn serialize_i64(self, value: i64) -> serde_json::Result<()> {
-        io(CompactFormatter.write_i64(self.out, value))
-    }
-    fn serialize_i128(self, value: i128) -> serde_json::Result<()> {
-        io(CompactFormatter.write_i128(self.out, value))
-    }
-    fn serialize_u8(self, value: u8) -> serde_json::Result<()> {
-        io(CompactFormatter.write_u8(self.out, value))
-    }
-    fn serialize_u16(self, value: u16) -> serde_json::Result<()> {
-        io(CompactFormatter.write_u16(self.out, value))
-    }
-    fn serialize_u32(self, value: u32) -> serde_json::Result<()> {
-        io(CompactFormatter.write_u32(self.out, value))
-    }
-    fn serialize_u64(self, value: u64) -> serde_json::Result<()> {
-        io(CompactFormatter.write_u64(self.out, value))
-    }
-    fn serialize_u128(self, value: u128) -> serde_json::Result<()> {
-        io(CompactFormatter.write_u128(self.out, value))
-    }
+    integers!(|writer, write, value| io(write(writer.out, value)));
     fn serialize_f32(self, value: f32) -> serde_json::Result<()> {
         if !value.is_finite() {
             return self.serialize_unit();
@@ -324,79 +316,48 @@ impl<'w, 'o> Compound<'w, 'o> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        self.close()
-    }
+/// The compounds whose elements need no key: arrays, tuples, tuple variants.
+macro_rules! elements {
+    ($($compound:ident::$method:ident),*) => {$(
+        impl ser::$compound for Compound<'_, '_> {
+            type Ok = ();
+            type Error = serde_json::Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
+                self.element(value)
+            }
+            fn end(self) -> serde_json::Result<()> {
+                self.close()
+            }
+        }
+    )*};
 }
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        self.close()
-    }
+/// The compounds whose members are named by the type: structs, struct variants.
+macro_rules! fields {
+    ($($compound:ident),*) => {$(
+        impl ser::$compound for Compound<'_, '_> {
+            type Ok = ();
+            type Error = serde_json::Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> serde_json::Result<()> {
+                self.field(key, value)
+            }
+            fn end(self) -> serde_json::Result<()> {
+                self.close()
+            }
+        }
+    )*};
 }
-
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        self.close()
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> serde_json::Result<()> {
-        self.field(key, value)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        self.close()
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> serde_json::Result<()> {
-        self.field(key, value)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        self.close()
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
@@ -467,36 +428,7 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_bool(self, value: bool) -> serde_json::Result<()> {
         self.quoted(|out| CompactFormatter.write_bool(out, value))
     }
-    fn serialize_i8(self, value: i8) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_i8(out, value))
-    }
-    fn serialize_i16(self, value: i16) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_i16(out, value))
-    }
-    fn serialize_i32(self, value: i32) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_i32(out, value))
-    }
-    fn serialize_i64(self, value: i64) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_i64(out, value))
-    }
-    fn serialize_i128(self, value: i128) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_i128(out, value))
-    }
-    fn serialize_u8(self, value: u8) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_u8(out, value))
-    }
-    fn serialize_u16(self, value: u16) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_u16(out, value))
-    }
-    fn serialize_u32(self, value: u32) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_u32(out, value))
-    }
-    fn serialize_u64(self, value: u64) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_u64(out, value))
-    }
-    fn serialize_u128(self, value: u128) -> serde_json::Result<()> {
-        self.quoted(|out| CompactFormatter.write_u128(out, value))
-    }
+    integers!(|writer, write, value| writer.quoted(|out| write(out, value)));
     fn serialize_f32(self, value: f32) -> serde_json::Result<()> {
         if !value.is_finite() {
             return Err(ser::Error::custom(
