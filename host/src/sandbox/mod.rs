@@ -96,7 +96,9 @@ impl Runtime {
         // one-shot command instantiates once, and building the image (a memfd
         // per plugin) costs more than copying the data segments.
         config.memory_init_cow(false);
-        // Memories that may sit on huge pages; see `memory`.
+        // Memories that may sit on huge pages; see `memory`. Wasmtime builds
+        // copy-on-write images only over its own mappings, so these need the
+        // setting above off.
         #[cfg(target_os = "linux")]
         config.with_host_memory(std::sync::Arc::new(memory::HugePageMemories));
         let engine = Engine::new(&config).map_err(|error| RuntimeError {
