@@ -47,10 +47,10 @@ pub struct Service {
     pub sandbox: Sandbox,
     pub catalog: Catalog,
     pub paths: Paths,
-    /// Sandboxes one call may run at once on a large input (1: never split);
-    /// `None`: one per core, counted when a call first can split (reading the
+    /// Sandboxes one call may run at once on a large input (1: never split).
+    /// Unset: one per core, counted once, when a call first can split (reading the
     /// cgroup limits behind that count takes longer than `skill list` itself does).
-    pub jobs: Option<usize>,
+    pub jobs: OnceLock<usize>,
     schemas: Mutex<HashMap<String, Arc<ToolSchemas>>>,
     /// Held while a large output is parsed and validated (see [`LARGE_OUTPUT`]).
     large_output: Mutex<()>,
@@ -87,16 +87,17 @@ impl Service {
             sandbox,
             catalog,
             paths,
-            jobs: None,
+            jobs: OnceLock::new(),
             schemas: Mutex::new(HashMap::new()),
             large_output: Mutex::new(()),
         })
     }
 
-    /// Sandboxes one call may run at once ([`Service::jobs`], or one per core).
+    /// Sandboxes one call may run at once ([`Service::jobs`]).
     pub(crate) fn jobs(&self) -> usize {
-        self.jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        *self
+            .jobs
+            .get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
     }
 
     pub(crate) fn schemas(&self, tool: &ToolRef<'_>) -> Result<Arc<ToolSchemas>> {

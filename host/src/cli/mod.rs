@@ -10,6 +10,7 @@ mod progress;
 
 use std::io::{IsTerminal, Read, Write};
 use std::mem::ManuallyDrop;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use clap::{Args, Command, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -171,7 +172,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
     // 0.3 ms for nothing. The server takes the service and drops it when done.
     let mut service = ManuallyDrop::new(Service::new(sandbox, paths)?);
     if let Some(jobs) = cli.jobs {
-        service.jobs = Some(usize::from(jobs));
+        service.jobs = OnceLock::from(usize::from(jobs));
     }
     tracing::debug!(elapsed = ?started.elapsed(), "catalog ready");
     match cli.command {
