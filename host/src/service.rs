@@ -289,7 +289,7 @@ fn parse_schema(tool: &ToolRef<'_>, text: &str) -> Result<Value> {
         .map_err(|error| bad_plugin(tool, format!("its schema is not JSON: {error}")))
 }
 
-fn not_json(plugin: &str, tool: &str, error: serde_json::Error) -> Error {
+fn not_json(plugin: &str, tool: &str, error: impl std::fmt::Display) -> Error {
     Error::BadOutput {
         plugin: plugin.to_owned(),
         tool: tool.to_owned(),

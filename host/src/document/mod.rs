@@ -14,13 +14,15 @@
 //! container longer than 2²⁷) keeps it in a side vector of wide payloads. The
 //! validator reads the tape through [`jsonschema::json`]'s representation traits.
 
+mod read;
+
 use std::borrow::Cow;
-use std::fmt;
 
 use jsonschema::JsonType;
 use jsonschema::json::{Array, Json, JsonNumber, Node, NodeIdentity, Object};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
+
+pub use read::SyntaxError;
 
 /// One JSON text read onto a tape; its strings borrow from the text.
 #[derive(Debug, Default)]
@@ -115,10 +117,7 @@ impl Kind {
 impl<'t> Document<'t> {
     /// Reads `text`, which must be exactly one JSON value (of at most 4 GiB: the
     /// tape counts in 32 bits).
-    pub fn parse(text: &'t str) -> serde_json::Result<Self> {
-        if u32::try_from(text.len()).is_err() {
-            return Err(de::Error::custom("a JSON text over 4 GiB"));
-        }
+    pub fn parse(text: &'t str) -> Result<Self, SyntaxError> {
         let mut document = Document {
             text,
             // Values in real outputs average well over 8 bytes of text each: one
@@ -128,9 +127,7 @@ impl<'t> Document<'t> {
             decoded: String::new(),
             wide: Vec::new(),
         };
-        let mut reader = serde_json::Deserializer::from_str(text);
-        Builder(&mut document).deserialize(&mut reader)?;
-        reader.end()?;
+        read::read(&mut document)?;
         Ok(document)
     }
 
@@ -254,88 +251,6 @@ impl Builder<'_, '_> {
         let end = self.0.tape.len();
         let kind = self.0.tape[index].kind();
         self.0.tape[index] = self.extent_slot(kind, members, end);
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for &mut Builder<'_, 'de> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Builder<'_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        self.push_scalar(Kind::Null);
-        Ok(())
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<(), E> {
-        self.push_scalar(if value { Kind::True } else { Kind::False });
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<(), E> {
-        self.push_number(Kind::PosInt, value);
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<(), E> {
-        match u64::try_from(value) {
-            Ok(value) => self.push_number(Kind::PosInt, value),
-            Err(_) => self.push_number(Kind::NegInt, value as u64),
-        }
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<(), E> {
-        // JSON text cannot spell NaN or infinity; serde_json never hands one over.
-        if !value.is_finite() {
-            return Err(E::custom("a number that is not finite"));
-        }
-        self.push_number(Kind::Float, value.to_bits());
-        Ok(())
-    }
-
-    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<(), E> {
-        // `value` lies within the text: serde_json lends slices of what it reads.
-        let at = value.as_ptr() as usize - self.0.text.as_ptr() as usize;
-        self.push_string(Kind::Text, value.len(), at);
-        Ok(())
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<(), E> {
-        self.push_decoded(value);
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let index = self.open(Kind::Array);
-        let mut items = 0;
-        while seq.next_element_seed(&mut *self)?.is_some() {
-            items += 1;
-        }
-        self.close(index, items);
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let index = self.open(Kind::Object);
-        let mut members = 0;
-        // Keys come as strings, borrowed or decoded like any other.
-        while map.next_key_seed(&mut *self)?.is_some() {
-            map.next_value_seed(&mut *self)?;
-            members += 1;
-        }
-        self.close(index, members);
-        Ok(())
     }
 }
 
