@@ -16,6 +16,8 @@ use super::{Builder, Document, Kind};
 /// validator to recurse through.
 const MAX_DEPTH: usize = 127;
 
+const CONTROL_CHARACTER: &str = "control character (\\u0000-\\u001F) found while parsing a string";
+
 /// Why a text is not JSON, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -223,9 +225,7 @@ impl Reader<'_, '_> {
                 Ok(())
             }
             Some(b'\\') => self.escaped_string(start),
-            Some(_) => {
-                Err(self.error("control character (\\u0000-\\u001F) found while parsing a string"))
-            }
+            Some(_) => Err(self.error(CONTROL_CHARACTER)),
             None => Err(self.error("EOF while parsing a string")),
         }
     }
@@ -242,8 +242,7 @@ impl Reader<'_, '_> {
                     self.escape(&mut decoded)?;
                 }
                 Some(_) => {
-                    return Err(self
-                        .error("control character (\\u0000-\\u001F) found while parsing a string"));
+                    return Err(self.error(CONTROL_CHARACTER));
                 }
                 None => return Err(self.error("EOF while parsing a string")),
             }
