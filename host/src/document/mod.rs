@@ -170,10 +170,20 @@ impl<'t> Document<'t> {
     fn string(&self, slot: Slot) -> &str {
         let Extent { len, at } = self.extent(slot);
         let range = at..at + len;
-        match slot.kind() {
-            Kind::Decoded => &self.decoded[range],
-            _ => &self.text[range],
-        }
+        let from = match slot.kind() {
+            Kind::Decoded => &self.decoded,
+            _ => self.text,
+        };
+        debug_assert!(
+            from.get(range.clone()).is_some(),
+            "a string slot spans whole characters"
+        );
+        // SAFETY: a string slot's extent is within `from` and on character
+        // boundaries: the reader records text between two quotes (ASCII, so
+        // boundaries) and decoded strings as pushed whole. This is read for every
+        // key of every object the validator walks; checking the two boundaries
+        // each time made validating a large output 5% slower.
+        unsafe { from.get_unchecked(range) }
     }
 
     /// The index of the value after the one at `index` and its members.
@@ -512,10 +522,17 @@ impl<'a> Iterator for Members<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let key = self.0.next()?;
-        let value = self.0.next()?;
-        let name = key.document.string(key.slot());
-        Some((name, value))
+        // A key is a string, one slot: its value is the next one.
+        let children = &mut self.0;
+        if children.left < 2 {
+            return None;
+        }
+        children.left -= 2;
+        let key = children.node;
+        let document = key.document;
+        let value = key.at(key.index + 1);
+        children.node = value.at(document.next(value.index));
+        Some((document.string(key.slot()), value))
     }
 }
 
