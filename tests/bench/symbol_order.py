@@ -74,13 +74,16 @@ def training(skill: str, work: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def perf_addresses(record: list[str], script: list[str], pattern: re.Pattern[str]) -> list[int]:
+def perf_addresses(record: list[str], script: list[str], pattern: re.Pattern[str],
+                   command: str) -> list[int]:
+    """Addresses `pattern` finds in perf's lines for the threads of `command`."""
     subprocess.run(record, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     text = subprocess.run(script, check=True, capture_output=True, text=True).stdout
     addresses = []
     for line in text.splitlines():
         fields = line.split()
-        if not fields or not fields[0].startswith("skill"):
+        # The main thread is named after the file (cut to 15 bytes), others `skill-*`.
+        if not fields or not (fields[0] == command[:15] or fields[0].startswith("skill-")):
             continue
         addresses += [int(found, 16) for found in pattern.findall(line)]
     return addresses
@@ -130,12 +133,14 @@ def main() -> None:
              "--", "sh", str(rounds)],
             ["perf", "script", "-i", str(work / "cpu.data"), "-F", "comm,ip"],
             re.compile(r"\b([0-9a-f]{6,16})$"),
+            os.path.basename(skill),
         )
         faults = perf_addresses(
             ["perf", "record", "-e", "exceptions:page_fault_user", "-o", str(work / "faults.data"),
              "--", "sh", str(once)],
             ["perf", "script", "-i", str(work / "faults.data")],
             re.compile(r"(?:address|ip)=0x([0-9a-f]+)"),
+            os.path.basename(skill),
         )
 
     out = Path(args.out)
