@@ -129,10 +129,10 @@ fn link_position_dependent() {
 /// `symbol-order.txt` (written by `tests/bench/symbol_order.py`). Code a command
 /// runs is otherwise spread over some 10 MB of text, and each 64 KiB of it that
 /// is touched costs a page fault on start and mapped pages to tear down on exit
-/// (ordered, a warm `skill run` takes 47 faults on code instead of 170, and
-/// 0.15-0.2 ms less). Only where rustc links with lld, its default on x86-64
-/// Linux; names the binary lacks are skipped, so a stale list costs speed, never
-/// a failed link.
+/// (ordered, a warm `skill run` on 1,000 secrets took 23 faults on code instead
+/// of 107, and 0.15-0.2 ms less). Only where rustc links with lld, its default
+/// on x86-64 Linux; names the binary lacks are skipped, so a stale list costs
+/// speed, never a failed link.
 fn order_functions(manifest_dir: &std::path::Path) {
     let order = manifest_dir.join("symbol-order.txt");
     println!("cargo:rerun-if-changed={}", order.display());

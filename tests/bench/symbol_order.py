@@ -10,7 +10,7 @@ text. Each first touch of a 64 KiB stretch of it is a page fault that maps 16 pa
 the process pays for each mapped page again when it exits. The linker (lld, which rustc
 uses on x86-64 Linux) places the functions named in the file first and in that order, so
 the code a command runs sits together: a warm `skill run rotation-planner` on 1,000
-secrets took 170 faults on code before, 47 after, and 0.15-0.2 ms less time (measured
+secrets took 107 faults on code before, 23 after, and 0.15-0.2 ms less time (measured
 interleaved, dist build).
 
 How: runs a set of commands many times under `perf` (needs `perf` and root or a permissive
