@@ -21,6 +21,7 @@ const PLUGINS: &[(&str, Describe)] = &[
 const SHARED: &[&str] = &[
     "plugins/wit",
     "plugins/pdk",
+    "plugins/json-scan",
     "plugins/rotation-core",
     "plugins/vault-core",
     "plugins/audit-core",

@@ -2,10 +2,11 @@
 //!
 //! Written for the one job, rather than driven through serde: a plugin's output
 //! is read on every call, and here it is one loop over the bytes with an explicit
-//! stack of open containers, strings scanned eight bytes at a time, and no
-//! visitor between the reader and the tape. It accepts exactly what serde_json
-//! accepts (the tests compare the two on valid and invalid texts alike),
-//! and it says where an error is as serde_json does.
+//! stack of open containers, strings scanned eight bytes at a time (by the same
+//! test the plugin kit's writer escapes with, in `json-scan`), and no visitor
+//! between the reader and the tape. It accepts exactly what serde_json accepts
+//! (the tests compare the two on valid and invalid texts alike), and it says
+//! where an error is as serde_json does.
 
 use std::fmt;
 
@@ -216,7 +217,7 @@ impl Reader<'_, '_> {
     fn string(&mut self) -> Result<(), SyntaxError> {
         self.pos += 1;
         let start = self.pos;
-        self.pos = start + special_byte(&self.bytes[start..]);
+        self.pos = start + json_scan::first_special(&self.bytes[start..]);
         match self.peek() {
             Some(b'"') => {
                 self.builder
@@ -247,7 +248,7 @@ impl Reader<'_, '_> {
                 None => return Err(self.error("EOF while parsing a string")),
             }
             let run = self.pos;
-            self.pos = run + special_byte(&self.bytes[run..]);
+            self.pos = run + json_scan::first_special(&self.bytes[run..]);
             decoded.push_str(&text[run..self.pos]);
         }
         self.pos += 1;
@@ -420,33 +421,6 @@ impl Reader<'_, '_> {
             column: end - line_start,
         }
     }
-}
-
-/// The offset of the first byte in `bytes` that ends a plain run of a string: a
-/// quote, a backslash or a control character (`bytes.len()` if none). Eight bytes
-/// at a time: a byte that is one of those sets its high bit in `found`, and the
-/// lowest bit set is always a true match (a false one only ever follows it).
-#[inline]
-fn special_byte(bytes: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
-    let mut offset = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
-        let found = zero_byte(word ^ (ONES * u64::from(b'"')))
-            | zero_byte(word ^ (ONES * u64::from(b'\\')))
-            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
-        if found != 0 {
-            return offset + (found.trailing_zeros() / 8) as usize;
-        }
-        offset += 8;
-    }
-    offset
-        + bytes[offset..]
-            .iter()
-            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-            .unwrap_or(bytes.len() - offset)
 }
 
 #[cfg(test)]

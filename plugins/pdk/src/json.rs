@@ -33,23 +33,6 @@ fn io(result: io::Result<()>) -> serde_json::Result<()> {
     result.map_err(serde_json::Error::io)
 }
 
-/// Eight copies of `byte`.
-const fn repeat(byte: u8) -> u64 {
-    u64::from_ne_bytes([byte; 8])
-}
-
-/// The bytes of `word` that JSON must escape, as their high bits (the lowest set
-/// bit marks the first such byte; bits above it may be false alarms).
-fn needs_escape(word: u64) -> u64 {
-    let high = repeat(0x80);
-    // A byte is zero after the XOR exactly where it equalled the quote or the
-    // backslash; subtracting one from each byte borrows into the high bit of a
-    // zero byte, and of a byte below 0x20 when subtracting 0x20.
-    let zero_byte = |x: u64| x.wrapping_sub(repeat(0x01)) & !x;
-    let control = word.wrapping_sub(repeat(0x20)) & !word;
-    (control | zero_byte(word ^ repeat(b'"')) | zero_byte(word ^ repeat(b'\\'))) & high
-}
-
 /// The escape JSON (as serde_json writes it) needs for `byte`, if any.
 fn escape_for(byte: u8) -> Option<CharEscape> {
     Some(match byte {
@@ -95,7 +78,7 @@ fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
     let first = |special: u64| special.trailing_zeros() as usize / 8;
     let mut at = from;
     while at + 8 <= bytes.len() {
-        let special = needs_escape(word_at(at));
+        let special = json_scan::special_in_word(word_at(at));
         if special != 0 {
             return Some(at + first(special));
         }
@@ -109,12 +92,14 @@ fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
         // The last eight bytes, with the `8 - left` before `at` masked off. A byte
         // flagged among them can still be a false alarm, after an escape there.
         let start = bytes.len() - 8;
-        let special = needs_escape(word_at(start)) & (u64::MAX << ((8 - left) * 8));
+        let special = json_scan::special_in_word(word_at(start)) & (u64::MAX << ((8 - left) * 8));
         (special != 0).then(|| start + first(special))
     } else {
         // A string shorter than a word: byte by byte is quicker than assembling one.
-        let escaped = |byte: &u8| *byte < 0x20 || *byte == b'"' || *byte == b'\\';
-        bytes[at..].iter().position(escaped).map(|i| at + i)
+        bytes[at..]
+            .iter()
+            .position(|&byte| json_scan::is_special(byte))
+            .map(|i| at + i)
     }
 }
 
