@@ -59,6 +59,13 @@ struct Open {
     object: bool,
 }
 
+impl Open {
+    /// The byte that closes it.
+    fn closer(&self) -> u8 {
+        if self.object { b'}' } else { b']' }
+    }
+}
+
 struct Reader<'d, 't> {
     builder: Builder<'d, 't>,
     text: &'t str,
@@ -91,30 +98,27 @@ impl Reader<'_, '_> {
         'value: loop {
             self.skip_whitespace();
             match self.peek() {
-                Some(b'{') | Some(b'[') => {
-                    let object = self.bytes[self.pos] == b'{';
+                Some(opener @ (b'{' | b'[')) => {
                     if open.len() == MAX_DEPTH {
                         return Err(self.error("recursion limit exceeded"));
                     }
                     self.pos += 1;
-                    let slot = self
-                        .builder
-                        .open(if object { Kind::Object } else { Kind::Array });
-                    open.push(Open {
-                        slot,
+                    let object = opener == b'{';
+                    let kind = if object { Kind::Object } else { Kind::Array };
+                    let container = Open {
+                        slot: self.builder.open(kind),
                         members: 0,
                         object,
-                    });
+                    };
                     self.skip_whitespace();
-                    let close = if object { b'}' } else { b']' };
-                    if self.peek() == Some(close) {
+                    if self.peek() == Some(container.closer()) {
                         self.pos += 1;
-                        self.builder.close(slot, 0);
-                        open.pop();
+                        self.builder.close(container.slot, 0);
                     } else {
                         if object {
                             self.key()?;
                         }
+                        open.push(container);
                         continue 'value;
                     }
                 }
@@ -138,7 +142,6 @@ impl Reader<'_, '_> {
             while let Some(top) = open.last_mut() {
                 top.members += 1;
                 self.skip_whitespace();
-                let close = if top.object { b'}' } else { b']' };
                 match self.peek() {
                     Some(b',') => {
                         self.pos += 1;
@@ -148,7 +151,7 @@ impl Reader<'_, '_> {
                         }
                         continue 'value;
                     }
-                    Some(byte) if byte == close => {
+                    Some(byte) if byte == top.closer() => {
                         self.pos += 1;
                         self.builder.close(top.slot, top.members);
                         open.pop();
