@@ -26,6 +26,7 @@ const SHARED: &[&str] = &[
     "plugins/vault-core",
     "plugins/audit-core",
     "plugins/emergency-core",
+    "plugins/untrusted-text",
     ".cargo/config.toml",
 ];
 
