@@ -16,6 +16,7 @@
 //! - [`service`]: one tool call from input to validated output;
 //! - [`parallel`]: one call over a large input on all cores, for mergeable tools;
 //! - [`agents`]: installing the skill and `skill mcp` into coding agents;
+//! - [`heap`]: the C allocator tuned for one call on a few threads;
 //! - [`cli`]: the command line, including flags made from input schemas;
 //! - [`mcp`]: `skill mcp`, the same tools over the Model Context Protocol.
 
@@ -27,6 +28,7 @@ pub mod contract;
 pub mod document;
 pub mod error;
 pub mod files;
+pub mod heap;
 pub mod install;
 pub mod limits;
 pub mod mcp;

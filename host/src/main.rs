@@ -7,6 +7,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 
 fn main() -> ExitCode {
+    skill::heap::configure();
     let cli = skill::cli::parse();
     init_tracing(cli.verbose);
     match skill::cli::main_with(cli) {

@@ -207,7 +207,10 @@ impl Service {
         let outcome = std::thread::scope(|scope| {
             // The output schema compiles on a second core while the plugin runs.
             if schemas.output.get().is_none() {
-                scope.spawn(|| schemas.output(tool).map(drop));
+                scope.spawn(|| {
+                    crate::heap::reserve_for_thread();
+                    schemas.output(tool).map(drop)
+                });
             }
             self.sandbox
                 .invoke(plugin, &plugin_name, &invocation, grants, progress)
