@@ -3,6 +3,10 @@
 //! Problems are reported with the JSON Pointer of the offending value and what
 //! was expected, so that a person or an agent can fix the input in one step.
 
+mod apart;
+
+use std::sync::OnceLock;
+
 use jsonschema::json::{Json, SerdeJson};
 use serde_json::{Map, Value};
 
@@ -20,33 +24,73 @@ const MAX_PROBLEMS: usize = 20;
 /// `F` (`serde_json::Value` by default; see [`crate::document`] for outputs).
 pub struct Compiled<F: Json = SerdeJson> {
     schema: Value,
-    validator: jsonschema::Validator<F>,
+    /// The schema as validated (see [`enums_for_constant_choices`]).
+    rewritten: Value,
+    /// The whole schema, which reports the problems. When the large arrays'
+    /// items can be checked apart it is compiled only once something is wrong.
+    whole: OnceLock<Result<jsonschema::Validator<F>, String>>,
+    apart: Option<apart::ItemsApart<F>>,
 }
 
-impl<F: Json> Compiled<F> {
+impl<F: Json> Compiled<F>
+where
+    for<'i> F::Node<'i>: Sync,
+{
     pub fn new(schema: Value) -> Result<Self, String> {
-        // The `regex` engine builds patterns several times faster than the
-        // default backtracking one, and schemas here need no look-around.
-        let validator = jsonschema::options_for::<F>()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .with_pattern_options(jsonschema::PatternOptions::regex())
-            .build(&enums_for_constant_choices(&schema))
-            .map_err(|error| format!("the schema itself is invalid: {error}"))?;
-        Ok(Self { schema, validator })
+        let rewritten = enums_for_constant_choices(&schema);
+        let apart = apart::ItemsApart::new(&rewritten);
+        let compiled = Self {
+            schema,
+            rewritten,
+            whole: OnceLock::new(),
+            apart,
+        };
+        // The parts compile every keyword of the schema; without them the whole
+        // must compile now, so that a broken schema is refused here.
+        if compiled.apart.is_none() {
+            compiled.whole()?;
+        }
+        Ok(compiled)
     }
 
     pub fn schema(&self) -> &Value {
         &self.schema
     }
 
+    fn whole(&self) -> Result<&jsonschema::Validator<F>, String> {
+        self.whole
+            .get_or_init(|| build(&self.rewritten))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// What is wrong with `instance`; an empty list means valid.
     pub fn problems<'i>(&'i self, instance: F::Node<'i>) -> Vec<InputProblem> {
         // The boolean check is several times faster than collecting errors,
         // and valid is the common case.
-        if self.validator.is_valid(instance.clone()) {
+        let valid = match self
+            .apart
+            .as_ref()
+            .map(|apart| apart.is_valid(instance.clone()))
+        {
+            Some(Some(valid)) => valid,
+            _ => self
+                .whole()
+                .is_ok_and(|whole| whole.is_valid(instance.clone())),
+        };
+        if valid {
             return Vec::new();
         }
-        self.validator
+        let whole = match self.whole() {
+            Ok(whole) => whole,
+            Err(detail) => {
+                return vec![InputProblem {
+                    pointer: String::new(),
+                    message: detail,
+                }];
+            }
+        };
+        whole
             .iter_errors(instance)
             .take(MAX_PROBLEMS)
             .map(|error| InputProblem {
@@ -55,6 +99,17 @@ impl<F: Json> Compiled<F> {
             })
             .collect()
     }
+}
+
+/// A validator for `schema`, as every schema here is compiled.
+fn build<F: Json>(schema: &Value) -> Result<jsonschema::Validator<F>, String> {
+    // The `regex` engine builds patterns several times faster than the
+    // default backtracking one, and schemas here need no look-around.
+    jsonschema::options_for::<F>()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(schema)
+        .map_err(|error| format!("the schema itself is invalid: {error}"))
 }
 
 /// The schema to validate with: `schema`, with every `oneOf` whose choices are
