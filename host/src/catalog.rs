@@ -16,11 +16,28 @@ use crate::cache::write_atomically;
 use crate::contract::CONTRACT_VERSION;
 use crate::install::{self, InstallRecord};
 use crate::paths::Paths;
-use crate::sandbox::{LoadedPlugin, Manifest, Sandbox, ToolSpec};
+use crate::sandbox::{LoadedPlugin, Manifest, PluginBytes, Sandbox, ToolSpec};
 use crate::{Error, Result};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
+}
+
+/// The built-in plugin that serves `tool`, if one does. Built-in plugins come
+/// first in a catalog, so no installed plugin can serve a tool one of them does.
+pub fn builtin_for(tool: &str) -> Option<PluginBytes> {
+    builtin::PLUGINS.iter().find_map(|plugin| {
+        let manifest = (plugin.manifest)();
+        manifest
+            .tools
+            .iter()
+            .any(|spec| spec.name == tool)
+            .then(|| PluginBytes {
+                label: manifest.name.clone(),
+                wasm: plugin.wasm,
+                sha256: plugin.sha256,
+            })
+    })
 }
 
 /// Where a plugin came from.
@@ -285,6 +302,52 @@ mod tests {
     use super::*;
     use crate::cache::CompiledCache;
     use crate::limits::Limits;
+    use crate::sandbox::{HeadStart, OnTimeout};
+
+    fn planner_ahead(limits: Limits) -> HeadStart {
+        HeadStart::begin(limits, OnTimeout::Trap, || {
+            Some((builtin_for("rotation-planner")?, CompiledCache::disabled()))
+        })
+        .expect("a thread starts")
+    }
+
+    /// A head start's engine and plugin are used when they are what the sandbox
+    /// would set up: the plugin is then had without its bytes. One built for
+    /// another wasm stack is left alone.
+    #[test]
+    fn a_head_start_is_taken_over_only_when_it_fits() {
+        let planner = builtin_for("rotation-planner").expect("the planner is built in");
+        assert_eq!(planner.label, "rotation-planner");
+        assert!(builtin_for("no-such-tool").is_none());
+
+        let sandbox = Sandbox::new(Limits::default(), CompiledCache::disabled())
+            .with_head_start(planner_ahead(Limits::default()));
+        assert!(sandbox.has_head_start());
+        let loaded = sandbox
+            .load("rotation-planner", &[], planner.sha256)
+            .expect("the plugin loaded ahead, so its bytes are not read");
+        assert!(!sandbox.has_head_start());
+        assert_eq!(sandbox.describe(&loaded).unwrap().name, "rotation-planner");
+        // Taken once: the next load reads the bytes, and these are none.
+        assert!(
+            sandbox
+                .load("rotation-planner", &[], planner.sha256)
+                .is_err()
+        );
+
+        let other_stack = Limits {
+            stack_bytes: 512 << 10,
+            ..Limits::default()
+        };
+        let sandbox = Sandbox::new(Limits::default(), CompiledCache::disabled())
+            .with_head_start(planner_ahead(other_stack));
+        assert!(!sandbox.has_head_start());
+        assert!(
+            sandbox
+                .load("rotation-planner", &[], planner.sha256)
+                .is_err()
+        );
+    }
 
     /// Listing tools needs no engine: setting one up is most of what `skill list`
     /// would otherwise cost. Loading a plugin sets it up.

@@ -8,9 +8,10 @@ use tracing_subscriber::filter::LevelFilter;
 
 fn main() -> ExitCode {
     skill::heap::configure();
+    let head_start = skill::cli::head_start();
     let cli = skill::cli::parse();
     init_tracing(cli.verbose);
-    match skill::cli::main_with(cli) {
+    match skill::cli::main_with(cli, head_start) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             skill::cli::report(&error);

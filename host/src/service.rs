@@ -69,14 +69,21 @@ pub(crate) struct ToolSchemas {
 
 impl ToolSchemas {
     fn output(&self, tool: &ToolRef<'_>) -> Result<&schema::Compiled<InPlace>> {
-        self.output
-            .get_or_init(|| {
-                let value = serde_json::from_str(&tool.spec.output_schema)
-                    .map_err(|error| format!("its schema is not JSON: {error}"))?;
-                schema::Compiled::new(value)
-            })
+        self.compile_output(&tool.spec.output_schema)
             .as_ref()
             .map_err(|detail| bad_plugin(tool, detail.clone()))
+    }
+
+    /// The output schema `text`, compiled unless it is (or is being) already.
+    fn compile_output(
+        &self,
+        text: &str,
+    ) -> &std::result::Result<schema::Compiled<InPlace>, String> {
+        self.output.get_or_init(|| {
+            let value = serde_json::from_str(text)
+                .map_err(|error| format!("its schema is not JSON: {error}"))?;
+            schema::Compiled::new(value)
+        })
     }
 }
 
@@ -125,17 +132,23 @@ impl Service {
         mut progress: Option<ProgressFn>,
     ) -> Result<Outcome> {
         let tool = self.catalog.get(&call.tool)?;
-        // Loading the plugin (artifact check, mapping, imports) needs no schema: on a
-        // second core it overlaps compiling them. A failure shows again in `execute`.
-        // The engine is set up first, here: set up on the loading thread, it made the
-        // whole command 0.25 ms slower (measured interleaved).
-        self.sandbox.prepare()?;
-        let schemas = std::thread::scope(|scope| {
-            if !tool.entry.is_loaded() {
-                scope.spawn(|| tool.entry.load(&self.sandbox).map(drop));
-            }
-            self.schemas(&tool)
-        })?;
+        let schemas = if self.sandbox.has_head_start() {
+            // The engine and the plugin are being set up on another thread (see
+            // `HeadStart`); the schemas compile here meanwhile.
+            self.schemas(&tool)?
+        } else {
+            // Loading the plugin (artifact check, mapping, imports) needs no schema:
+            // on a second core it overlaps compiling them. A failure shows again in
+            // `execute`. The engine is set up first, here: the loading thread would
+            // start only once this one waits (see `threads`).
+            self.sandbox.prepare()?;
+            std::thread::scope(|scope| {
+                if !tool.entry.is_loaded() {
+                    scope.spawn(|| tool.entry.load(&self.sandbox).map(drop));
+                }
+                self.schemas(&tool)
+            })?
+        };
         let input_schema = schemas.input.schema();
         let Value::Object(mut input) = call.input else {
             return Err(invalid(&call.tool, "", "the input must be a JSON object"));
@@ -188,7 +201,7 @@ impl Service {
     pub(crate) fn execute(
         &self,
         tool: &ToolRef<'_>,
-        schemas: &ToolSchemas,
+        schemas: &Arc<ToolSchemas>,
         input: String,
         grants: Vec<Grant>,
         format: Option<String>,
@@ -204,17 +217,19 @@ impl Service {
         };
         let call = invocation.tool.clone();
         let plugin_name = tool.entry.manifest.name.clone();
-        let outcome = std::thread::scope(|scope| {
-            // The output schema compiles on a second core while the plugin runs.
-            if schemas.output.get().is_none() {
-                scope.spawn(|| {
-                    crate::heap::reserve_for_thread();
-                    schemas.output(tool).map(drop)
-                });
-            }
-            self.sandbox
-                .invoke(plugin, &plugin_name, &invocation, grants, progress)
-        })?;
+        // The output schema compiles on a second core while the plugin runs; the
+        // check below waits for it. A thread that cannot start leaves it to that.
+        if schemas.output.get().is_none() {
+            let schemas = Arc::clone(schemas);
+            let text = tool.spec.output_schema.clone();
+            let _compiling = crate::threads::spawn_beside("skill-schema", move || {
+                crate::heap::reserve_for_thread();
+                schemas.compile_output(&text);
+            });
+        }
+        let outcome = self
+            .sandbox
+            .invoke(plugin, &plugin_name, &invocation, grants, progress)?;
         tracing::debug!(elapsed = ?started.elapsed(), "plugin returned");
         let _one_at_a_time = (outcome.output.len() > LARGE_OUTPUT).then(|| {
             self.large_output

@@ -16,7 +16,7 @@ mod memory;
 mod state;
 mod watchdog;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, Linker};
@@ -57,6 +57,74 @@ pub struct Sandbox {
     on_timeout: OnTimeout,
     /// Set up by the first call that needs it (see [`Sandbox::with_timeout`]).
     runtime: OnceLock<std::result::Result<Runtime, RuntimeError>>,
+    /// Work begun on another thread before this sandbox existed ([`HeadStart`]),
+    /// taken by the first call that needs the runtime.
+    head_start: Mutex<Option<HeadStart>>,
+    /// The plugin the head start loaded, until [`Sandbox::load`] is asked for it.
+    preloaded: Mutex<Option<Preloaded>>,
+}
+
+/// The engine set up, and a plugin loaded, on a thread of their own while the
+/// command line is still being read: `skill run <tool>` knows at its first
+/// instruction that it will need both, and they take about as long as reading
+/// the rest of the command line and the input does. See [`HeadStart::begin`].
+pub struct HeadStart {
+    stack_bytes: usize,
+    needs_epochs: bool,
+    thread: std::thread::JoinHandle<(
+        std::result::Result<Runtime, RuntimeError>,
+        Option<Preloaded>,
+    )>,
+}
+
+/// A plugin to load ahead: how messages name it, its bytes and their SHA-256.
+pub struct PluginBytes {
+    pub label: String,
+    pub wasm: &'static [u8],
+    pub sha256: &'static str,
+}
+
+/// What a head start loaded, with the digest of the bytes it loaded.
+struct Preloaded {
+    sha256: &'static str,
+    plugin: Result<LoadedPlugin>,
+}
+
+impl HeadStart {
+    /// Starts setting up an engine for `limits` and `on_timeout` on a new thread,
+    /// and then loading the plugin `plugin` names (if it names one) through the
+    /// compiled cache it gives. `None` if no thread can be started: the sandbox
+    /// then does the work itself.
+    pub fn begin(
+        limits: Limits,
+        on_timeout: OnTimeout,
+        plugin: impl FnOnce() -> Option<(PluginBytes, CompiledCache)> + Send + 'static,
+    ) -> Option<Self> {
+        let work = move || {
+            crate::heap::reserve_for_thread();
+            let runtime = Runtime::new(&limits, on_timeout);
+            let preloaded = match (&runtime, plugin()) {
+                (Ok(runtime), Some((bytes, cache))) => Some(Preloaded {
+                    sha256: bytes.sha256,
+                    plugin: runtime.load(&cache, &bytes.label, bytes.wasm, bytes.sha256),
+                }),
+                _ => None,
+            };
+            (runtime, preloaded)
+        };
+        let thread = crate::threads::spawn_beside("skill-head-start", work).ok()?;
+        Some(Self {
+            stack_bytes: limits.stack_bytes,
+            needs_epochs: on_timeout.needs_epochs(),
+            thread,
+        })
+    }
+
+    /// Whether its engine is the one a sandbox with `limits` and `on_timeout`
+    /// would set up: the wasm stack and the interruption checks are compiled in.
+    fn fits(&self, limits: &Limits, on_timeout: OnTimeout) -> bool {
+        self.stack_bytes == limits.stack_bytes && self.needs_epochs == on_timeout.needs_epochs()
+    }
 }
 
 /// What calls run on: the engine, the linker with the contract's imports, and
@@ -138,55 +206,17 @@ impl Runtime {
             watchdog,
         })
     }
-}
 
-impl Sandbox {
-    /// A sandbox whose calls trap when they run out of time ([`OnTimeout::Trap`]).
-    pub fn new(limits: Limits, cache: CompiledCache) -> Self {
-        Self::with_timeout(limits, cache, OnTimeout::Trap)
-    }
-
-    /// A sandbox that stops calls past their time limit as `on_timeout` says.
-    /// Plugins are compiled differently for each way (the cache keeps both).
-    ///
-    /// The engine is set up when a call first needs it: that takes about 0.3 ms,
-    /// most of the work of a command that runs no plugin (`skill list`, or an MCP
-    /// client listing tools), which then never pays it. A failure to set it up is
-    /// reported by every call that needs it.
-    pub fn with_timeout(limits: Limits, cache: CompiledCache, on_timeout: OnTimeout) -> Self {
-        Self {
-            limits,
-            cache,
-            on_timeout,
-            runtime: OnceLock::new(),
-        }
-    }
-
-    /// Sets the engine up now, on this thread, unless it is already: for a caller
-    /// about to load a plugin on another thread (see [`crate::service::Service::run`]).
-    pub fn prepare(&self) -> Result<()> {
-        self.runtime().map(drop)
-    }
-
-    /// Whether the engine has been set up (or tried to be).
-    #[cfg(test)]
-    pub(crate) fn is_set_up(&self) -> bool {
-        self.runtime.get().is_some()
-    }
-
-    /// The engine and linker, set up on first use.
-    fn runtime(&self) -> Result<&Runtime> {
-        self.runtime
-            .get_or_init(|| Runtime::new(&self.limits, self.on_timeout))
-            .as_ref()
-            .map_err(|error| error.clone().into())
-    }
-
-    /// Compiles (or loads precompiled) `wasm`, checks its contract version and
-    /// resolves its imports; nothing of the plugin runs yet.
-    pub fn load(&self, label: &str, wasm: &[u8], sha256: &str) -> Result<LoadedPlugin> {
-        let Runtime { engine, linker, .. } = self.runtime()?;
-        let component: Component = self.cache.load(engine, label, wasm, sha256)?;
+    /// See [`Sandbox::load`].
+    fn load(
+        &self,
+        cache: &CompiledCache,
+        label: &str,
+        wasm: &[u8],
+        sha256: &str,
+    ) -> Result<LoadedPlugin> {
+        let Runtime { engine, linker, .. } = self;
+        let component: Component = cache.load(engine, label, wasm, sha256)?;
         contract::check(&component, engine, label)?;
         let imports = component
             .component_type()
@@ -209,7 +239,92 @@ impl Sandbox {
             pre,
         })
     }
+}
 
+impl Sandbox {
+    /// A sandbox whose calls trap when they run out of time ([`OnTimeout::Trap`]).
+    pub fn new(limits: Limits, cache: CompiledCache) -> Self {
+        Self::with_timeout(limits, cache, OnTimeout::Trap)
+    }
+
+    /// A sandbox that stops calls past their time limit as `on_timeout` says.
+    /// Plugins are compiled differently for each way (the cache keeps both).
+    ///
+    /// The engine is set up when a call first needs it: that takes about 0.3 ms,
+    /// most of the work of a command that runs no plugin (`skill list`, or an MCP
+    /// client listing tools), which then never pays it. A failure to set it up is
+    /// reported by every call that needs it.
+    pub fn with_timeout(limits: Limits, cache: CompiledCache, on_timeout: OnTimeout) -> Self {
+        Self {
+            limits,
+            cache,
+            on_timeout,
+            runtime: OnceLock::new(),
+            head_start: Mutex::new(None),
+            preloaded: Mutex::new(None),
+        }
+    }
+
+    /// Takes over what `head_start` sets up, if it is what this sandbox would set
+    /// up itself: the first call that needs the engine waits for it then.
+    pub fn with_head_start(self, head_start: HeadStart) -> Self {
+        if head_start.fits(&self.limits, self.on_timeout) {
+            *lock(&self.head_start) = Some(head_start);
+        }
+        self
+    }
+
+    /// Sets the engine up now, on this thread, unless it is already: for a caller
+    /// about to load a plugin on another thread (see [`crate::service::Service::run`]).
+    pub fn prepare(&self) -> Result<()> {
+        self.runtime().map(drop)
+    }
+
+    /// Whether a head start is still setting up the engine for this sandbox.
+    pub fn has_head_start(&self) -> bool {
+        lock(&self.head_start).is_some()
+    }
+
+    /// Whether the engine has been set up (or tried to be).
+    #[cfg(test)]
+    pub(crate) fn is_set_up(&self) -> bool {
+        self.runtime.get().is_some()
+    }
+
+    /// The engine and linker, set up on first use.
+    fn runtime(&self) -> Result<&Runtime> {
+        self.runtime
+            .get_or_init(|| {
+                let ahead = lock(&self.head_start)
+                    .take()
+                    .and_then(|head_start| head_start.thread.join().ok());
+                match ahead {
+                    Some((runtime, preloaded)) => {
+                        *lock(&self.preloaded) = preloaded;
+                        runtime
+                    }
+                    None => Runtime::new(&self.limits, self.on_timeout),
+                }
+            })
+            .as_ref()
+            .map_err(|error| error.clone().into())
+    }
+
+    /// Compiles (or loads precompiled) `wasm`, checks its contract version and
+    /// resolves its imports; nothing of the plugin runs yet.
+    pub fn load(&self, label: &str, wasm: &[u8], sha256: &str) -> Result<LoadedPlugin> {
+        let runtime = self.runtime()?;
+        let mut preloaded = lock(&self.preloaded);
+        if preloaded
+            .as_ref()
+            .is_some_and(|ahead| ahead.sha256 == sha256)
+            && let Some(ahead) = preloaded.take()
+        {
+            return ahead.plugin;
+        }
+        drop(preloaded);
+        runtime.load(&self.cache, label, wasm, sha256)
+    }
     /// Asks the plugin to describe itself.
     pub fn describe(&self, plugin: &LoadedPlugin) -> Result<Manifest> {
         let mut store = self.store(self.runtime()?, &plugin.label, "describe", Vec::new(), None);
@@ -405,4 +520,10 @@ fn spawn_epoch_ticker(engine: &Engine) {
         // Without a ticker no deadline fires; refuse to pretend otherwise.
         tracing::error!("cannot start the epoch thread: {error}; time limits will not apply");
     }
+}
+
+/// A lock that a panic elsewhere does not poison for good: what it guards is
+/// taken whole or not at all.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
