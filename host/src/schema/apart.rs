@@ -134,12 +134,12 @@ where
     }
 }
 
-/// Whether a property schema is an array whose items can be checked apart.
+/// Whether a property schema is an array whose items can be checked apart. A
+/// boolean `items` (`true`, as in an input's free-form array) has nothing to
+/// check apart: splitting it off would only compile one more validator.
 fn is_plain_array(property: &Value) -> bool {
     property.as_object().is_some_and(|keywords| {
-        keywords
-            .get("items")
-            .is_some_and(|items| items.is_object() || items.is_boolean())
+        keywords.get("items").is_some_and(Value::is_object)
             && keywords
                 .keys()
                 .all(|keyword| PLAIN_ARRAY_KEYWORDS.contains(&keyword.as_str()))
@@ -215,6 +215,8 @@ mod tests {
             json!({"type": "array", "items": {"type": "integer"}, "allOf": [{"minItems": 1}]}),
             json!({"type": "array", "items": {"$ref": "#/$defs/n"}}),
             json!({"type": "array", "items": [{"type": "integer"}]}),
+            json!({"type": ["array", "null"], "items": true}),
+            json!({"type": "array", "items": false}),
             json!({"type": "array"}),
         ];
         for property in kept {
