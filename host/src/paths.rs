@@ -28,6 +28,11 @@ impl Paths {
         Ok(paths)
     }
 
+    /// Where precompiled components are kept, under the cache.
+    pub fn compiled(&self) -> PathBuf {
+        self.cache.join("compiled")
+    }
+
     fn defaults() -> Result<Self> {
         if let Some(home) = std::env::var_os("SKILL_HOME").filter(|v| !v.is_empty()) {
             let home = PathBuf::from(home);

@@ -37,7 +37,7 @@ fn service(home: &std::path::Path) -> Service {
         timeout: TIMEOUT,
         ..Limits::default()
     };
-    let sandbox = Sandbox::new(limits, CompiledCache::new(paths.cache.join("compiled")));
+    let sandbox = Sandbox::new(limits, CompiledCache::new(paths.compiled()));
     Service::new(sandbox, paths).unwrap()
 }
 

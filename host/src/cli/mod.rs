@@ -160,7 +160,7 @@ pub fn head_start() -> Option<HeadStart> {
         Limits::default(),
         OnTimeout::EndProcess(end_on_timeout),
         move || {
-            let cache = CompiledCache::new(Paths::from_env().ok()?.cache.join("compiled"));
+            let cache = CompiledCache::new(Paths::from_env().ok()?.compiled());
             Some((crate::catalog::builtin_for(&tool)?, cache))
         },
     )
@@ -192,7 +192,7 @@ pub fn main_with(cli: Cli, head_start: Option<HeadStart>) -> Result<()> {
         Commands::Mcp => OnTimeout::Trap,
         _ => OnTimeout::EndProcess(end_on_timeout),
     };
-    let cache = CompiledCache::new(paths.cache.join("compiled"));
+    let cache = CompiledCache::new(paths.compiled());
     let mut sandbox = Sandbox::with_timeout(limits, cache, on_timeout);
     if let (Some(head_start), Commands::Run { .. }) = (head_start, &cli.command) {
         sandbox = sandbox.with_head_start(head_start);
