@@ -37,49 +37,45 @@ mod affinity {
 
     use libc::{CPU_CLR, CPU_COUNT, cpu_set_t};
 
-    /// The cores a new thread may start on: the process's, less the current one.
-    pub(super) struct Away {
-        /// The process's affinity, which the thread takes back once running.
-        all: Option<cpu_set_t>,
-        /// Where it may start; `None` when only this core is allowed.
-        others: Option<cpu_set_t>,
-    }
+    /// The cores a new thread may start on, the process's less the current one,
+    /// and the process's, which it takes back once running. `None` when only
+    /// this core is allowed, or the affinity cannot be read.
+    pub(super) struct Away(Option<(cpu_set_t, cpu_set_t)>);
 
     /// Gives a running thread the process's affinity back.
     pub(super) struct Restore(Option<cpu_set_t>);
 
+    /// The calling thread's affinity.
+    pub(super) fn current() -> Option<cpu_set_t> {
+        // SAFETY: a zeroed `cpu_set_t` is a valid, empty set, filled in by the
+        // kernel for this thread (pid 0).
+        let mut set: cpu_set_t = unsafe { std::mem::zeroed() };
+        let read = unsafe { libc::sched_getaffinity(0, size_of::<cpu_set_t>(), &mut set) };
+        (read == 0).then_some(set)
+    }
+
     impl Away {
         pub(super) fn from_here() -> Self {
-            // SAFETY: a zeroed `cpu_set_t` is a valid, empty set, filled in by the
-            // kernel for this thread (pid 0).
-            let mut all: cpu_set_t = unsafe { std::mem::zeroed() };
-            if unsafe { libc::sched_getaffinity(0, size_of::<cpu_set_t>(), &mut all) } != 0 {
-                return Self {
-                    all: None,
-                    others: None,
-                };
-            }
-            let mut others = all;
-            // SAFETY: `sched_getcpu` has no preconditions; a negative answer is an error.
-            let here = unsafe { libc::sched_getcpu() };
-            if let Ok(here) = usize::try_from(here) {
-                // SAFETY: `CPU_CLR` ignores a core number beyond the set's size.
-                unsafe { CPU_CLR(here, &mut others) };
-            }
-            // SAFETY: `others` is a valid set.
-            let others = (unsafe { CPU_COUNT(&others) } > 0).then_some(others);
-            Self {
-                all: Some(all),
-                others,
-            }
+            Self(current().and_then(|all| {
+                let mut others = all;
+                // SAFETY: `sched_getcpu` has no preconditions; a negative answer
+                // is an error.
+                let here = unsafe { libc::sched_getcpu() };
+                if let Ok(here) = usize::try_from(here) {
+                    // SAFETY: `CPU_CLR` ignores a core number beyond the set's size.
+                    unsafe { CPU_CLR(here, &mut others) };
+                }
+                // SAFETY: `others` is a valid set.
+                (unsafe { CPU_COUNT(&others) } > 0).then_some((all, others))
+            }))
         }
 
         pub(super) fn restorer(&self) -> Restore {
-            Restore(self.others.and(self.all))
+            Restore(self.0.map(|(all, _)| all))
         }
 
         pub(super) fn apply_to<H: JoinHandleExt>(&self, handle: &H) {
-            if let Some(others) = &self.others {
+            if let Some((_, others)) = &self.0 {
                 // SAFETY: the handle names a live thread (it is not joined yet), and
                 // `others` is a valid set. Only advice: on failure the thread starts
                 // where the kernel puts it.
@@ -133,33 +129,28 @@ mod portable {
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
-    use std::mem::size_of;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI32, Ordering};
     use std::time::{Duration, Instant};
 
-    use libc::{CPU_COUNT, cpu_set_t};
+    use libc::CPU_COUNT;
 
+    use super::affinity::current;
     use super::*;
 
-    fn affinity() -> cpu_set_t {
-        // SAFETY: a zeroed set is valid; the kernel fills it for this thread.
-        let mut set: cpu_set_t = unsafe { std::mem::zeroed() };
-        assert_eq!(
-            unsafe { libc::sched_getaffinity(0, size_of::<cpu_set_t>(), &mut set) },
-            0
-        );
-        set
+    /// How many cores the calling thread may run on.
+    fn cores() -> i32 {
+        let set = current().expect("the affinity can be read");
+        // SAFETY: `set` is a valid set.
+        unsafe { CPU_COUNT(&set) }
     }
 
     /// While this thread keeps its core busy, the helper runs on another one
     /// from its first instruction, and then may go anywhere the process may.
     #[test]
     fn a_helper_starts_on_another_core_then_is_free_to_move() {
-        let process = affinity();
-        // SAFETY: `process` is a valid set.
-        let cores = unsafe { CPU_COUNT(&process) };
-        if cores < 2 {
+        let allowed = cores();
+        if allowed < 2 {
             eprintln!("one core allowed: nothing to check");
             return;
         }
@@ -170,8 +161,7 @@ mod tests {
         let here = unsafe { libc::sched_getcpu() };
         let helper = spawn_beside("test-helper", move || {
             seen.store(unsafe { libc::sched_getcpu() }, Ordering::SeqCst);
-            // SAFETY: as in `affinity`.
-            unsafe { CPU_COUNT(&affinity()) }
+            cores()
         })
         .unwrap();
         // Busy, as the main thread of a command is: it does not wait.
@@ -181,6 +171,6 @@ mod tests {
         }
         let later_affinity = helper.join().unwrap();
         assert_ne!(first_core.load(Ordering::SeqCst), here);
-        assert_eq!(later_affinity, cores);
+        assert_eq!(later_affinity, allowed);
     }
 }
