@@ -2,7 +2,7 @@
 //! and noisy; compare ratios measured in one run).
 //!
 //! ```text
-//! cargo build --profile dist -p skill && SKILL_BIN=target/dist/skill cargo run --release -p skill-tests --bin bench-runtime
+//! ./install.sh --build-only && SKILL_BIN=target/dist/skill cargo run --release -p skill-tests --bin bench-runtime
 //! ```
 //!
 //! (`dist` is what `./install.sh` installs; without `SKILL_BIN`, the whole-process

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes host/symbol-order.txt: the functions a start of `skill` runs, in the order it runs them.
 
-    cargo build --profile dist -p skill
+    ./install.sh --build-only
     python3 tests/bench/symbol_order.py --skill target/dist/skill
-    cargo build --profile dist -p skill      # relinks with the new order
+    ./install.sh --build-only      # relinks with the new order
 
 Why: `skill` is a 30 MB binary whose code for one command is scattered over some 10 MB of
 text. Each first touch of a 64 KiB stretch of it is a page fault that maps 16 pages, and
