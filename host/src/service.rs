@@ -137,17 +137,16 @@ impl Service {
             // `HeadStart`); the schemas compile here meanwhile.
             self.schemas(&tool)?
         } else {
-            // Loading the plugin (artifact check, mapping, imports) needs no schema:
-            // on a second core it overlaps compiling them. A failure shows again in
-            // `execute`. The engine is set up first, here: the loading thread would
-            // start only once this one waits (see `threads`).
-            self.sandbox.prepare()?;
-            std::thread::scope(|scope| {
-                if !tool.entry.is_loaded() {
-                    scope.spawn(|| tool.entry.load(&self.sandbox).map(drop));
-                }
-                self.schemas(&tool)
-            })?
+            // Setting up the engine and loading the plugin (artifact check, mapping,
+            // imports) need no schema: on the helper they overlap compiling them. A
+            // failure shows again in `execute`.
+            match crate::threads::helper().filter(|_| !tool.entry.is_loaded()) {
+                Some(helper) => helper.in_place_scope(|scope| {
+                    scope.spawn(|_| drop(tool.entry.load(&self.sandbox)));
+                    self.schemas(&tool)
+                })?,
+                None => self.schemas(&tool)?,
+            }
         };
         let input_schema = schemas.input.schema();
         let Value::Object(mut input) = call.input else {
@@ -217,13 +216,14 @@ impl Service {
         };
         let call = invocation.tool.clone();
         let plugin_name = tool.entry.manifest.name.clone();
-        // The output schema compiles on a second core while the plugin runs; the
-        // check below waits for it. A thread that cannot start leaves it to that.
-        if schemas.output.get().is_none() {
+        // The output schema compiles on the helper while the plugin runs; the
+        // check below waits for it. Without a helper the check compiles it.
+        if schemas.output.get().is_none()
+            && let Some(helper) = crate::threads::helper()
+        {
             let schemas = Arc::clone(schemas);
             let text = tool.spec.output_schema.clone();
-            let _compiling = crate::threads::spawn_beside("skill-schema", move || {
-                crate::heap::reserve_for_thread();
+            helper.spawn(move || {
                 schemas.compile_output(&text);
             });
         }

@@ -8,9 +8,17 @@
 //! every other core the process may use, it began after 0.07 ms (a C test on the
 //! same machine). Once running it takes back the process's whole affinity, so
 //! that the scheduler may move it as usual afterwards.
+//!
+//! Work that a call hands off more than once goes to one long-lived helper
+//! ([`helper`]) started that way, which is awake or asleep on the other core
+//! by the time the next piece arrives: a thread started for each piece would
+//! run only once the caller waited.
 
 use std::io;
+use std::sync::OnceLock;
 use std::thread::JoinHandle;
+
+use rayon_core::{ThreadPool, ThreadPoolBuilder};
 
 /// Starts `work` on a new thread, on a core other than this one when there is one.
 pub fn spawn_beside<T, F>(name: &str, work: F) -> io::Result<JoinHandle<T>>
@@ -28,6 +36,39 @@ where
         })?;
     away.apply_to(&handle);
     Ok(handle)
+}
+
+/// The process's helper: one thread beside the caller's, started on first use,
+/// that runs `spawn`ed work while the caller goes on, and the other half of an
+/// `in_place_scope`. `None` when it cannot be started; the caller then does the
+/// work itself.
+///
+/// One thread, because the work handed to it is split in two (the machines we
+/// measure on have two cores); it sleeps when there is none.
+pub fn helper() -> Option<&'static ThreadPool> {
+    static HELPER: OnceLock<Option<ThreadPool>> = OnceLock::new();
+    HELPER
+        .get_or_init(|| {
+            ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "skill-helper".to_owned())
+                // Work `spawn`ed on the helper fills a cell its caller reads
+                // later: if it panics, the caller finds the cell empty and does
+                // the work itself (and reports the panic, if it recurs).
+                .panic_handler(|_| tracing::debug!("work on the helper thread panicked"))
+                .spawn_handler(|thread| {
+                    let name = thread.name().unwrap_or("skill-helper").to_owned();
+                    spawn_beside(&name, move || {
+                        crate::heap::reserve_for_thread();
+                        thread.run();
+                    })
+                    .map(drop)
+                })
+                .build()
+                .inspect_err(|error| tracing::debug!("no helper thread: {error}"))
+                .ok()
+        })
+        .as_ref()
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -172,5 +213,44 @@ mod tests {
         let later_affinity = helper.join().unwrap();
         assert_ne!(first_core.load(Ordering::SeqCst), here);
         assert_eq!(later_affinity, allowed);
+    }
+
+    /// The helper is one thread that lives on between pieces of work, and runs
+    /// its half of a scope while the caller is still busy with its own.
+    #[test]
+    fn the_helper_lives_on_and_works_beside_a_busy_caller() {
+        let helper = helper().expect("a helper thread starts");
+        let mut helpers = Vec::new();
+        for _ in 0..2 {
+            let ran = std::sync::atomic::AtomicBool::new(false);
+            let mut seen = None;
+            let overlapped = helper.in_place_scope(|scope| {
+                scope.spawn(|_| {
+                    seen = Some((
+                        std::thread::current().id(),
+                        std::thread::current().name().map(str::to_owned),
+                    ));
+                    ran.store(true, Ordering::SeqCst);
+                });
+                // Busy until the helper's half has run: it must not wait for this
+                // thread to block.
+                let started = Instant::now();
+                while !ran.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(5) {
+                    std::hint::spin_loop();
+                }
+                ran.load(Ordering::SeqCst)
+            });
+            assert!(
+                overlapped,
+                "the helper's half ran only once the caller waited"
+            );
+            helpers.push(seen.expect("the helper's half ran"));
+        }
+        assert_ne!(helpers[0].0, std::thread::current().id());
+        assert_eq!(
+            helpers[0], helpers[1],
+            "one helper thread serves both scopes"
+        );
+        assert_eq!(helpers[0].1.as_deref(), Some("skill-helper"));
     }
 }

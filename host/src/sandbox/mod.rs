@@ -274,12 +274,6 @@ impl Sandbox {
         self
     }
 
-    /// Sets the engine up now, on this thread, unless it is already: for a caller
-    /// about to load a plugin on another thread (see [`crate::service::Service::run`]).
-    pub fn prepare(&self) -> Result<()> {
-        self.runtime().map(drop)
-    }
-
     /// Whether a head start is still setting up the engine for this sandbox.
     pub fn has_head_start(&self) -> bool {
         lock(&self.head_start).is_some()
