@@ -1,4 +1,4 @@
-//! Helper threads that start on another core at once.
+//! The helper thread, which starts on another core at once.
 //!
 //! Linux places a new thread on its parent's core, and moves it to an idle one
 //! only when the parent blocks or the load balancer next looks. On the 2-core
@@ -9,10 +9,9 @@
 //! same machine). Once running it takes back the process's whole affinity, so
 //! that the scheduler may move it as usual afterwards.
 //!
-//! Work that a call hands off more than once goes to one long-lived helper
-//! ([`helper`]) started that way, which is awake or asleep on the other core
-//! by the time the next piece arrives: a thread started for each piece would
-//! run only once the caller waited.
+//! Work handed off goes to one long-lived helper ([`helper`]) started that way,
+//! which is awake or asleep on the other core when the next piece arrives: a
+//! thread started for each piece would run only once the caller waited.
 
 use std::io;
 use std::sync::OnceLock;
@@ -21,7 +20,7 @@ use std::thread::JoinHandle;
 use rayon_core::{ThreadPool, ThreadPoolBuilder};
 
 /// Starts `work` on a new thread, on a core other than this one when there is one.
-pub fn spawn_beside<T, F>(name: &str, work: F) -> io::Result<JoinHandle<T>>
+fn spawn_beside<T, F>(name: &str, work: F) -> io::Result<JoinHandle<T>>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,

@@ -71,7 +71,7 @@ pub struct Sandbox {
 pub struct HeadStart {
     stack_bytes: usize,
     needs_epochs: bool,
-    thread: std::thread::JoinHandle<(
+    done: std::sync::mpsc::Receiver<(
         std::result::Result<Runtime, RuntimeError>,
         Option<Preloaded>,
     )>,
@@ -91,17 +91,18 @@ struct Preloaded {
 }
 
 impl HeadStart {
-    /// Starts setting up an engine for `limits` and `on_timeout` on a new thread,
-    /// and then loading the plugin `plugin` names (if it names one) through the
-    /// compiled cache it gives. `None` if no thread can be started: the sandbox
-    /// then does the work itself.
+    /// Starts setting up an engine for `limits` and `on_timeout` on the helper
+    /// thread ([`crate::threads::helper`], which this starts), and then loading
+    /// the plugin `plugin` names (if it names one) through the compiled cache it
+    /// gives. `None` if there is no helper: the sandbox then does the work itself.
     pub fn begin(
         limits: Limits,
         on_timeout: OnTimeout,
         plugin: impl FnOnce() -> Option<(PluginBytes, CompiledCache)> + Send + 'static,
     ) -> Option<Self> {
+        let helper = crate::threads::helper()?;
+        let (finished, done) = std::sync::mpsc::sync_channel(1);
         let work = move || {
-            crate::heap::reserve_for_thread();
             let runtime = Runtime::new(&limits, on_timeout);
             let preloaded = match (&runtime, plugin()) {
                 (Ok(runtime), Some((bytes, cache))) => Some(Preloaded {
@@ -110,13 +111,14 @@ impl HeadStart {
                 }),
                 _ => None,
             };
-            (runtime, preloaded)
+            // The sandbox may have ended with its command, unasked for this.
+            let _ = finished.send((runtime, preloaded));
         };
-        let thread = crate::threads::spawn_beside("skill-head-start", work).ok()?;
+        helper.spawn(work);
         Some(Self {
             stack_bytes: limits.stack_bytes,
             needs_epochs: on_timeout.needs_epochs(),
-            thread,
+            done,
         })
     }
 
@@ -291,7 +293,7 @@ impl Sandbox {
             .get_or_init(|| {
                 let ahead = lock(&self.head_start)
                     .take()
-                    .and_then(|head_start| head_start.thread.join().ok());
+                    .and_then(|head_start| head_start.done.recv().ok());
                 match ahead {
                     Some((runtime, preloaded)) => {
                         *lock(&self.preloaded) = preloaded;
