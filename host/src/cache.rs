@@ -65,12 +65,12 @@ impl CompiledCache {
             return Ok(component);
         }
         let started = std::time::Instant::now();
-        let bytes = engine
-            .precompile_component(wasm)
-            .map_err(|error| Error::PluginLoad {
+        let bytes = crate::threads::beyond_helper(|| engine.precompile_component(wasm)).map_err(
+            |error| Error::PluginLoad {
                 plugin: label.to_owned(),
                 detail: format!("it is not a valid component: {error:#}"),
-            })?;
+            },
+        )?;
         tracing::debug!(plugin = label, elapsed = ?started.elapsed(), "compiled component");
         if let Err(error) = store(dir, &artifact, &digest_file, &bytes) {
             // A read-only cache only costs speed.
@@ -85,9 +85,11 @@ impl CompiledCache {
 }
 
 fn compile(engine: &Engine, label: &str, wasm: &[u8]) -> Result<Component> {
-    Component::new(engine, wasm).map_err(|error| Error::PluginLoad {
-        plugin: label.to_owned(),
-        detail: format!("it is not a valid component: {error:#}"),
+    crate::threads::beyond_helper(|| Component::new(engine, wasm)).map_err(|error| {
+        Error::PluginLoad {
+            plugin: label.to_owned(),
+            detail: format!("it is not a valid component: {error:#}"),
+        }
     })
 }
 
