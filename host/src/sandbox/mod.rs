@@ -64,7 +64,7 @@ pub struct Sandbox {
     preloaded: Mutex<Option<Preloaded>>,
 }
 
-/// The engine set up, and a plugin loaded, on a thread of their own while the
+/// The engine set up, and a plugin loaded, on the helper thread while the
 /// command line is still being read: `skill run <tool>` knows at its first
 /// instruction that it will need both, and they take about as long as reading
 /// the rest of the command line and the input does. See [`HeadStart::begin`].
