@@ -15,7 +15,7 @@
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`service`]: one tool call from input to validated output;
 //! - [`parallel`]: one call over a large input on all cores, for mergeable tools;
-//! - [`threads`]: helper threads that start on another core at once;
+//! - [`threads`]: the one helper thread, beside the main one on another core;
 //! - [`agents`]: installing the skill and `skill mcp` into coding agents;
 //! - [`heap`]: the C allocator tuned for one call on a few threads;
 //! - [`cli`]: the command line, including flags made from input schemas;

@@ -42,8 +42,10 @@ const PLAIN_ARRAY_KEYWORDS: [&str; 13] = [
     "writeOnly",
 ];
 
-/// Below this many elements in all, one thread checks them: starting a second
-/// costs about as much as checking a hundred records.
+/// Below this many elements in all, one thread checks them: handing half to the
+/// helper is not worth it for a few. (Set when the half started a thread of its
+/// own, which cost about as much as checking a hundred records; a hand-off to
+/// the running helper costs less, and the bound was kept.)
 const PARALLEL_MIN_ELEMENTS: usize = 256;
 
 /// A schema compiled as its rest plus the items of its plain array properties.
