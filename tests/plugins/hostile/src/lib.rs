@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::io::Write;
 
-wit_bindgen::generate!({ path: "../../../plugins/wit", world: "plugin" });
+wit_bindgen::generate!({ path: "../../../plugins/kit/wit/v0.1", world: "plugin" });
 
 use exports::skill::plugin::tools::Guest;
 use skill::plugin::types::{ErrorCode, Invocation, Manifest, ToolError, ToolOutput, ToolSpec};

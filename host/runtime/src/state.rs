@@ -1,0 +1,239 @@
+//! What one call's store holds, and the host imports implemented over it.
+
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use wasmtime::component::{Resource, ResourceTable};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+};
+
+use crate::bindings::v0_1::skill::plugin::host::{self, LogLevel};
+use crate::bindings::v0_1::types;
+use crate::input::{Grant, GrantedInput, ReadFailure};
+use crate::limits::{Limits, TotalMemoryLimiter};
+
+/// A progress report from inside a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// The plugin has read `done` bytes of a granted input of `size` bytes (if known).
+    Input {
+        path: &'a str,
+        done: u64,
+        size: Option<u64>,
+    },
+    /// The plugin's own report: `done` of `total` (0 = unknown), and what it is doing.
+    Plugin {
+        done: u64,
+        total: u64,
+        message: &'a str,
+    },
+}
+
+/// Receives progress reports.
+pub type ProgressFn = Box<dyn FnMut(Progress<'_>) + Send>;
+
+/// Fixed seed for the plugin's random numbers: outputs must not vary between runs.
+const RANDOM_SEED: u128 = 0x736b_696c_6c2d_706c_7567_696e_2d73_6565;
+
+pub struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: TotalMemoryLimiter,
+    grants: Vec<Grant>,
+    deadline: Instant,
+    progress: Option<ProgressFn>,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    console_limit: usize,
+    input_timed_out: bool,
+}
+
+impl CallState {
+    pub fn new(
+        limits: &Limits,
+        grants: Vec<Grant>,
+        progress: Option<ProgressFn>,
+        deadline: Instant,
+    ) -> Self {
+        let stdout = MemoryOutputPipe::new(limits.console_bytes);
+        let stderr = MemoryOutputPipe::new(limits.console_bytes);
+        let wasi = WasiCtxBuilder::new()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .wall_clock(EpochClock)
+            .monotonic_clock(EpochClock)
+            .secure_random(StdRng::seed_from_u64(RANDOM_SEED as u64))
+            .insecure_random(StdRng::seed_from_u64(RANDOM_SEED as u64))
+            .insecure_random_seed(RANDOM_SEED)
+            .build();
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: TotalMemoryLimiter::new(limits.memory_bytes),
+            grants,
+            deadline,
+            progress,
+            stdout,
+            stderr,
+            console_limit: limits.console_bytes,
+            input_timed_out: false,
+        }
+    }
+
+    pub fn limiter_mut(&mut self) -> &mut TotalMemoryLimiter {
+        &mut self.limiter
+    }
+
+    pub fn memory_exceeded(&self) -> bool {
+        self.limiter.exceeded()
+    }
+
+    pub fn input_timed_out(&self) -> bool {
+        self.input_timed_out
+    }
+
+    /// Set when the plugin filled its stdout or stderr buffer.
+    pub fn console_overflow(&self) -> Option<String> {
+        for (name, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            if pipe.contents().len() >= self.console_limit {
+                return Some(format!(
+                    "it wrote more than {} bytes to {name} (plugins return results, they do not print them)",
+                    self.console_limit
+                ));
+            }
+        }
+        None
+    }
+
+    /// The panic message a Rust plugin printed before aborting, if any.
+    pub fn panic_message(&self) -> Option<String> {
+        let stderr = self.stderr.contents();
+        let text = String::from_utf8_lossy(&stderr);
+        let start = text.find("panicked at")?;
+        let message: String = text[start..].lines().take(3).collect::<Vec<_>>().join(" ");
+        Some(message.chars().take(2000).collect())
+    }
+
+    /// Forwards what the plugin printed to the host's log.
+    pub fn forward_console(&self, plugin: &str) {
+        for (name, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let bytes = pipe.contents();
+            if !bytes.is_empty() {
+                let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 << 10)]);
+                tracing::debug!(target: "plugin", plugin, stream = name, "{}", text.trim_end());
+            }
+        }
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The `types` interface has no functions; its trait is empty.
+impl types::Host for CallState {}
+
+impl host::Host for CallState {
+    fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+        let message: String = message.chars().take(8192).collect();
+        match level {
+            LogLevel::Trace => tracing::trace!(target: "plugin", "{message}"),
+            LogLevel::Debug => tracing::debug!(target: "plugin", "{message}"),
+            LogLevel::Info => tracing::info!(target: "plugin", "{message}"),
+            LogLevel::Warn => tracing::warn!(target: "plugin", "{message}"),
+            LogLevel::Error => tracing::error!(target: "plugin", "{message}"),
+        }
+        Ok(())
+    }
+
+    fn progress(&mut self, done: u64, total: u64, message: String) -> wasmtime::Result<()> {
+        if let Some(progress) = self.progress.as_mut() {
+            progress(Progress::Plugin {
+                done,
+                total,
+                message: &message,
+            });
+        }
+        Ok(())
+    }
+
+    fn open_input(
+        &mut self,
+        path: String,
+    ) -> wasmtime::Result<Result<Resource<GrantedInput>, String>> {
+        let Some(grant) = self.grants.iter().find(|grant| grant.path == path) else {
+            return Ok(Err(format!("`{path}` was not granted for this call")));
+        };
+        match GrantedInput::open(grant) {
+            Ok(input) => Ok(Ok(self.table.push(input)?)),
+            Err(message) => Ok(Err(message)),
+        }
+    }
+}
+
+impl host::HostInputFile for CallState {
+    fn read(
+        &mut self,
+        file: Resource<GrantedInput>,
+        max: u32,
+    ) -> wasmtime::Result<Result<Vec<u8>, String>> {
+        let deadline = self.deadline;
+        let input = self.table.get_mut(&file)?;
+        match input.read(max as usize, deadline) {
+            Ok(bytes) => {
+                if let Some(progress) = self.progress.as_mut() {
+                    progress(Progress::Input {
+                        path: input.path(),
+                        done: input.delivered(),
+                        size: input.size(),
+                    });
+                }
+                Ok(Ok(bytes))
+            }
+            Err(ReadFailure::Io(message)) => Ok(Err(message)),
+            Err(ReadFailure::TimedOut) => {
+                self.input_timed_out = true;
+                wasmtime::bail!("input {} stalled past the call's deadline", input.path())
+            }
+        }
+    }
+
+    fn size(&mut self, file: Resource<GrantedInput>) -> wasmtime::Result<Option<u64>> {
+        Ok(self.table.get(&file)?.size())
+    }
+
+    fn drop(&mut self, file: Resource<GrantedInput>) -> wasmtime::Result<()> {
+        self.table.delete(file)?;
+        Ok(())
+    }
+}
+
+/// A clock stuck at the Unix epoch: "now" is an input, never read from the machine.
+struct EpochClock;
+
+impl HostWallClock for EpochClock {
+    fn resolution(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1)
+    }
+    fn now(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for EpochClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
