@@ -28,7 +28,7 @@ mod state;
 
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, Store, Trap};
 
 pub use bindings::v0_1::types::{ErrorCode, Invocation, Manifest, ToolError, ToolOutput, ToolSpec};
@@ -135,7 +135,9 @@ impl Runtime {
             .and_then(|bytes| precompiled::component(&self.engine, label, bytes))
         {
             Some(component) => component,
-            None => self.cache.load(&self.engine, label, code.wasm, code.sha256)?,
+            None => self
+                .cache
+                .load(&self.engine, label, code.wasm, code.sha256)?,
         };
         contract::check(&component, &self.engine, label)?;
         let imports = component

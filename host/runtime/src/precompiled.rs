@@ -29,7 +29,10 @@ pub(crate) fn component(engine: &Engine, label: &str, bytes: &[u8]) -> Option<Co
     match unsafe { Component::deserialize(engine, bytes) } {
         Ok(component) => Some(component),
         Err(error) => {
-            tracing::debug!(plugin = label, "precompiled code not usable ({error:#}); compiling");
+            tracing::debug!(
+                plugin = label,
+                "precompiled code not usable ({error:#}); compiling"
+            );
             None
         }
     }

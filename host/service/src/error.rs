@@ -1,7 +1,10 @@
-//! The host's errors, each carrying what a person or an agent needs to act,
+//! The service's errors, each carrying what a person or an agent needs to act,
 //! and the exit status it maps to.
 
 use std::path::PathBuf;
+
+use skill_runtime::ErrorCode;
+pub use skill_runtime::LimitKind;
 
 /// Result with the host's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -22,15 +25,6 @@ impl std::fmt::Display for InputProblem {
         };
         write!(f, "at {pointer}: {}", self.message)
     }
-}
-
-/// How a call into a plugin was stopped by the sandbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitKind {
-    Memory,
-    Time,
-    Stack,
-    Output,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,10 +108,75 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+}
+
+/// The runtime's errors as the service reports them; a tool's own typed error
+/// becomes what its code says (invalid input exits 2, like a schema violation).
+impl From<skill_runtime::Error> for Error {
+    fn from(error: skill_runtime::Error) -> Self {
+        use skill_runtime::Error as Runtime;
+        match error {
+            Runtime::Setup { part, detail } => Error::PluginLoad {
+                plugin: format!("(sandbox {part})"),
+                detail,
+            },
+            Runtime::Load { plugin, detail } => Error::PluginLoad { plugin, detail },
+            Runtime::UnsupportedContract {
+                plugin,
+                found,
+                supported,
+            } => Error::UnsupportedContract {
+                plugin,
+                found,
+                supported,
+            },
+            Runtime::Limit {
+                plugin,
+                tool,
+                kind,
+                detail,
+            } => Error::LimitExceeded {
+                plugin,
+                tool,
+                kind,
+                detail,
+            },
+            Runtime::Crashed {
+                plugin,
+                tool,
+                detail,
+            } => Error::Crashed {
+                plugin,
+                tool,
+                detail,
+            },
+            Runtime::Tool {
+                plugin,
+                tool,
+                error,
+            } => match error.code {
+                ErrorCode::InvalidInput => Error::InvalidInput {
+                    tool,
+                    problems: vec![InputProblem {
+                        pointer: error.pointer.unwrap_or_default(),
+                        message: error.message,
+                    }],
+                },
+                ErrorCode::Unsupported => {
+                    Error::Usage(format!("{plugin}/{tool}: {}", error.message))
+                }
+                ErrorCode::Failed => Error::ToolFailed {
+                    plugin,
+                    tool,
+                    message: error.message,
+                },
+            },
         }
     }
 }

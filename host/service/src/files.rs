@@ -12,6 +12,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
+pub use skill_runtime::cache::write_atomically;
+
 use crate::schema;
 use crate::{Error, Result};
 

@@ -6,13 +6,12 @@
 //! its digest. Every later load hashes the file again and refuses it when the
 //! bytes changed.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use skill_runtime::cache::{sha256_hex, write_atomically};
+use skill_runtime::{Manifest, PluginCode, Runtime};
 
-use crate::cache::{sha256_hex, write_atomically};
-use crate::catalog::{Origin, PluginSource};
 use crate::{Error, Result};
 
 const RECORD_FILE: &str = "install.json";
@@ -64,7 +63,7 @@ pub fn records(plugins_dir: &Path) -> Result<Vec<InstallRecord>> {
 }
 
 /// Reads an installed plugin and checks its bytes against the pinned digest.
-pub fn open_verified(plugins_dir: &Path, record: &InstallRecord) -> Result<PluginSource> {
+pub fn open_verified(plugins_dir: &Path, record: &InstallRecord) -> Result<Vec<u8>> {
     let path = wasm_path(plugins_dir, &record.name);
     let wasm = std::fs::read(&path)
         .map_err(|error| Error::io(format!("cannot read {}", path.display()), error))?;
@@ -76,11 +75,33 @@ pub fn open_verified(plugins_dir: &Path, record: &InstallRecord) -> Result<Plugi
             actual,
         });
     }
-    Ok(PluginSource {
-        label: record.name.clone(),
-        sha256: actual,
-        wasm: Cow::Owned(wasm),
-        origin: Origin::Installed(record.clone()),
+    Ok(wasm)
+}
+
+/// A plugin file as it would be installed: what it says it is, what it imports,
+/// and its digest.
+pub struct Inspected {
+    pub manifest: Manifest,
+    pub imports: Vec<String>,
+    pub sha256: String,
+}
+
+/// Loads `wasm` in the sandbox and asks it to describe itself, with the checks
+/// any served plugin's manifest passes; nothing is written.
+pub fn inspect(runtime: &Runtime, label: &str, wasm: &[u8]) -> Result<Inspected> {
+    let sha256 = sha256_hex(wasm);
+    let plugin = runtime.load(PluginCode {
+        label,
+        wasm,
+        sha256: &sha256,
+        precompiled: None,
+    })?;
+    let manifest = runtime.describe(&plugin)?;
+    crate::manifest::check(label, &manifest)?;
+    Ok(Inspected {
+        manifest,
+        imports: plugin.imports,
+        sha256,
     })
 }
 
@@ -100,7 +121,7 @@ pub fn commit(plugins_dir: &Path, record: &InstallRecord, wasm: &[u8]) -> Result
 
 /// Removes an installed plugin.
 pub fn remove(plugins_dir: &Path, name: &str) -> Result<()> {
-    if !crate::catalog::valid_name(name) {
+    if !crate::manifest::valid_name(name) {
         return Err(Error::Usage(format!("{name:?} is not a plugin name")));
     }
     let dir = plugins_dir.join(name);

@@ -1,43 +1,31 @@
-//! The `skill` host: runs agent tools as sandboxed WebAssembly components.
+//! The service behind both faces of `skill` (the command line and MCP).
 //!
-//! One service ([`service::Service`]) finds a tool, grants it the files named
-//! in its input, validates the input, runs the tool in the sandbox, validates
-//! the output and hands it back; the command line ([`cli`]) is a face over it.
+//! One [`Service`] finds a tool, grants it the files named in its input,
+//! validates the input, runs the tool in the sandbox of [`skill_runtime`],
+//! validates the output and hands it back. The faces translate; they never
+//! build a sandbox, a cache or limits of their own.
 //!
 //! Modules, each with one job:
-//! - [`sandbox`]: the wasmtime engine, per-call limits and the host imports;
-//! - [`cache`]: precompiled components on disk, keyed by content and engine;
-//! - [`contract`]: which plugin contract versions this host runs;
 //! - [`catalog`]: first-party and installed plugins, and their tools;
+//! - [`manifest`]: what a plugin's manifest must be to be served;
 //! - [`install`]: installing, pinning and verifying third-party plugins;
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
-//! - [`document`]: plugin outputs read in place, for validation without a `Value` tree;
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
-//! - [`service`]: one tool call from input to validated output;
-//! - [`parallel`]: one call over a large input on all cores, for mergeable tools;
-//! - [`threads`]: the one helper thread, beside the main one on another core;
-//! - [`agents`]: installing the skill and `skill mcp` into coding agents;
-//! - [`heap`]: the C allocator tuned for one call on a few threads;
-//! - [`cli`]: the command line, including flags made from input schemas;
-//! - [`mcp`]: `skill mcp`, the same tools over the Model Context Protocol.
+//! - [`parallel`]: cutting a large input into parts for mergeable tools;
+//! - [`paths`]: where plugins and caches live;
+//! - `service`: one tool call from input to validated output.
 
-pub mod agents;
-pub mod cache;
 pub mod catalog;
-pub mod cli;
-pub mod contract;
-pub mod document;
-pub mod error;
+mod error;
 pub mod files;
-pub mod heap;
 pub mod install;
-pub mod limits;
-pub mod mcp;
+pub mod manifest;
 pub mod parallel;
 pub mod paths;
-pub mod sandbox;
 pub mod schema;
-pub mod service;
-pub mod threads;
+mod service;
 
-pub use error::{Error, Result};
+pub use error::{Error, InputProblem, LimitKind, Result};
+pub use paths::Paths;
+pub use service::{Call, Outcome, Service, Settings, today_utc};
+pub use skill_runtime::{Limits, Manifest, Progress, ProgressFn, ToolSpec};

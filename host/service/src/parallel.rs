@@ -26,15 +26,10 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Map, Value};
-
-use crate::catalog::ToolRef;
-use crate::sandbox::{Grant, Progress, ProgressFn};
-use crate::service::{Outcome, Service};
-use crate::{Error, Result};
+use skill_runtime::{Progress, ProgressFn};
 
 /// The schema annotation naming the map and merge steps.
 pub const ANNOTATION: &str = "x-skill-parallel";
@@ -129,156 +124,9 @@ fn line_start_after(path: &str, offset: u64) -> std::io::Result<Option<u64>> {
     Ok(memchr::memchr(b'\n', &window).map(|at| offset + at as u64 + 1))
 }
 
-impl Service {
-    /// Runs the call on all cores when the tool allows it and the input is large;
-    /// `None` means "run it in one pass" (not worth it, or the parallel run failed).
-    pub(crate) fn run_parallel(
-        &self,
-        tool: &ToolRef<'_>,
-        input: &Value,
-        grants: &[Grant],
-        format: Option<&str>,
-        progress: &mut Option<ProgressFn>,
-    ) -> Option<Outcome> {
-        let schemas = self.schemas(tool).ok()?;
-        let split = Split::of(schemas.input.schema())?;
-        let input = input.as_object()?;
-        if input.contains_key(&split.merge) {
-            return None; // the caller merges states already
-        }
-        let paths: Vec<String> = input
-            .get(&split.split)?
-            .as_array()?
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect::<Option<_>>()?;
-        // Only files this call grants anyway may be cut: `split` must name an
-        // `x-skill-input-file` property, whatever the annotation claims.
-        if !paths.iter().all(|p| grants.iter().any(|g| g.path == *p)) {
-            tracing::debug!(tool = %tool.spec.name, "{ANNOTATION} names a property that is not input files");
-            return None;
-        }
-        let jobs = self.jobs();
-        let parts = match plan(&paths, jobs) {
-            Ok(Some(parts)) => parts,
-            Ok(None) => return None,
-            Err(error) => {
-                tracing::debug!(%error, "cannot plan a parallel run");
-                return None;
-            }
-        };
-        let started = std::time::Instant::now();
-        tracing::debug!(parts = parts.len(), jobs, tool = %tool.spec.name, "parallel run");
-        let shared = progress.take().map(|p| Arc::new(Mutex::new(p)));
-        let result =
-            self.map_and_merge(tool, &split, input, grants, &parts, format, shared.as_ref());
-        if let Some(shared) = shared {
-            // Every map call has ended, so this is the last reference.
-            *progress = Arc::into_inner(shared)
-                .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
-        }
-        match result {
-            Ok(outcome) => {
-                tracing::debug!(elapsed = ?started.elapsed(), "parallel run merged");
-                Some(outcome)
-            }
-            Err(error) => {
-                tracing::info!(%error, "parallel run failed; reading the input in one pass");
-                None
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn map_and_merge(
-        &self,
-        tool: &ToolRef<'_>,
-        split: &Split,
-        input: &Map<String, Value>,
-        grants: &[Grant],
-        parts: &[Part],
-        format: Option<&str>,
-        progress: Option<&Arc<Mutex<ProgressFn>>>,
-    ) -> Result<Outcome> {
-        let map_tool = self.catalog.get(&split.map)?;
-        if map_tool.entry.manifest.name != tool.entry.manifest.name {
-            return Err(Error::Usage(format!(
-                "{ANNOTATION} of `{}` names `{}`, a tool of another plugin",
-                tool.spec.name, split.map
-            )));
-        }
-        let map_schemas = self.schemas(&map_tool)?;
-        let map_input = shared_properties(input, map_schemas.input.schema(), &split.split);
-        let tracker = progress.map(|p| PartProgress::new(p, parts));
-
-        let next = AtomicUsize::new(0);
-        let failed = std::sync::atomic::AtomicBool::new(false);
-        let results: Vec<Mutex<Option<Result<String>>>> =
-            parts.iter().map(|_| Mutex::new(None)).collect();
-        std::thread::scope(|scope| {
-            for _ in 0..self.jobs().min(parts.len()) {
-                scope.spawn(|| {
-                    while !failed.load(Ordering::Relaxed) {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(part) = parts.get(index) else { break };
-                        let mut part_input = map_input.clone();
-                        part_input.insert(
-                            split.split.clone(),
-                            Value::Array(vec![Value::String(part.path.clone())]),
-                        );
-                        let grant = Grant {
-                            path: part.path.clone(),
-                            range: Some(part.range.clone()),
-                        };
-                        let result = self
-                            .execute(
-                                &map_tool,
-                                &map_schemas,
-                                Value::Object(part_input).to_string(),
-                                vec![grant],
-                                None,
-                                tracker.as_ref().map(|t| t.callback(index)),
-                            )
-                            .map(|outcome| outcome.json);
-                        failed.fetch_or(result.is_err(), Ordering::Relaxed);
-                        *results[index]
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner) = Some(result);
-                    }
-                });
-            }
-        });
-        let mut states = Vec::with_capacity(parts.len());
-        for (part, slot) in parts.iter().zip(results) {
-            match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
-                Some(Ok(state)) => states.push(state),
-                Some(Err(error)) => return Err(error),
-                None => {
-                    return Err(Error::Usage(format!(
-                        "part {:?} of {} was not read",
-                        part.range, part.path
-                    )));
-                }
-            }
-        }
-
-        // Everything but the states was validated with the call; each state against
-        // the map tool's output schema.
-        let schemas = self.schemas(tool)?;
-        self.execute(
-            tool,
-            &schemas,
-            merge_input(input, &split.merge, states),
-            grants.to_vec(),
-            format.map(str::to_owned),
-            None,
-        )
-    }
-}
-
 /// The call's input with `states` (JSON texts) as the array property `merge`. Each
 /// state is dropped once copied, so the host holds the merge input only once.
-fn merge_input(input: &Map<String, Value>, merge: &str, states: Vec<String>) -> String {
+pub(crate) fn merge_input(input: &Map<String, Value>, merge: &str, states: Vec<String>) -> String {
     let mut text = Value::Object(input.clone()).to_string();
     text.pop(); // the closing brace
     text.reserve(states.iter().map(|s| s.len() + 1).sum::<usize>() + merge.len() + 8);
@@ -298,7 +146,7 @@ fn merge_input(input: &Map<String, Value>, merge: &str, states: Vec<String>) -> 
 }
 
 /// The call's properties that the map tool also takes, without the split one.
-fn shared_properties(
+pub(crate) fn shared_properties(
     input: &Map<String, Value>,
     map_schema: &Value,
     split: &str,
@@ -314,14 +162,14 @@ fn shared_properties(
 }
 
 /// Folds the progress of the parts back into one report per file.
-struct PartProgress {
+pub(crate) struct PartProgress {
     sink: Arc<Mutex<ProgressFn>>,
     parts: Arc<Vec<(String, u64)>>,
     done: Arc<Mutex<Vec<u64>>>,
 }
 
 impl PartProgress {
-    fn new(sink: &Arc<Mutex<ProgressFn>>, parts: &[Part]) -> Self {
+    pub(crate) fn new(sink: &Arc<Mutex<ProgressFn>>, parts: &[Part]) -> Self {
         Self {
             sink: Arc::clone(sink),
             parts: Arc::new(
@@ -335,7 +183,7 @@ impl PartProgress {
     }
 
     /// The callback for part `index`: reports the bytes done over all parts of its file.
-    fn callback(&self, index: usize) -> ProgressFn {
+    pub(crate) fn callback(&self, index: usize) -> ProgressFn {
         let (sink, parts, done) = (
             Arc::clone(&self.sink),
             Arc::clone(&self.parts),

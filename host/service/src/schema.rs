@@ -3,11 +3,6 @@
 //! Problems are reported with the JSON Pointer of the offending value and what
 //! was expected, so that a person or an agent can fix the input in one step.
 
-mod apart;
-
-use std::sync::OnceLock;
-
-use jsonschema::json::{Json, SerdeJson};
 use serde_json::{Map, Value};
 
 use crate::error::InputProblem;
@@ -20,77 +15,31 @@ pub const HOST_DEFAULT: &str = "x-skill-default";
 /// The most problems reported at once; past that the first ones suffice.
 const MAX_PROBLEMS: usize = 20;
 
-/// A schema compiled once and used for many validations of instances held as
-/// `F` (`serde_json::Value` by default; see [`crate::document`] for outputs).
-pub struct Compiled<F: Json = SerdeJson> {
+/// A schema compiled once and used for many validations.
+pub struct Compiled {
     schema: Value,
-    /// The schema as validated (see [`enums_for_constant_choices`]).
-    rewritten: Value,
-    /// The whole schema, which reports the problems. When the large arrays'
-    /// items can be checked apart it is compiled only once something is wrong.
-    whole: OnceLock<Result<jsonschema::Validator<F>, String>>,
-    apart: Option<apart::ItemsApart<F>>,
+    validator: jsonschema::Validator,
 }
 
-impl<F: Json> Compiled<F>
-where
-    for<'i> F::Node<'i>: Sync,
-{
+impl Compiled {
     pub fn new(schema: Value) -> Result<Self, String> {
-        let rewritten = enums_for_constant_choices(&schema);
-        let apart = apart::ItemsApart::new(&rewritten);
-        let compiled = Self {
-            schema,
-            rewritten,
-            whole: OnceLock::new(),
-            apart,
-        };
-        // The parts compile every keyword of the schema; without them the whole
-        // must compile now, so that a broken schema is refused here.
-        if compiled.apart.is_none() {
-            compiled.whole()?;
-        }
-        Ok(compiled)
+        // The `regex` engine builds patterns several times faster than the
+        // default backtracking one, and schemas here need no look-around.
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .with_pattern_options(jsonschema::PatternOptions::regex())
+            .build(&enums_for_constant_choices(&schema))
+            .map_err(|error| format!("the schema itself is invalid: {error}"))?;
+        Ok(Self { schema, validator })
     }
 
     pub fn schema(&self) -> &Value {
         &self.schema
     }
 
-    fn whole(&self) -> Result<&jsonschema::Validator<F>, String> {
-        self.whole
-            .get_or_init(|| build(&self.rewritten))
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
     /// What is wrong with `instance`; an empty list means valid.
-    pub fn problems<'i>(&'i self, instance: F::Node<'i>) -> Vec<InputProblem> {
-        // The boolean check is several times faster than collecting errors,
-        // and valid is the common case.
-        let valid = match self
-            .apart
-            .as_ref()
-            .map(|apart| apart.is_valid(instance.clone()))
-        {
-            Some(Some(valid)) => valid,
-            _ => self
-                .whole()
-                .is_ok_and(|whole| whole.is_valid(instance.clone())),
-        };
-        if valid {
-            return Vec::new();
-        }
-        let whole = match self.whole() {
-            Ok(whole) => whole,
-            Err(detail) => {
-                return vec![InputProblem {
-                    pointer: String::new(),
-                    message: detail,
-                }];
-            }
-        };
-        whole
+    pub fn problems(&self, instance: &Value) -> Vec<InputProblem> {
+        self.validator
             .iter_errors(instance)
             .take(MAX_PROBLEMS)
             .map(|error| InputProblem {
@@ -101,27 +50,14 @@ where
     }
 }
 
-/// A validator for `schema`, as every schema here is compiled.
-fn build<F: Json>(schema: &Value) -> Result<jsonschema::Validator<F>, String> {
-    // The `regex` engine builds patterns several times faster than the
-    // default backtracking one, and schemas here need no look-around.
-    jsonschema::options_for::<F>()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .with_pattern_options(jsonschema::PatternOptions::regex())
-        .build(schema)
-        .map_err(|error| format!("the schema itself is invalid: {error}"))
-}
-
 /// The schema to validate with: `schema`, with every `oneOf` whose choices are
 /// each one distinct string (`{"const": "x"}`, perhaps with a `description` and
 /// `"type": "string"`) turned into the `enum` of those strings.
 ///
-/// schemars writes a documented Rust enum that way, and a validator must try
-/// every choice of a `oneOf` to be sure exactly one matches: for the planner's
-/// output that was a sixth of the time spent validating it. With distinct
-/// constants exactly one matching is the same as any matching, which is what
-/// `enum` checks, in one pass; the message for a wrong value lists the allowed
-/// ones. Values under `const`, `enum`, `default` and `examples` are data, not
+/// schemars writes a documented Rust enum that way. With distinct constants
+/// exactly one matching is the same as any matching, which is what `enum`
+/// checks, and the message for a wrong value then lists the allowed ones
+/// instead of saying that no choice of a `oneOf` matched. Values under `const`, `enum`, `default` and `examples` are data, not
 /// schemas, and are left as they are.
 fn enums_for_constant_choices(schema: &Value) -> Value {
     match schema {
@@ -171,7 +107,7 @@ fn constant_strings(choices: &Value) -> Option<Vec<Value>> {
 
 /// Validates `instance` against `schema` once; an empty list means valid.
 pub fn validate(schema: &Value, instance: &Value) -> Result<Vec<InputProblem>, String> {
-    Ok(Compiled::<SerdeJson>::new(schema.clone())?.problems(instance))
+    Ok(Compiled::new(schema.clone())?.problems(instance))
 }
 
 /// Messages quote the offending value; a 10 MB string must not be echoed back.
@@ -349,7 +285,7 @@ mod tests {
             "m": {"anyOf": [urgency(), {"type": "null"}]}
         }});
         let original = jsonschema::validator_for(&schema).unwrap();
-        let compiled = Compiled::<SerdeJson>::new(schema).unwrap();
+        let compiled = Compiled::new(schema).unwrap();
         for instance in [
             json!({"u": "critical"}),
             json!({"u": "low"}),

@@ -7,16 +7,29 @@
 //! output against the declared schema.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+use skill_runtime::{CompiledCache, Grant, Invocation, Limits, ProgressFn, Runtime};
 
 use crate::catalog::{Catalog, ToolRef};
-use crate::document::{Document, InPlace};
 use crate::error::InputProblem;
+use crate::install;
+use crate::parallel::{self, PartProgress, Split};
 use crate::paths::Paths;
-use crate::sandbox::{Grant, Invocation, ProgressFn, Sandbox};
 use crate::{Error, Result, schema};
+
+/// How a service is set up: where its files are, the limits of every call,
+/// and how many sandboxes one call may run at once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub paths: Paths,
+    pub limits: Limits,
+    /// Sandboxes one call may run at once on a large input (1: never split).
+    /// `None`: one per core.
+    pub jobs: Option<usize>,
+}
 
 /// A request to run a tool.
 pub struct Call {
@@ -33,24 +46,16 @@ pub struct Outcome {
     /// The output as the plugin wrote it (compact JSON text), valid against the
     /// tool's output schema.
     pub json: String,
+    /// The same output, parsed.
+    pub value: Value,
     pub rendered: Option<String>,
 }
 
-impl Outcome {
-    /// The output as a `serde_json::Value`, for callers that walk it.
-    pub fn value(&self) -> Result<Value> {
-        serde_json::from_str(&self.json).map_err(|error| not_json(&self.plugin, &self.tool, error))
-    }
-}
-
 pub struct Service {
-    pub sandbox: Sandbox,
+    runtime: Runtime,
     pub catalog: Catalog,
     pub paths: Paths,
-    /// Sandboxes one call may run at once on a large input (1: never split).
-    /// Unset: one per core, counted once, when a call first can split (reading the
-    /// cgroup limits behind that count takes longer than `skill list` itself does).
-    pub jobs: OnceLock<usize>,
+    jobs: OnceLock<usize>,
     schemas: Mutex<HashMap<String, Arc<ToolSchemas>>>,
     /// Held while a large output is parsed and validated (see [`LARGE_OUTPUT`]).
     large_output: Mutex<()>,
@@ -61,98 +66,74 @@ pub struct Service {
 const LARGE_OUTPUT: usize = 1 << 20;
 
 /// A tool's schemas, compiled on first use and kept for later calls.
-pub(crate) struct ToolSchemas {
-    pub input: schema::Compiled,
-    /// Compiled while the first call runs (see [`Service::execute`]).
-    output: OnceLock<std::result::Result<schema::Compiled<InPlace>, String>>,
-}
-
-impl ToolSchemas {
-    fn output(&self, tool: &ToolRef<'_>) -> Result<&schema::Compiled<InPlace>> {
-        self.compile_output(&tool.spec.output_schema)
-            .as_ref()
-            .map_err(|detail| bad_plugin(tool, detail.clone()))
-    }
-
-    /// The output schema `text`, compiled unless it is (or is being) already.
-    fn compile_output(
-        &self,
-        text: &str,
-    ) -> &std::result::Result<schema::Compiled<InPlace>, String> {
-        self.output.get_or_init(|| {
-            let value = serde_json::from_str(text)
-                .map_err(|error| format!("its schema is not JSON: {error}"))?;
-            schema::Compiled::new(value)
-        })
-    }
+struct ToolSchemas {
+    input: schema::Compiled,
+    output: schema::Compiled,
 }
 
 impl Service {
-    pub fn new(sandbox: Sandbox, paths: Paths) -> Result<Self> {
-        let catalog = Catalog::load(&sandbox, &paths)?;
+    /// The sandbox and the catalog of every first-party and installed plugin.
+    pub fn open(settings: Settings) -> Result<Self> {
+        let runtime = Runtime::new(
+            settings.limits,
+            CompiledCache::new(settings.paths.compiled()),
+        )?;
+        let catalog = Catalog::load(&runtime, &settings.paths.plugins, &settings.paths.cache)?;
+        let jobs = OnceLock::new();
+        if let Some(count) = settings.jobs {
+            let _ = jobs.set(count.max(1));
+        }
         Ok(Self {
-            sandbox,
+            runtime,
             catalog,
-            paths,
-            jobs: OnceLock::new(),
+            paths: settings.paths,
+            jobs,
             schemas: Mutex::new(HashMap::new()),
             large_output: Mutex::new(()),
         })
     }
 
-    /// Sandboxes one call may run at once ([`Service::jobs`]).
-    pub(crate) fn jobs(&self) -> usize {
+    /// What the plugin in `wasm` would be if installed (see [`install::inspect`]).
+    pub fn inspect(&self, label: &str, wasm: &[u8]) -> Result<install::Inspected> {
+        install::inspect(&self.runtime, label, wasm)
+    }
+
+    /// Sandboxes one call may run at once, counted when first needed.
+    fn jobs(&self) -> usize {
         *self
             .jobs
             .get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
     }
 
-    pub(crate) fn schemas(&self, tool: &ToolRef<'_>) -> Result<Arc<ToolSchemas>> {
-        let mut cache = self
-            .schemas
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    fn schemas(&self, tool: &ToolRef<'_>) -> Result<Arc<ToolSchemas>> {
+        let mut cache = self.schemas.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(schemas) = cache.get(&tool.spec.name) {
             return Ok(Arc::clone(schemas));
         }
-        let input = parse_schema(tool, &tool.spec.input_schema)?;
+        let compile = |text: &str| {
+            serde_json::from_str(text)
+                .map_err(|error| format!("its schema is not JSON: {error}"))
+                .and_then(schema::Compiled::new)
+                .map_err(|detail| bad_plugin(tool, detail))
+        };
         let schemas = Arc::new(ToolSchemas {
-            input: schema::Compiled::new(input).map_err(|detail| bad_plugin(tool, detail))?,
-            output: OnceLock::new(),
+            input: compile(&tool.spec.input_schema)?,
+            output: compile(&tool.spec.output_schema)?,
         });
         cache.insert(tool.spec.name.clone(), Arc::clone(&schemas));
         Ok(schemas)
     }
 
-    /// Runs `call`; `today` (YYYY-MM-DD, UTC) fills `x-skill-default: "today"` fields.
-    pub fn run(
-        &self,
-        call: Call,
-        today: &str,
-        mut progress: Option<ProgressFn>,
-    ) -> Result<Outcome> {
+    /// Runs `call`. Fields marked `x-skill-default: "today"` that the call
+    /// leaves out get today's date in UTC.
+    pub fn run(&self, call: Call, mut progress: Option<ProgressFn>) -> Result<Outcome> {
         let tool = self.catalog.get(&call.tool)?;
-        let schemas = if self.sandbox.has_head_start() {
-            // The engine and the plugin are being set up on another thread (see
-            // `HeadStart`); the schemas compile here meanwhile.
-            self.schemas(&tool)?
-        } else {
-            // Setting up the engine and loading the plugin (artifact check, mapping,
-            // imports) need no schema: on the helper they overlap compiling them. A
-            // failure shows again in `execute`.
-            match crate::threads::helper().filter(|_| !tool.entry.is_loaded()) {
-                Some(helper) => helper.in_place_scope(|scope| {
-                    scope.spawn(|_| drop(tool.entry.load(&self.sandbox)));
-                    self.schemas(&tool)
-                })?,
-                None => self.schemas(&tool)?,
-            }
-        };
+        let schemas = self.schemas(&tool)?;
         let input_schema = schemas.input.schema();
         let Value::Object(mut input) = call.input else {
             return Err(invalid(&call.tool, "", "the input must be a JSON object"));
         };
-        schema::fill_host_defaults(input_schema, &mut input, today);
+        schema::fill_host_defaults(input_schema, &mut input, &today_utc());
         let input = Value::Object(input);
         let problems = schemas.input.problems(&input);
         if !problems.is_empty() {
@@ -178,6 +159,7 @@ impl Service {
 
         if let Some(outcome) = self.run_parallel(
             &tool,
+            &schemas,
             &input,
             &grants,
             call.format.as_deref(),
@@ -197,81 +179,222 @@ impl Service {
 
     /// Runs a tool on an input (JSON text) already validated and granted, and checks
     /// its output.
-    pub(crate) fn execute(
+    fn execute(
         &self,
         tool: &ToolRef<'_>,
-        schemas: &Arc<ToolSchemas>,
+        schemas: &ToolSchemas,
         input: String,
         grants: Vec<Grant>,
         format: Option<String>,
         progress: Option<ProgressFn>,
     ) -> Result<Outcome> {
-        let started = std::time::Instant::now();
-        let plugin = tool.entry.load(&self.sandbox)?;
-        tracing::debug!(elapsed = ?started.elapsed(), "plugin loaded");
+        let plugin = tool.entry.load(&self.runtime)?;
         let invocation = Invocation {
             tool: tool.spec.name.clone(),
             input,
             format,
         };
-        let call = invocation.tool.clone();
-        let plugin_name = tool.entry.manifest.name.clone();
-        // The output schema compiles on the helper while the plugin runs; the
-        // check below waits for it. Without a helper the check compiles it.
-        if schemas.output.get().is_none()
-            && let Some(helper) = crate::threads::helper()
-        {
-            let schemas = Arc::clone(schemas);
-            let text = tool.spec.output_schema.clone();
-            helper.spawn(move || {
-                schemas.compile_output(&text);
-            });
-        }
-        let outcome = self
-            .sandbox
-            .invoke(plugin, &plugin_name, &invocation, grants, progress)?;
-        tracing::debug!(elapsed = ?started.elapsed(), "plugin returned");
-        let _one_at_a_time = (outcome.output.len() > LARGE_OUTPUT).then(|| {
+        let plugin_name = &tool.entry.manifest.name;
+        let output = self
+            .runtime
+            .invoke(plugin, plugin_name, &invocation, grants, progress)?;
+        let _one_at_a_time = (output.output.len() > LARGE_OUTPUT).then(|| {
             self.large_output
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .unwrap_or_else(PoisonError::into_inner)
         });
-
-        let output = Document::parse(&outcome.output)
-            .map_err(|error| not_json(&plugin_name, &call, error))?;
-        tracing::debug!(elapsed = ?started.elapsed(), "output parsed");
-        let problems = schemas.output(tool)?.problems(output.root());
+        let broke_contract = |detail: String| Error::BadOutput {
+            plugin: plugin_name.clone(),
+            tool: invocation.tool.clone(),
+            detail,
+        };
+        let value: Value = serde_json::from_str(&output.output)
+            .map_err(|error| broke_contract(format!("its output is not valid JSON: {error}")))?;
+        let problems = schemas.output.problems(&value);
         if !problems.is_empty() {
-            return Err(Error::BadOutput {
-                plugin: plugin_name,
-                tool: call,
-                detail: format!(
-                    "its output does not match its declared schema: {}",
-                    problems
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-            });
+            return Err(broke_contract(format!(
+                "its output does not match its declared schema: {}",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
         }
-        // It borrows the text, which the outcome takes next.
-        drop(output);
-        tracing::debug!(elapsed = ?started.elapsed(), "output validated");
-        if invocation.format.is_some() && outcome.rendered.is_none() {
-            return Err(Error::BadOutput {
-                plugin: plugin_name,
-                tool: call,
-                detail: "it returned no rendering for the format asked for".to_owned(),
-            });
+        if invocation.format.is_some() && output.rendered.is_none() {
+            return Err(broke_contract(
+                "it returned no rendering for the format asked for".to_owned(),
+            ));
         }
         Ok(Outcome {
-            plugin: plugin_name,
-            tool: call,
-            rendered: outcome.rendered,
-            json: outcome.output,
+            plugin: plugin_name.clone(),
+            tool: invocation.tool,
+            json: output.output,
+            value,
+            rendered: output.rendered,
         })
     }
+
+    /// Runs the call on all cores when the tool allows it and the input is large;
+    /// `None` means "run it in one pass" (not worth it, or the parallel run failed).
+    fn run_parallel(
+        &self,
+        tool: &ToolRef<'_>,
+        schemas: &ToolSchemas,
+        input: &Value,
+        grants: &[Grant],
+        format: Option<&str>,
+        progress: &mut Option<ProgressFn>,
+    ) -> Option<Outcome> {
+        let split = Split::of(schemas.input.schema())?;
+        let input = input.as_object()?;
+        if input.contains_key(&split.merge) {
+            return None; // the caller merges states already
+        }
+        let paths: Vec<String> = input
+            .get(&split.split)?
+            .as_array()?
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<_>>()?;
+        // Only files this call grants anyway may be cut: `split` must name an
+        // `x-skill-input-file` property, whatever the annotation claims.
+        if !paths.iter().all(|p| grants.iter().any(|g| g.path == *p)) {
+            tracing::debug!(tool = %tool.spec.name, "{} names a property that is not input files", parallel::ANNOTATION);
+            return None;
+        }
+        let parts = match parallel::plan(&paths, self.jobs()) {
+            Ok(Some(parts)) => parts,
+            Ok(None) => return None,
+            Err(error) => {
+                tracing::debug!(%error, "cannot plan a parallel run");
+                return None;
+            }
+        };
+        tracing::debug!(parts = parts.len(), tool = %tool.spec.name, "parallel run");
+        let shared = progress.take().map(|p| Arc::new(Mutex::new(p)));
+        let result = self.map_and_merge(
+            tool,
+            schemas,
+            &split,
+            input,
+            grants,
+            &parts,
+            format,
+            shared.as_ref(),
+        );
+        if let Some(shared) = shared {
+            // Every map call has ended, so this is the last reference.
+            *progress = Arc::into_inner(shared)
+                .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
+        }
+        result
+            .inspect_err(|error| {
+                tracing::info!(%error, "parallel run failed; reading the input in one pass");
+            })
+            .ok()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn map_and_merge(
+        &self,
+        tool: &ToolRef<'_>,
+        schemas: &ToolSchemas,
+        split: &Split,
+        input: &Map<String, Value>,
+        grants: &[Grant],
+        parts: &[parallel::Part],
+        format: Option<&str>,
+        progress: Option<&Arc<Mutex<ProgressFn>>>,
+    ) -> Result<Outcome> {
+        let map_tool = self.catalog.get(&split.map)?;
+        if map_tool.entry.manifest.name != tool.entry.manifest.name {
+            return Err(Error::Usage(format!(
+                "{} of `{}` names `{}`, a tool of another plugin",
+                parallel::ANNOTATION,
+                tool.spec.name,
+                split.map
+            )));
+        }
+        let map_schemas = self.schemas(&map_tool)?;
+        let map_input =
+            parallel::shared_properties(input, map_schemas.input.schema(), &split.split);
+        let tracker = progress.map(|p| PartProgress::new(p, parts));
+
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let results: Vec<Mutex<Option<Result<String>>>> =
+            parts.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..self.jobs().min(parts.len()) {
+                scope.spawn(|| {
+                    while !failed.load(Ordering::Relaxed) {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(part) = parts.get(index) else { break };
+                        let mut part_input = map_input.clone();
+                        part_input.insert(
+                            split.split.clone(),
+                            Value::Array(vec![Value::String(part.path.clone())]),
+                        );
+                        let grant = Grant {
+                            path: part.path.clone(),
+                            range: Some(part.range.clone()),
+                        };
+                        let result = self
+                            .execute(
+                                &map_tool,
+                                &map_schemas,
+                                Value::Object(part_input).to_string(),
+                                vec![grant],
+                                None,
+                                tracker.as_ref().map(|t| t.callback(index)),
+                            )
+                            .map(|outcome| outcome.json);
+                        failed.fetch_or(result.is_err(), Ordering::Relaxed);
+                        *results[index]
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner) = Some(result);
+                    }
+                });
+            }
+        });
+        let mut states = Vec::with_capacity(parts.len());
+        for (part, slot) in parts.iter().zip(results) {
+            match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
+                Some(Ok(state)) => states.push(state),
+                Some(Err(error)) => return Err(error),
+                None => {
+                    return Err(Error::Usage(format!(
+                        "part {:?} of {} was not read",
+                        part.range, part.path
+                    )));
+                }
+            }
+        }
+
+        // Everything but the states was validated with the call; each state against
+        // the map tool's output schema.
+        self.execute(
+            tool,
+            schemas,
+            parallel::merge_input(input, &split.merge, states),
+            grants.to_vec(),
+            format.map(str::to_owned),
+            None,
+        )
+    }
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`: the default for inputs marked
+/// `x-skill-default: "today"`. Plugins never read a clock.
+pub fn today_utc() -> String {
+    let today = time::OffsetDateTime::now_utc().date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    )
 }
 
 /// Checks that each file the input names can be read, and returns the grants.
@@ -302,19 +425,6 @@ fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<Gr
     Ok(grants)
 }
 
-fn parse_schema(tool: &ToolRef<'_>, text: &str) -> Result<Value> {
-    serde_json::from_str(text)
-        .map_err(|error| bad_plugin(tool, format!("its schema is not JSON: {error}")))
-}
-
-fn not_json(plugin: &str, tool: &str, error: impl std::fmt::Display) -> Error {
-    Error::BadOutput {
-        plugin: plugin.to_owned(),
-        tool: tool.to_owned(),
-        detail: format!("its output is not valid JSON: {error}"),
-    }
-}
-
 fn bad_plugin(tool: &ToolRef<'_>, detail: String) -> Error {
     Error::BadOutput {
         plugin: tool.entry.manifest.name.clone(),
@@ -330,5 +440,17 @@ fn invalid(tool: &str, pointer: &str, message: &str) -> Error {
             pointer: pointer.to_owned(),
             message: message.to_owned(),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Calls run on other threads (MCP), so the service must be shareable.
+    #[test]
+    fn service_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Service>();
     }
 }

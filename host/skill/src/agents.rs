@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::cache::write_atomically;
 use crate::{Error, Result};
+use skill_service::files::write_atomically;
 
 /// The name the skill and the MCP server are registered under.
 pub const NAME: &str = "skill";

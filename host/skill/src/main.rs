@@ -1,4 +1,11 @@
-//! The `skill` binary: parses the command line, sets up logging, maps errors to exit statuses.
+//! The `skill` binary: two faces over one service, the command line ([`cli`])
+//! and the MCP server ([`mcp`]), and putting both into coding agents
+//! ([`agents`]). Parses the command line, sets up logging, maps errors to exit
+//! statuses.
+
+mod agents;
+mod cli;
+mod mcp;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -6,15 +13,15 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 
+pub(crate) use skill_service::{Error, Result};
+
 fn main() -> ExitCode {
-    skill::heap::configure();
-    let head_start = skill::cli::head_start();
-    let cli = skill::cli::parse();
+    let cli = cli::parse();
     init_tracing(cli.verbose);
-    match skill::cli::main_with(cli, head_start) {
+    match cli::main_with(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            skill::cli::report(&error);
+            cli::report(&error);
             ExitCode::from(error.exit_code())
         }
     }
@@ -27,19 +34,14 @@ fn init_tracing(verbose: u8) {
         2 => LevelFilter::DEBUG,
         _ => LevelFilter::TRACE,
     };
-    let subscriber = tracing_subscriber::fmt()
+    let filter = EnvFilter::builder()
+        .with_default_directive(level.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .without_time();
-    // `RUST_LOG` directives are parsed with regular expressions; a plain level
-    // costs nothing at start-up, which every command pays.
-    match std::env::var_os(EnvFilter::DEFAULT_ENV) {
-        Some(_) => {
-            let filter = EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::default().add_directive(level.into()));
-            subscriber.with_env_filter(filter).init();
-        }
-        None => subscriber.with_max_level(level).init(),
-    }
+        .without_time()
+        .with_env_filter(filter)
+        .init();
 }

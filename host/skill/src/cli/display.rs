@@ -48,10 +48,6 @@ pub fn json_displayable(json: &str) -> Cow<'_, str> {
 }
 
 /// `text` with each character `escape_it(c, next)` picks written by `escape`.
-///
-/// Only the characters [`first_unplain`] stops at are decoded and asked about:
-/// a rendering or a JSON output is mostly printable ASCII, and a plugin's
-/// output can be hundreds of kilobytes.
 fn escape_where(
     text: &str,
     escape_it: impl Fn(char, Option<char>) -> bool,
@@ -59,17 +55,13 @@ fn escape_where(
 ) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
-    let mut at = 0;
-    while let Some(offset) = first_unplain(&text.as_bytes()[at..]) {
-        // Plain bytes are ASCII, so the first other byte starts a character.
-        let mut chars = text[at + offset..].chars();
-        let Some(c) = chars.next() else { break };
-        let start = at + offset;
-        at = start + c.len_utf8();
-        if escape_it(c, chars.next()) {
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, next)| next);
+        if escape_it(c, next) {
             out.push_str(&text[copied..start]);
             escape(&mut out, c);
-            copied = at;
+            copied = start + c.len_utf8();
         }
     }
     if copied == 0 {
@@ -77,27 +69,6 @@ fn escape_where(
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
-}
-
-/// Where the first byte other than printable ASCII, tab or line feed is.
-fn first_unplain(bytes: &[u8]) -> Option<usize> {
-    const fn plain(b: u8) -> bool {
-        (b.wrapping_sub(b' ') < 0x5f) | (b == b'\n') | (b == b'\t')
-    }
-    // A fold without early exit over a fixed-size chunk compiles to vector
-    // compares; `position` alone would test one byte at a time.
-    const CHUNK: usize = 32;
-    let mut offset = 0;
-    for chunk in bytes.chunks_exact(CHUNK) {
-        if !chunk.iter().fold(true, |all, &b| all & plain(b)) {
-            break;
-        }
-        offset += CHUNK;
-    }
-    bytes[offset..]
-        .iter()
-        .position(|&b| !plain(b))
-        .map(|position| offset + position)
 }
 
 #[cfg(test)]
@@ -127,8 +98,7 @@ mod tests {
 
     #[test]
     fn a_control_is_found_at_every_offset_of_a_long_text() {
-        // Across and at the edges of the scan's chunks, after plain and after
-        // multi-byte text.
+        // After plain and after multi-byte text.
         for lead in ["", "é", "東京 ✓\t"] {
             for at in 0..100 {
                 let text = format!("{lead}{}\u{1b}[2J{}\n", "x".repeat(at), "y".repeat(70));

@@ -9,8 +9,7 @@
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 
-use crate::error::InputProblem;
-use crate::schema;
+use skill_service::{InputProblem, schema};
 
 /// How a property's flag value becomes JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +43,19 @@ pub struct ToolFlags {
 }
 
 /// Flags every `skill run` takes besides the tool's own.
-pub const RESERVED: &[&str] = &["input", "format", "out", "force", "help"];
+pub const RESERVED: &[&str] = &[
+    "input",
+    "format",
+    "out",
+    "force",
+    "help",
+    // Call options, which `skill run` takes after the tool's name too.
+    "max-memory",
+    "timeout",
+    "max-stack",
+    "max-output",
+    "jobs",
+];
 
 fn primary_type(property: &Value) -> Option<&str> {
     match property.get("type") {

@@ -9,18 +9,12 @@ mod plugin;
 mod progress;
 
 use std::io::{IsTerminal, Read, Write};
-use std::mem::ManuallyDrop;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use clap::{Args, Command, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, Command, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value, json};
+use skill_service::{Call, Limits, Paths, Service, Settings};
 
-use crate::cache::CompiledCache;
-use crate::limits::Limits;
-use crate::paths::Paths;
-use crate::sandbox::{HeadStart, OnTimeout, Sandbox};
-use crate::service::{Call, Service};
 use crate::{Error, Result};
 
 #[derive(Debug, Parser)]
@@ -36,50 +30,112 @@ pub struct Cli {
     pub verbose: u8,
 
     #[command(flatten)]
-    limits: LimitArgs,
-
-    /// Sandboxes one call may run at once to read a large input (default: the
-    /// number of cores; 1 reads it in one pass). Only tools that can merge partial
-    /// results use more than one, and the result is the same either way.
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    jobs: Option<u16>,
+    call: CallArgs,
 
     #[command(subcommand)]
     command: Commands,
 }
 
-/// Per-call sandbox limits.
-#[derive(Debug, Args)]
-struct LimitArgs {
-    /// Memory a plugin may use in one call, all its memories together, in MiB.
-    #[arg(long, global = true, value_name = "MIB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(16..=65536))]
-    max_memory: u64,
-    /// Wall-clock time one call may take, in seconds.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
-    timeout: f64,
-    /// The plugin's wasm stack, in KiB.
-    #[arg(long, global = true, value_name = "KIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(64..=4096))]
-    max_stack: u64,
-    /// Output one call may return, in MiB.
-    #[arg(long, global = true, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
-    max_output: u64,
+/// Options of every tool call: the sandbox's limits and the parallelism of a
+/// large input. Given before `run` or after the tool's name, beside its flags;
+/// unset, each takes its default from [`Limits::default`].
+#[derive(Debug, Clone, Default, Args)]
+struct CallArgs {
+    #[arg(long, global = true, value_name = "MIB", value_parser = clap::value_parser!(u64).range(16..=65536),
+          help = with_default("Memory a plugin may use in one call, all its memories together, in MiB", Limits::default().memory_bytes >> 20))]
+    max_memory: Option<u64>,
+    #[arg(long, global = true, value_name = "SECONDS",
+          help = with_default("Wall-clock time one call may take, in seconds, host calls included", Limits::default().timeout.as_secs()))]
+    timeout: Option<f64>,
+    #[arg(long, global = true, value_name = "KIB", value_parser = clap::value_parser!(u64).range(64..=2048),
+          help = with_default("The plugin's wasm stack, in KiB", Limits::default().stack_bytes >> 10))]
+    max_stack: Option<u64>,
+    #[arg(long, global = true, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=4096),
+          help = with_default("Output one call may return, in MiB", Limits::default().output_bytes >> 20))]
+    max_output: Option<u64>,
+    /// Sandboxes one call may run at once to read a large input (default: the
+    /// number of cores; 1 reads it in one pass). Only tools that can merge partial
+    /// results use more than one, and the result is the same either way.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
 }
 
-impl LimitArgs {
-    fn limits(&self) -> Result<Limits> {
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
-            return Err(Error::Usage(format!(
-                "--timeout must be between 0 and 86400 seconds, not {}",
-                self.timeout
-            )));
+/// A call option's help, with its default.
+fn with_default(help: &str, default: impl std::fmt::Display) -> String {
+    format!("{help} [default: {default}]")
+}
+
+impl CallArgs {
+    /// These options, with those given `earlier` where these leave one unset.
+    fn or(self, earlier: CallArgs) -> CallArgs {
+        CallArgs {
+            max_memory: self.max_memory.or(earlier.max_memory),
+            timeout: self.timeout.or(earlier.timeout),
+            max_stack: self.max_stack.or(earlier.max_stack),
+            max_output: self.max_output.or(earlier.max_output),
+            jobs: self.jobs.or(earlier.jobs),
         }
-        Ok(Limits {
-            memory_bytes: self.max_memory << 20,
-            timeout: Duration::from_secs_f64(self.timeout),
-            stack_bytes: (self.max_stack << 10) as usize,
-            output_bytes: (self.max_output << 20) as usize,
-            ..Limits::default()
+    }
+
+    fn settings(&self, paths: Paths) -> Result<Settings> {
+        let mut limits = Limits::default();
+        if let Some(timeout) = self.timeout {
+            if !(timeout.is_finite() && timeout > 0.0 && timeout <= 86_400.0) {
+                return Err(Error::Usage(format!(
+                    "--timeout must be between 0 and 86400 seconds, not {timeout}"
+                )));
+            }
+            limits.timeout = Duration::from_secs_f64(timeout);
+        }
+        if let Some(mib) = self.max_memory {
+            limits.memory_bytes = mib << 20;
+        }
+        if let Some(kib) = self.max_stack {
+            limits.stack_bytes = (kib << 10) as usize;
+        }
+        if let Some(mib) = self.max_output {
+            limits.output_bytes = (mib << 20) as usize;
+        }
+        Ok(Settings {
+            paths,
+            limits,
+            jobs: self.jobs.map(usize::from),
         })
+    }
+
+    /// Takes the call options out of a tool's arguments (`--timeout 5`,
+    /// `--jobs=2`): what the service is opened with must be known before the
+    /// tool's flags can be read, which needs its schema from the service.
+    fn split_from(args: Vec<String>) -> Result<(CallArgs, Vec<String>)> {
+        let command = CallArgs::augment_args(
+            Command::new("skill run")
+                .no_binary_name(true)
+                .args_override_self(true),
+        );
+        let takes: Vec<String> = command
+            .get_arguments()
+            .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+            .collect();
+        let (mut call, mut rest) = (Vec::new(), Vec::new());
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let name = arg.split_once('=').map_or(arg.as_str(), |(name, _)| name);
+            if !takes.iter().any(|long| long == name) {
+                rest.push(arg);
+                continue;
+            }
+            let has_value = arg.contains('=');
+            call.push(arg);
+            if !has_value && let Some(value) = args.next() {
+                call.push(value);
+            }
+        }
+        let matches = command
+            .try_get_matches_from(call)
+            .unwrap_or_else(|error| error.exit());
+        let parsed = CallArgs::from_arg_matches(&matches)
+            .map_err(|error| Error::Usage(error.to_string()))?;
+        Ok((parsed, rest))
     }
 }
 
@@ -106,8 +162,9 @@ enum Commands {
     /// Run a tool. `skill run <tool> --help` lists its flags.
     #[command(disable_help_flag = true)]
     Run {
-        /// The tool to run (see `skill list`).
-        tool: String,
+        /// The tool to run (see `skill list`); `skill run --help` lists them.
+        #[arg(allow_hyphen_values = true)]
+        tool: Option<String>,
         /// --input JSON|@FILE|-, --format FORMAT and the tool's own flags.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
@@ -139,39 +196,9 @@ enum Commands {
     Mcp,
 }
 
-/// For `skill run <tool>`, called first thing in `main`: sets up the engine and
-/// loads a built-in tool's plugin on a second core while the command line, the
-/// tool's flags and its input are read (about 0.7 ms of work on each side).
-/// The sandbox takes it over if the limits parsed later are the defaults it
-/// assumed (see [`Sandbox::with_head_start`]); otherwise it is left unused.
-///
-/// Only the first two arguments are looked at: `skill -v run ...` or a typo gets
-/// no head start, and runs exactly as without one.
-pub fn head_start() -> Option<HeadStart> {
-    let mut args = std::env::args_os().skip(1);
-    if args.next()? != "run" {
-        return None;
-    }
-    let tool = args.next()?.into_string().ok()?;
-    if tool.starts_with('-') {
-        return None;
-    }
-    HeadStart::begin(
-        Limits::default(),
-        OnTimeout::EndProcess(end_on_timeout),
-        move || {
-            let cache = CompiledCache::new(Paths::from_env().ok()?.compiled());
-            Some((crate::catalog::builtin_for(&tool)?, cache))
-        },
-    )
-}
-
-/// Runs a parsed command line. Made for `main`: the process must end after it
-/// (a call that runs out of time ends it early, and the command's service is not
-/// torn down on return). `head_start` is what [`head_start`] began.
-pub fn main_with(cli: Cli, head_start: Option<HeadStart>) -> Result<()> {
-    let limits = cli.limits.limits()?;
-    match cli.command {
+/// Runs a parsed command line.
+pub fn main_with(cli: Cli) -> Result<()> {
+    let (call_args, command) = match cli.command {
         Commands::Install {
             agent,
             scope,
@@ -182,30 +209,23 @@ pub fn main_with(cli: Cli, head_start: Option<HeadStart>) -> Result<()> {
             scope,
             dry_run,
         } => return agent_install(agent, scope, dry_run, false),
-        _ => {}
-    }
-    let paths = Paths::from_env()?;
-    let started = std::time::Instant::now();
-    // A server must outlive a call that runs out of time; any other command has
-    // one answer, and for it the limit error is that answer.
-    let on_timeout = match cli.command {
-        Commands::Mcp => OnTimeout::Trap,
-        _ => OnTimeout::EndProcess(end_on_timeout),
+        Commands::Run {
+            tool: Some(tool),
+            args,
+        } if !matches!(tool.as_str(), "--help" | "-h") => {
+            let (after, args) = CallArgs::split_from(args)?;
+            (
+                after.or(cli.call),
+                Commands::Run {
+                    tool: Some(tool),
+                    args,
+                },
+            )
+        }
+        command => (cli.call, command),
     };
-    let cache = CompiledCache::new(paths.compiled());
-    let mut sandbox = Sandbox::with_timeout(limits, cache, on_timeout);
-    if let (Some(head_start), Commands::Run { .. }) = (head_start, &cli.command) {
-        sandbox = sandbox.with_head_start(head_start);
-    }
-    // The process ends after this one command and takes its memory back whole;
-    // dropping the engine, plugins and schemas piece by piece first costs about
-    // 0.3 ms for nothing. The server takes the service and drops it when done.
-    let mut service = ManuallyDrop::new(Service::new(sandbox, paths)?);
-    if let Some(jobs) = cli.jobs {
-        service.jobs = OnceLock::from(usize::from(jobs));
-    }
-    tracing::debug!(elapsed = ?started.elapsed(), "catalog ready");
-    match cli.command {
+    let service = Service::open(call_args.settings(Paths::from_env()?)?)?;
+    match command {
         Commands::List { format } => list(&service, format),
         Commands::Schema { tool, output } => {
             let tool = service.catalog.get(&tool)?;
@@ -218,29 +238,47 @@ pub fn main_with(cli: Cli, head_start: Option<HeadStart>) -> Result<()> {
                 serde_json::from_str(text).map_err(|e| Error::Usage(e.to_string()))?;
             print_line(&pretty(&schema))
         }
-        Commands::Run { tool, args } => run(&service, &tool, args),
+        Commands::Run {
+            tool: Some(tool),
+            args,
+        } if !matches!(tool.as_str(), "--help" | "-h") => run(&service, &tool, args),
+        Commands::Run { .. } => print_stdout(&run_overview(&service)),
         Commands::Plugin(command) => plugin::run(&service, command),
         Commands::Install { .. } | Commands::Uninstall { .. } => {
             unreachable!("handled before the service starts")
         }
-        Commands::Mcp => crate::mcp::serve(ManuallyDrop::into_inner(service)),
+        Commands::Mcp => crate::mcp::serve(service),
     }
+}
+
+/// `skill run --help`: how to call a tool, the call options, and the tools.
+fn run_overview(service: &Service) -> String {
+    let options = CallArgs::augment_args(Command::new("options"))
+        .disable_help_flag(true)
+        .help_template("{options}")
+        .render_help()
+        .to_string();
+    let mut out = String::from(
+        "Run a tool, with flags made from its input schema.\n\n\
+         Usage: skill run <TOOL> [--input JSON|@FILE|-] [--<field> VALUE]... [--format FORMAT] [CALL OPTIONS]\n\n\
+         `skill run <TOOL> --help` lists a tool's flags.\n\nCall options (before `run` or after the tool's name):\n",
+    );
+    out.push_str(&options);
+    out.push_str("\nTools:\n");
+    let tools = service.catalog.tools();
+    let width = tools.iter().map(|t| t.spec.name.len()).max().unwrap_or(0);
+    for tool in &tools {
+        out.push_str(&format!(
+            "  {:width$}  {}\n",
+            tool.spec.name, tool.spec.summary
+        ));
+    }
+    display::displayable(&out).into_owned()
 }
 
 /// Writes the error that ends the command to stderr: the program's answer, not a log line.
 pub fn report(error: &Error) {
     let _ = writeln!(std::io::stderr(), "error: {error}");
-}
-
-/// Ends the process when a call runs out of time ([`OnTimeout::EndProcess`]).
-fn end_on_timeout(error: Error) -> ! {
-    let mut stderr = std::io::stderr();
-    if stderr.is_terminal() {
-        // A progress bar may be drawn on the line: clear it first.
-        let _ = write!(stderr, "\r\x1b[2K");
-    }
-    report(&error);
-    std::process::exit(i32::from(error.exit_code()))
 }
 
 /// `skill install|uninstall --agent ...`.
@@ -344,6 +382,8 @@ fn run_command(
                 .value_parser(clap::builder::PossibleValuesParser::new(formats))
                 .help("How to print the result"),
         )
+        .next_help_heading("Call options")
+        .args(CallArgs::augment_args(Command::new("options")).get_arguments().cloned())
 }
 
 fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
@@ -387,14 +427,14 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         format: wants_rendering.then(|| format.clone()),
     };
     let inputs: Vec<String> = match &call.input {
-        Value::Object(map) => crate::schema::input_files(&input_schema, map)
+        Value::Object(map) => skill_service::schema::input_files(&input_schema, map)
             .into_iter()
             .map(|(_, path)| path)
             .collect(),
         _ => Vec::new(),
     };
     let (bar, progress) = progress::for_inputs(&inputs, &format).unzip();
-    let outcome = service.run(call, &today_utc(), progress);
+    let outcome = service.run(call, progress);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -402,8 +442,8 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
     if let Some(dir) = matches.get_one::<std::path::PathBuf>("out") {
         let output_schema: Value = serde_json::from_str(&tool.spec.output_schema)
             .map_err(|e| Error::Usage(e.to_string()))?;
-        let produced = crate::files::produced(&output_schema, &outcome.value()?);
-        let written = crate::files::write_all(dir, &produced, matches.get_flag("force"))?;
+        let produced = skill_service::files::produced(&output_schema, &outcome.value);
+        let written = skill_service::files::write_all(dir, &produced, matches.get_flag("force"))?;
         let mut stderr = std::io::stderr().lock();
         for path in written {
             let _ = writeln!(stderr, "wrote {}", path.display());
@@ -414,7 +454,7 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         // Exactly the tool's output object, as validated.
         None if format == "json" => print_line(&display::json_displayable(&outcome.json)),
         // A tool without a text rendering: its JSON, laid out for reading.
-        None => print_line(&pretty(&outcome.value()?)),
+        None => print_line(&pretty(&outcome.value)),
     }
 }
 
@@ -437,24 +477,13 @@ fn read_input(text: &str) -> Result<Map<String, Value>> {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(Error::InvalidInput {
             tool: source,
-            problems: vec![crate::error::InputProblem {
+            problems: vec![skill_service::InputProblem {
                 pointer: String::new(),
                 message: "the input must be a JSON object".to_owned(),
             }],
         }),
         Err(error) => Err(Error::Usage(format!("{source} is not valid JSON: {error}"))),
     }
-}
-
-/// Today's date in UTC, the default for inputs marked `x-skill-default: "today"`.
-pub fn today_utc() -> String {
-    let today = time::OffsetDateTime::now_utc().date();
-    format!(
-        "{:04}-{:02}-{:02}",
-        today.year(),
-        u8::from(today.month()),
-        today.day()
-    )
 }
 
 /// JSON laid out for reading, safe to print (see [`display::json_displayable`]).
@@ -495,6 +524,5 @@ fn interactive() -> bool {
 
 /// Parses `std::env::args`, for `main`.
 pub fn parse() -> Cli {
-    let matches = Cli::command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    Cli::parse()
 }

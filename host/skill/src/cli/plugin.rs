@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{display, interactive, print_stdout};
-use crate::cache::sha256_hex;
-use crate::catalog::{Origin, check_manifest, origin_text};
-use crate::install::{self, InstallRecord};
-use crate::service::Service;
+use skill_service::Service;
+use skill_service::catalog::{Origin, origin_text};
+use skill_service::install::{self, InstallRecord};
+
 use crate::{Error, Result};
 
 #[derive(Debug, Subcommand)]
@@ -90,14 +90,15 @@ pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
 fn install_file(service: &Service, file: &PathBuf, yes: bool, force: bool) -> Result<()> {
     let wasm = std::fs::read(file)
         .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?;
-    let sha256 = sha256_hex(&wasm);
     let label = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "plugin".to_owned());
-    let plugin = service.sandbox.load(&label, &wasm, &sha256)?;
-    let manifest = service.sandbox.describe(&plugin)?;
-    check_manifest(&label, &manifest)?;
+    let install::Inspected {
+        manifest,
+        imports,
+        sha256,
+    } = service.inspect(&label, &wasm)?;
 
     for tool in &manifest.tools {
         if let Some(existing) = service.catalog.find(&tool.name) {
@@ -138,7 +139,7 @@ fn install_file(service: &Service, file: &PathBuf, yes: bool, force: bool) -> Re
     }
     summary
         .push_str("Imports (what it may ask the host for; WASI is linked with nothing granted):\n");
-    for import in &plugin.imports {
+    for import in &imports {
         summary.push_str(&format!("  {import}\n"));
     }
     let mut stderr = std::io::stderr().lock();
@@ -167,7 +168,7 @@ fn install_file(service: &Service, file: &PathBuf, yes: bool, force: bool) -> Re
         sha256,
         installed_from: file.display().to_string(),
         tools: manifest.tools.iter().map(|t| t.name.clone()).collect(),
-        imports: plugin.imports.clone(),
+        imports,
     };
     install::commit(&service.paths.plugins, &record, &wasm)?;
     let _ = writeln!(

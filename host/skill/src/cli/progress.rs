@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::sandbox::{Progress, ProgressFn};
+use skill_service::{Progress, ProgressFn};
 
 /// Inputs smaller than this finish before a bar would be worth drawing.
 const MIN_BYTES: u64 = 16 << 20;

@@ -23,8 +23,9 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::Value;
 
-use crate::catalog::ToolRef;
-use crate::service::{Call, Service};
+use skill_service::catalog::ToolRef;
+use skill_service::{Call, Service};
+
 use crate::{Error, Result};
 
 /// What a client is told about this server at connection time.
@@ -146,13 +147,12 @@ impl ServerHandler for Server {
         };
         let service = Arc::clone(&self.service);
         // Service::run is synchronous and may take seconds (the sandbox's deadline).
-        let outcome =
-            tokio::task::spawn_blocking(move || service.run(call, &crate::cli::today_utc(), None))
-                .await
-                .map_err(|error| {
-                    ErrorData::internal_error(format!("the call did not finish: {error}"), None)
-                })?
-                .and_then(|outcome| Ok((outcome.value()?, outcome.json)));
+        let outcome = tokio::task::spawn_blocking(move || service.run(call, None))
+            .await
+            .map_err(|error| {
+                ErrorData::internal_error(format!("the call did not finish: {error}"), None)
+            })?
+            .map(|outcome| (outcome.value, outcome.json));
         match outcome {
             // The output object stands on its own (some clients show the model
             // nothing else); the text block is the same JSON, as the plugin wrote
@@ -172,17 +172,5 @@ impl ServerHandler for Server {
                 Ok(CallToolResult::error(vec![ContentBlock::text(error.to_string())]).into())
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Calls run on other threads, so the service must be shareable.
-    #[test]
-    fn service_is_send_and_sync() {
-        fn assert_send_sync<T: Send + Sync>() {}
-        assert_send_sync::<Service>();
     }
 }
