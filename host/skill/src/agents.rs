@@ -5,15 +5,15 @@
 //!
 //! | agent | scope | skill folder | MCP configuration |
 //! |---|---|---|---|
-//! | Claude Code | user | `~/.claude/skills/skill/` | `~/.claude.json`, `mcpServers.skill` |
-//! | Claude Code | project | `.claude/skills/skill/` | `.mcp.json`, `mcpServers.skill` |
-//! | Codex | user | `~/.agents/skills/skill/` | `$CODEX_HOME/config.toml` (default `~/.codex`), `[mcp_servers.skill]` |
-//! | Codex | project | `.agents/skills/skill/` | `.codex/config.toml`, `[mcp_servers.skill]` |
+//! | Claude Code | user | `~/.claude/skills/secrets-management/` | `~/.claude.json`, `mcpServers.skill` |
+//! | Claude Code | project | `.claude/skills/secrets-management/` | `.mcp.json`, `mcpServers.skill` |
+//! | Codex | user | `~/.agents/skills/secrets-management/` | `$CODEX_HOME/config.toml` (default `~/.codex`), `[mcp_servers.skill]` |
+//! | Codex | project | `.agents/skills/secrets-management/` | `.codex/config.toml`, `[mcp_servers.skill]` |
 //!
 //! Installing is idempotent and touches nothing but our own entries: other
 //! servers, settings and comments in those files are kept as they are. Every
 //! file is written atomically. The skill folder is embedded in the binary, with
-//! the project's `references/` placed inside it as the Agent Skills format wants.
+//! its references inside it as the Agent Skills format wants.
 
 use std::path::{Path, PathBuf};
 
@@ -22,34 +22,59 @@ use serde_json::{Value, json};
 use crate::{Error, Result};
 use skill_service::files::write_atomically;
 
-/// The name the skill and the MCP server are registered under.
+/// The name the MCP server is registered under.
 pub const NAME: &str = "skill";
+/// The skill's name, which is also its folder's (the Agent Skills format asks so).
+pub const SKILL_NAME: &str = "secrets-management";
 
 /// Marks a folder as ours, so that uninstall never removes someone else's.
-const SKILL_MD_MARK: &str = "name: skill\n";
+const SKILL_MD_MARK: &str = "name: secrets-management\n";
 
-/// The skill folder, relative path and content.
+/// The skill folder (`skill/secrets-management/`), relative path and content.
 const SKILL_FILES: &[(&str, &str)] = &[
-    ("SKILL.md", include_str!("../../skill/SKILL.md")),
+    (
+        "SKILL.md",
+        include_str!("../../../skill/secrets-management/SKILL.md"),
+    ),
     (
         "references/tools.md",
-        include_str!("../../skill/references/tools.md"),
+        include_str!("../../../skill/secrets-management/references/tools.md"),
     ),
     (
         "references/vault-patterns.md",
-        include_str!("../../references/vault-patterns.md"),
+        include_str!("../../../skill/secrets-management/references/vault-patterns.md"),
     ),
     (
         "references/cloud-secret-stores.md",
-        include_str!("../../references/cloud-secret-stores.md"),
+        include_str!("../../../skill/secrets-management/references/cloud-secret-stores.md"),
     ),
     (
         "references/rotation-standards.md",
-        include_str!("../../references/rotation-standards.md"),
+        include_str!("../../../skill/secrets-management/references/rotation-standards.md"),
     ),
     (
         "references/emergency-procedures.md",
-        include_str!("../../references/emergency-procedures.md"),
+        include_str!("../../../skill/secrets-management/references/emergency-procedures.md"),
+    ),
+    (
+        "references/kubernetes.md",
+        include_str!("../../../skill/secrets-management/references/kubernetes.md"),
+    ),
+    (
+        "references/ci-oidc.md",
+        include_str!("../../../skill/secrets-management/references/ci-oidc.md"),
+    ),
+    (
+        "references/vault-operations.md",
+        include_str!("../../../skill/secrets-management/references/vault-operations.md"),
+    ),
+    (
+        "references/dynamic-credentials.md",
+        include_str!("../../../skill/secrets-management/references/dynamic-credentials.md"),
+    ),
+    (
+        "references/ssh-ca.md",
+        include_str!("../../../skill/secrets-management/references/ssh-ca.md"),
     ),
 ];
 
@@ -80,21 +105,21 @@ pub fn locations(agent: Agent, scope: Scope, home: &Path, project: &Path) -> Loc
         .map(PathBuf::from);
     match (agent, scope) {
         (Agent::ClaudeCode, Scope::User) => Locations {
-            skill_dir: home.join(".claude/skills").join(NAME),
+            skill_dir: home.join(".claude/skills").join(SKILL_NAME),
             mcp_config: home.join(".claude.json"),
         },
         (Agent::ClaudeCode, Scope::Project) => Locations {
-            skill_dir: project.join(".claude/skills").join(NAME),
+            skill_dir: project.join(".claude/skills").join(SKILL_NAME),
             mcp_config: project.join(".mcp.json"),
         },
         (Agent::Codex, Scope::User) => Locations {
-            skill_dir: home.join(".agents/skills").join(NAME),
+            skill_dir: home.join(".agents/skills").join(SKILL_NAME),
             mcp_config: codex_home
                 .unwrap_or_else(|| home.join(".codex"))
                 .join("config.toml"),
         },
         (Agent::Codex, Scope::Project) => Locations {
-            skill_dir: project.join(".agents/skills").join(NAME),
+            skill_dir: project.join(".agents/skills").join(SKILL_NAME),
             mcp_config: project.join(".codex/config.toml"),
         },
     }
@@ -107,17 +132,13 @@ pub enum Change {
     Remove { path: PathBuf },
 }
 
-/// The skill files, with links that left the folder in the repository
-/// (`../references/` from SKILL.md, `../skill/references/` from a reference)
-/// pointing inside the installed folder, where all of them now live.
+/// The skill files, as they are in the repository: no link leaves the folder.
 fn skill_files(dir: &Path) -> Vec<Change> {
     SKILL_FILES
         .iter()
         .map(|(relative, content)| Change::Write {
             path: dir.join(relative),
-            content: content
-                .replace("](../references/", "](references/")
-                .replace("](../skill/references/", "]("),
+            content: (*content).to_owned(),
         })
         .collect()
 }
