@@ -8,67 +8,27 @@ use serde::Deserialize;
 
 use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
-use crate::text::non_empty;
+use crate::text::Text;
 use crate::timestamp::parse_rfc3339_ms;
 
 #[derive(Deserialize)]
 struct Record<'a> {
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "eventTime"
-    )]
-    event_time: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "eventSource"
-    )]
-    event_source: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "eventName"
-    )]
-    event_name: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "sourceIPAddress"
-    )]
-    source_ip: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "errorCode"
-    )]
-    error_code: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "errorMessage"
-    )]
-    error_message: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "requestID"
-    )]
-    request_id: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "eventID"
-    )]
-    event_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "eventTime")]
+    event_time: Text<'a>,
+    #[serde(borrow, default, rename = "eventSource")]
+    event_source: Text<'a>,
+    #[serde(borrow, default, rename = "eventName")]
+    event_name: Text<'a>,
+    #[serde(borrow, default, rename = "sourceIPAddress")]
+    source_ip: Text<'a>,
+    #[serde(borrow, default, rename = "errorCode")]
+    error_code: Text<'a>,
+    #[serde(borrow, default, rename = "errorMessage")]
+    error_message: Text<'a>,
+    #[serde(borrow, default, rename = "requestID")]
+    request_id: Text<'a>,
+    #[serde(borrow, default, rename = "eventID")]
+    event_id: Text<'a>,
     #[serde(borrow, default, rename = "userIdentity")]
     user_identity: Option<UserIdentity<'a>>,
     #[serde(borrow, default, rename = "requestParameters")]
@@ -79,61 +39,26 @@ struct Record<'a> {
     #[serde(borrow, default)]
     detail: Option<Box<Record<'a>>>,
     /// `aws cloudtrail lookup-events`: the event as a JSON string.
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "CloudTrailEvent"
-    )]
-    cloudtrail_event: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "CloudTrailEvent")]
+    cloudtrail_event: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct UserIdentity<'a> {
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "type"
-    )]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    arn: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "principalId"
-    )]
-    principal_id: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "accountId"
-    )]
-    account_id: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "userName"
-    )]
-    user_name: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "invokedBy"
-    )]
-    invoked_by: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "accessKeyId"
-    )]
-    access_key_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "type")]
+    kind: Text<'a>,
+    #[serde(borrow, default)]
+    arn: Text<'a>,
+    #[serde(borrow, default, rename = "principalId")]
+    principal_id: Text<'a>,
+    #[serde(borrow, default, rename = "accountId")]
+    account_id: Text<'a>,
+    #[serde(borrow, default, rename = "userName")]
+    user_name: Text<'a>,
+    #[serde(borrow, default, rename = "invokedBy")]
+    invoked_by: Text<'a>,
+    #[serde(borrow, default, rename = "accessKeyId")]
+    access_key_id: Text<'a>,
     #[serde(borrow, default, rename = "sessionContext")]
     session_context: Option<SessionContext<'a>>,
 }
@@ -146,37 +71,22 @@ struct SessionContext<'a> {
 
 #[derive(Deserialize)]
 struct SessionIssuer<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    arn: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "userName"
-    )]
-    user_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    arn: Text<'a>,
+    #[serde(borrow, default, rename = "userName")]
+    user_name: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct RequestParameters<'a> {
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "secretId"
-    )]
-    secret_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "secretId")]
+    secret_id: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct AdditionalEventData<'a> {
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "SecretId"
-    )]
-    secret_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "SecretId")]
+    secret_id: Text<'a>,
 }
 
 /// Parses one record and hands its event to `sink`. The callback shape lets a
@@ -188,8 +98,8 @@ pub(crate) fn parse_with(
     sink: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), RecordError> {
     let record: Record<'_> = serde_json::from_str(std::str::from_utf8(bytes)?)?;
-    if let Some(inner) = record.cloudtrail_event {
-        let inner: Record<'_> = serde_json::from_str(&inner)?;
+    if let Some(inner) = record.cloudtrail_event.as_deref() {
+        let inner: Record<'_> = serde_json::from_str(inner)?;
         sink(to_event(unwrap_envelope(inner), line)?);
         return Ok(());
     }
@@ -199,35 +109,37 @@ pub(crate) fn parse_with(
 
 fn unwrap_envelope(record: Record<'_>) -> Record<'_> {
     match record.detail {
-        Some(detail) if record.event_name.is_none() => *detail,
+        Some(detail) if record.event_name.as_deref().is_none() => *detail,
         _ => record,
     }
 }
 
 fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
-    let Some(event_name) = non_empty(record.event_name) else {
+    let Some(event_name) = record.event_name.non_empty() else {
         return Err(RecordError::Shape(
             "not a CloudTrail event (no `eventName`)",
         ));
     };
     let (identity, display_name, access_key_id) = match record.user_identity {
         Some(mut user) => {
-            let key = non_empty(user.access_key_id.take());
+            let key = std::mem::take(&mut user.access_key_id).non_empty();
             let (identity, display_name) = identity_of(user);
             (identity, display_name, key)
         }
         None => (Identity::anonymous(), None, None),
     };
-    let error_code = non_empty(record.error_code);
-    let outcome = match (&error_code, &record.error_message) {
+    let error_code = record.error_code.non_empty();
+    let outcome = match (&error_code, record.error_message.as_deref()) {
         (Some(code), _) if code.starts_with("AccessDenied") => Outcome::Denied,
         (Some(_), _) => Outcome::Other,
         // `RotationFailed` carries a message and no code.
         (None, Some(message)) if !message.is_empty() => Outcome::Other,
         (None, _) => Outcome::Success,
     };
-    let resource = non_empty(record.request_parameters.and_then(|p| p.secret_id))
-        .or_else(|| non_empty(record.additional.and_then(|a| a.secret_id)))
+    let resource = record
+        .request_parameters
+        .and_then(|p| p.secret_id.non_empty())
+        .or_else(|| record.additional.and_then(|a| a.secret_id.non_empty()))
         .unwrap_or(Cow::Borrowed(""));
     Ok(Event {
         format: Format::CloudTrail,
@@ -242,11 +154,14 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         display_name,
         operation: event_name,
         resource,
-        source_address: non_empty(record.source_ip),
+        source_address: record.source_ip.non_empty(),
         outcome,
-        error: error_code.or(non_empty(record.error_message)),
-        request_id: non_empty(record.request_id).or(non_empty(record.event_id)),
-        service: non_empty(record.event_source),
+        error: error_code.or(record.error_message.non_empty()),
+        request_id: record
+            .request_id
+            .non_empty()
+            .or(record.event_id.non_empty()),
+        service: record.event_source.non_empty(),
         log_name: None,
         vault: None,
     })
@@ -256,16 +171,23 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
 /// else the ARN, else the principal id, the calling service, or the account.
 fn identity_of(user: UserIdentity<'_>) -> (Identity<'_>, Option<Cow<'_, str>>) {
     let issuer = user.session_context.and_then(|c| c.session_issuer);
-    let display = non_empty(user.user_name.clone())
-        .or_else(|| issuer.as_ref().and_then(|i| non_empty(i.user_name.clone())))
-        .or_else(|| non_empty(user.invoked_by.clone()));
+    let display = user
+        .user_name
+        .clone()
+        .non_empty()
+        .or_else(|| {
+            issuer
+                .as_ref()
+                .and_then(|i| i.user_name.clone().non_empty())
+        })
+        .or_else(|| user.invoked_by.clone().non_empty());
     let principal = |id| Identity {
         kind: IdentityKind::Principal,
         id,
     };
-    let arn = non_empty(user.arn);
+    let arn = user.arn.non_empty();
     if user.kind.as_deref() == Some("AssumedRole")
-        && let (Some(issuer_arn), Some(arn)) = (issuer.and_then(|i| non_empty(i.arn)), &arn)
+        && let (Some(issuer_arn), Some(arn)) = (issuer.and_then(|i| i.arn.non_empty()), &arn)
     {
         let session = arn.rsplit('/').next().unwrap_or_default();
         return (
@@ -274,9 +196,9 @@ fn identity_of(user: UserIdentity<'_>) -> (Identity<'_>, Option<Cow<'_, str>>) {
         );
     }
     let id = arn
-        .or(non_empty(user.principal_id))
-        .or(non_empty(user.invoked_by))
-        .or(non_empty(user.account_id));
+        .or(user.principal_id.non_empty())
+        .or(user.invoked_by.non_empty())
+        .or(user.account_id.non_empty());
     match id {
         Some(id) => (principal(id), display),
         None => (Identity::anonymous(), display),
