@@ -13,8 +13,9 @@ use serde::Deserialize;
 
 use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
+use crate::signals::Signal;
 use crate::text::{LooseNumber, Text};
-use crate::timestamp::parse_rfc3339_ms;
+use crate::timestamp::read_time;
 
 #[derive(Deserialize)]
 struct Record<'a> {
@@ -115,6 +116,9 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
     let operation = record.operation_name.non_empty().ok_or(RecordError::Shape(
         "not an Azure Key Vault audit record (no `operationName`)",
     ))?;
+    let signals = access_change(&operation, record.resource_id.as_deref())
+        .into_iter()
+        .collect();
     let claims: Claims<'_> = match record.identity {
         Some(IdentityField::Object(o)) => o.claim.unwrap_or_default(),
         Some(IdentityField::Text(text)) => {
@@ -163,11 +167,12 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
     } else {
         None
     };
+    let (time_ms, bad_time) = read_time(record.time.as_deref());
     Ok(Event {
         format: Format::AzureKeyVault,
         phase: Phase::Single,
         line,
-        time_ms: record.time.as_deref().and_then(parse_rfc3339_ms),
+        time_ms,
         identity,
         credentials: Credentials {
             app_id,
@@ -183,7 +188,32 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         service: record.category.non_empty(),
         log_name: None,
         vault: None,
+        more_resources: Vec::new(),
+        on_behalf_of: None,
+        signals,
+        bad_time,
     })
+}
+
+/// Who may read a vault's secrets changed: its access policies (`VaultPut` and
+/// `VaultPatch` carry them, and Key Vault announces the change itself), or an Azure
+/// RBAC role assignment on the vault (an Activity Log record, which reaches us in
+/// the same record shape).
+fn access_change(operation: &str, resource_id: Option<&str>) -> Option<Signal> {
+    let on_vault = || {
+        resource_id.is_some_and(|r| {
+            r.to_ascii_lowercase()
+                .contains("/providers/microsoft.keyvault/")
+        })
+    };
+    let op = operation.to_ascii_lowercase();
+    let changed = matches!(
+        operation,
+        "VaultPut" | "VaultPatch" | "VaultAccessPolicyChangedEventGridNotification"
+    ) || ((op.starts_with("microsoft.authorization/roleassignments/")
+        && (op.ends_with("/write") || op.ends_with("/delete")))
+        && on_vault());
+    changed.then_some(Signal::KeyVaultAccessChange)
 }
 
 fn classify(status: Option<f64>, signature: Option<&str>, result_type: Option<&str>) -> Outcome {

@@ -1,6 +1,18 @@
 //! AWS CloudTrail events (DOMAIN-FACTS §B.1) to [`Event`]s, whatever container they
 //! came in: a bare event, an EventBridge envelope (event under `detail`), or a
 //! `lookup-events` item (event as a JSON string in `CloudTrailEvent`).
+//!
+//! What the events mean, beyond their fields:
+//! - the resource is the secret the call names, wherever that call names it
+//!   (`secretId`, each of a batch's `secretIdList`, `CreateSecret`'s `name`, a KMS
+//!   call's `encryptionContext.SecretARN`, a rotation's `SecretId`); a call that
+//!   names none (`ListSecrets`, a filter-based `BatchGetSecretValue`, a trail
+//!   change) has no resource, not an empty one;
+//! - a call a service made for a principal (`invokedBy`, or a service's DNS name as
+//!   `sourceIPAddress`, as in the KMS `Decrypt` that Secrets Manager makes for every
+//!   `GetSecretValue`) is the service's, with the principal kept as `on_behalf_of`:
+//!   counting it as the principal's would count each secret read twice;
+//! - root use and control-plane changes become signals.
 
 use std::borrow::Cow;
 
@@ -8,8 +20,9 @@ use serde::Deserialize;
 
 use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
-use crate::text::Text;
-use crate::timestamp::parse_rfc3339_ms;
+use crate::signals::Signal;
+use crate::text::{Strings, Text};
+use crate::timestamp::read_time;
 
 #[derive(Deserialize)]
 struct Record<'a> {
@@ -81,6 +94,22 @@ struct SessionIssuer<'a> {
 struct RequestParameters<'a> {
     #[serde(borrow, default, rename = "secretId")]
     secret_id: Text<'a>,
+    /// `BatchGetSecretValue` by list (a filter-based one names no secret).
+    #[serde(borrow, default, rename = "secretIdList")]
+    secret_id_list: Strings<'a>,
+    /// `CreateSecret`'s new secret (read for that call only: `name` means other
+    /// things to other APIs).
+    #[serde(borrow, default)]
+    name: Strings<'a>,
+    /// KMS calls Secrets Manager makes name the secret here.
+    #[serde(borrow, default, rename = "encryptionContext")]
+    encryption_context: Option<EncryptionContext<'a>>,
+}
+
+#[derive(Deserialize)]
+struct EncryptionContext<'a> {
+    #[serde(borrow, default, rename = "SecretARN")]
+    secret_arn: Strings<'a>,
 }
 
 #[derive(Deserialize)]
@@ -120,13 +149,34 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             "not a CloudTrail event (no `eventName`)",
         ));
     };
-    let (identity, display_name, access_key_id) = match record.user_identity {
+    let source = record.event_source.non_empty();
+    let source_ip = record.source_ip.non_empty();
+    let mut signals = control_plane(source.as_deref(), &event_name);
+    let (identity, display_name, access_key_id, on_behalf_of) = match record.user_identity {
         Some(mut user) => {
+            if user.kind.as_deref() == Some("Root") {
+                signals.push(Signal::CloudRootUse);
+            }
             let key = std::mem::take(&mut user.access_key_id).non_empty();
-            let (identity, display_name) = identity_of(user);
-            (identity, display_name, key)
+            let service = std::mem::take(&mut user.invoked_by)
+                .non_empty()
+                .or_else(|| source_ip.clone().filter(|ip| is_service_name(ip)));
+            let (principal, display_name) = identity_of(user);
+            match service {
+                // The service acted; the principal only asked it to.
+                Some(service) => (
+                    Identity {
+                        kind: IdentityKind::Service,
+                        id: service,
+                    },
+                    display_name,
+                    key,
+                    (principal.kind != IdentityKind::Anonymous).then_some(principal.id),
+                ),
+                None => (principal, display_name, key, None),
+            }
         }
-        None => (Identity::anonymous(), None, None),
+        None => (Identity::anonymous(), None, None, None),
     };
     let error_code = record.error_code.non_empty();
     let outcome = match (&error_code, record.error_message.as_deref()) {
@@ -136,16 +186,33 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         (None, Some(message)) if !message.is_empty() => Outcome::Other,
         (None, _) => Outcome::Success,
     };
-    let resource = record
-        .request_parameters
-        .and_then(|p| p.secret_id.non_empty())
-        .or_else(|| record.additional.and_then(|a| a.secret_id.non_empty()))
-        .unwrap_or(Cow::Borrowed(""));
+    let mut resources = match record.request_parameters {
+        Some(p) => match p.secret_id.non_empty() {
+            Some(id) => vec![id],
+            None if !p.secret_id_list.0.is_empty() => p.secret_id_list.0,
+            None if event_name == "CreateSecret" => p.name.first().into_iter().collect(),
+            None => p
+                .encryption_context
+                .and_then(|c| c.secret_arn.first())
+                .into_iter()
+                .collect(),
+        },
+        None => Vec::new(),
+    };
+    resources.retain(|r| !r.is_empty());
+    if resources.is_empty()
+        && let Some(id) = record.additional.and_then(|a| a.secret_id.non_empty())
+    {
+        resources.push(id);
+    }
+    let mut resources = resources.into_iter();
+    let resource = resources.next().unwrap_or(Cow::Borrowed(""));
+    let (time_ms, bad_time) = read_time(record.event_time.as_deref());
     Ok(Event {
         format: Format::CloudTrail,
         phase: Phase::Single,
         line,
-        time_ms: record.event_time.as_deref().and_then(parse_rfc3339_ms),
+        time_ms,
         identity,
         credentials: Credentials {
             access_key_id,
@@ -154,17 +221,50 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         display_name,
         operation: event_name,
         resource,
-        source_address: record.source_ip.non_empty(),
+        source_address: source_ip,
         outcome,
         error: error_code.or(record.error_message.non_empty()),
         request_id: record
             .request_id
             .non_empty()
             .or(record.event_id.non_empty()),
-        service: record.event_source.non_empty(),
+        service: source,
         log_name: None,
         vault: None,
+        more_resources: resources.collect(),
+        on_behalf_of,
+        signals,
+        bad_time,
     })
+}
+
+/// A service's DNS name where an address belongs (`secretsmanager.amazonaws.com`,
+/// `lambda.amazonaws.com`), or CloudTrail's `AWS Internal`: the call came from inside
+/// AWS, not from the principal's machine.
+fn is_service_name(source: &str) -> bool {
+    source.ends_with(".amazonaws.com") || source == "AWS Internal"
+}
+
+/// The control-plane changes a call makes (DOMAIN-FACTS §B.1): CloudTrail's own
+/// logging and IAM policies.
+fn control_plane(source: Option<&str>, name: &str) -> Vec<Signal> {
+    let signal = match (source, name) {
+        (Some("cloudtrail.amazonaws.com"), "StopLogging" | "DeleteTrail") => {
+            Signal::AuditTrailStopped
+        }
+        (
+            Some("cloudtrail.amazonaws.com"),
+            "UpdateTrail" | "PutEventSelectors" | "PutInsightSelectors",
+        ) => Signal::AuditTrailChange,
+        (Some("iam.amazonaws.com"), name)
+            if (name.starts_with("Attach") || name.starts_with("Put"))
+                && name.ends_with("Policy") =>
+        {
+            Signal::IamPolicyChange
+        }
+        _ => return Vec::new(),
+    };
+    vec![signal]
 }
 
 /// Identity key: the session issuer's ARN plus the session name for assumed roles,

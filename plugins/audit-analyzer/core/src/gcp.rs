@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
-use crate::text::Text;
-use crate::timestamp::parse_rfc3339_ms;
+use crate::signals::Signal;
+use crate::text::{Strings, Text};
+use crate::timestamp::{parse_rfc3339_ms, read_time};
 
 /// The Cloud Audit Logs a GCP entry can be in (the end of its `logName`). Which one
 /// matters: Admin Activity is always on, Data Access is off by default, and a secret
@@ -93,6 +94,29 @@ struct AuditLog<'a> {
     request_metadata: Option<RequestMetadata<'a>>,
     #[serde(borrow, default)]
     status: Option<Status<'a>>,
+    /// `SetIamPolicy`'s change (`google.iam.v1.logging.AuditData`).
+    #[serde(borrow, default, rename = "serviceData")]
+    service_data: Option<ServiceData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ServiceData<'a> {
+    #[serde(borrow, default, rename = "policyDelta")]
+    policy_delta: Option<PolicyDelta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct PolicyDelta<'a> {
+    #[serde(borrow, default, rename = "bindingDeltas")]
+    binding_deltas: Vec<BindingDelta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct BindingDelta<'a> {
+    #[serde(borrow, default)]
+    action: Strings<'a>,
+    #[serde(borrow, default)]
+    role: Strings<'a>,
 }
 
 #[derive(Deserialize)]
@@ -138,9 +162,14 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         ),
         None => (Text::default(), Text::default()),
     };
-    let time_ms = [entry.timestamp, request_time, entry.receive_timestamp]
+    let times = [entry.timestamp, request_time, entry.receive_timestamp];
+    let time_ms = times
         .iter()
         .find_map(|t| t.as_deref().and_then(parse_rfc3339_ms));
+    // Bad only when no time at all could be read from a text that was there.
+    let bad_time = time_ms.is_none() && times.iter().any(|t| read_time(t.as_deref()).1);
+    let method = payload.method_name.or_empty();
+    let signals = iam_change(&method, payload.service_data);
     let identity = payload
         .authentication
         .and_then(|a| {
@@ -177,7 +206,7 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         display_name: None,
         identity,
         credentials: Credentials::default(),
-        operation: payload.method_name.or_empty(),
+        operation: method,
         resource: payload.resource_name.or_empty(),
         source_address: caller_ip.non_empty(),
         outcome,
@@ -186,7 +215,45 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         service: payload.service_name.non_empty(),
         log_name: entry.log_name.non_empty(),
         vault: None,
+        more_resources: Vec::new(),
+        on_behalf_of: None,
+        signals,
+        bad_time,
     })
+}
+
+/// Roles whose grant reaches secrets or mints credentials: Secret Manager's own,
+/// token creation (impersonating any service account), and the basic roles that
+/// include both.
+fn is_sensitive_role(role: &str) -> bool {
+    role.starts_with("roles/secretmanager.")
+        || matches!(
+            role,
+            "roles/iam.serviceAccountTokenCreator"
+                | "roles/iam.serviceAccountKeyAdmin"
+                | "roles/iam.workloadIdentityUser"
+                | "roles/owner"
+                | "roles/editor"
+        )
+}
+
+/// A `SetIamPolicy` (on a project, folder, organization, secret, service account…)
+/// is a policy change; one that adds a sensitive role is a sensitive grant.
+fn iam_change(method: &str, data: Option<ServiceData<'_>>) -> Vec<Signal> {
+    if !method.ends_with("SetIamPolicy") {
+        return Vec::new();
+    }
+    let sensitive = data.and_then(|d| d.policy_delta).is_some_and(|delta| {
+        delta.binding_deltas.into_iter().any(|b| {
+            b.action.first().as_deref() == Some("ADD")
+                && b.role.first().is_some_and(|r| is_sensitive_role(&r))
+        })
+    });
+    vec![if sensitive {
+        Signal::SensitiveRoleGrant
+    } else {
+        Signal::IamPolicyChange
+    }]
 }
 
 #[cfg(test)]

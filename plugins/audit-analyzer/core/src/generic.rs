@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
 use crate::text::{LooseNumber, Text};
-use crate::timestamp::parse_rfc3339_ms;
+use crate::timestamp::read_time;
 
 #[derive(Deserialize)]
 struct Record<'a> {
@@ -93,11 +93,12 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
             .as_deref()
             .map_or(Outcome::Success, crate::vault::classify_error),
     };
+    let (time_ms, bad_time) = read_time(record.timestamp.as_deref());
     Ok(Event {
         format: Format::Generic,
         phase: Phase::Single,
         line,
-        time_ms: record.timestamp.as_deref().and_then(parse_rfc3339_ms),
+        time_ms,
         identity,
         credentials: Credentials::default(),
         display_name: display,
@@ -125,5 +126,9 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         service: None,
         log_name: None,
         vault: None,
+        more_resources: Vec::new(),
+        on_behalf_of: None,
+        signals: Vec::new(),
+        bad_time,
     })
 }

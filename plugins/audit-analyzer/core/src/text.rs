@@ -87,6 +87,68 @@ impl<'de: 'a, 'a> de::Deserialize<'de> for Text<'a> {
     }
 }
 
+/// The strings of a field that other producers may fill with anything else: a string
+/// is kept, a list keeps its strings, any other value is skipped. For request
+/// parameters, whose shape differs per API call: a field we read for one call must
+/// not make another call's record unreadable.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Strings<'a>(pub Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for Strings<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Strings<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Strings(vec![Cow::Borrowed(v)]))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Strings(vec![Cow::Owned(v.to_owned())]))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Strings(vec![Cow::Owned(v)]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut all = Vec::new();
+                while let Some(item) = seq.next_element::<Strings<'a>>()? {
+                    all.extend(item.0);
+                }
+                Ok(Strings(all))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Strings::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Strings::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Strings::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Strings::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Strings::default())
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Strings::default())
+            }
+        }
+        deserializer.deserialize_any(V(PhantomData))
+    }
+}
+
+impl<'a> Strings<'a> {
+    /// The first non-empty string, when the field was meant to hold one.
+    pub(crate) fn first(self) -> Option<Cow<'a, str>> {
+        self.0.into_iter().find(|s| !s.is_empty())
+    }
+}
+
 /// True when a JSON array of strings contains `root`; any other value is false.
 /// Answers the "root token" question without allocating the policy list.
 #[derive(Debug, Default, Clone, Copy)]
@@ -234,6 +296,15 @@ mod tests {
         ] {
             assert!(field(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn strings_keep_strings_and_skip_anything_else() {
+        let strings = |json| serde_json::from_str::<Strings<'_>>(json).unwrap().0;
+        assert_eq!(strings(r#""a""#), ["a"]);
+        assert_eq!(strings(r#"["a",1,["b"],{"c":"d"},null]"#), ["a", "b"]);
+        assert!(strings(r#"{"key":"tag-key"}"#).is_empty());
+        assert!(strings("17").is_empty());
     }
 
     #[test]

@@ -15,7 +15,8 @@ use crate::event::{
 };
 use crate::problem::RecordError;
 use crate::text::{HasRoot, IsTrue, Text};
-use crate::timestamp::parse_rfc3339_ms;
+use crate::timestamp::read_time;
+use crate::token::{fingerprint, is_live};
 
 #[derive(Deserialize)]
 struct Entry<'a> {
@@ -119,15 +120,16 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
     let new_auth = entry.response.and_then(|r| r.auth);
     let Some(request) = entry.request else {
         // A typed entry without a request object: keep it, with what there is.
+        let (time_ms, bad_time) = read_time(entry.time.as_deref());
         return Ok(Event {
             format: Format::Vault,
             phase: Phase::Single,
             line,
-            time_ms: entry.time.as_deref().and_then(parse_rfc3339_ms),
+            time_ms,
             identity: Identity::anonymous(),
             credentials: Credentials {
                 accessor: auth.accessor.non_empty(),
-                client_token: auth.client_token.non_empty(),
+                client_token: token_name(auth.client_token),
                 ..Credentials::default()
             },
             display_name: auth.display_name.non_empty(),
@@ -143,6 +145,10 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             service: None,
             log_name: None,
             vault: None,
+            more_resources: Vec::new(),
+            on_behalf_of: None,
+            signals: Vec::new(),
+            bad_time,
         });
     };
 
@@ -153,10 +159,12 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         (Some("response"), Some(_)) => Phase::Response,
         _ => Phase::Single,
     };
+    // Masked values from an export (`****`) are not live tokens; only a real value
+    // makes the log a raw-mode one.
     let raw_token = [&auth.client_token, &request.client_token]
         .into_iter()
         .filter_map(Text::as_deref)
-        .any(|t| !t.is_empty() && !t.starts_with("hmac-sha256:"));
+        .any(is_live);
     let path = request.path.or_empty();
     let orphan = path.starts_with("auth/token/create-orphan")
         || (path.starts_with("auth/token/create")
@@ -169,10 +177,7 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             .accessor
             .non_empty()
             .or(request.client_token_accessor.non_empty()),
-        client_token: auth
-            .client_token
-            .non_empty()
-            .or(request.client_token.non_empty()),
+        client_token: token_name(auth.client_token).or_else(|| token_name(request.client_token)),
         ..Credentials::default()
     };
     let identity = if let Some(id) = auth.entity_id.non_empty() {
@@ -226,11 +231,12 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
     }
 
     let error = entry.error.non_empty();
+    let (time_ms, bad_time) = read_time(entry.time.as_deref());
     Ok(Event {
         format: Format::Vault,
         phase,
         line,
-        time_ms: entry.time.as_deref().and_then(parse_rfc3339_ms),
+        time_ms,
         identity,
         credentials,
         display_name,
@@ -252,6 +258,21 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             orphan,
             raw_token,
         }),
+        more_resources: Vec::new(),
+        on_behalf_of: None,
+        signals: Vec::new(),
+        bad_time,
+    })
+}
+
+/// The name a client token is kept under: its HMAC as logged, or the fingerprint of
+/// a live value, so that no live token reaches the analysis, its state or a report.
+fn token_name(token: Text<'_>) -> Option<Cow<'_, str>> {
+    let token = token.non_empty()?;
+    Some(if is_live(&token) {
+        Cow::Owned(fingerprint(&token))
+    } else {
+        token
     })
 }
 
