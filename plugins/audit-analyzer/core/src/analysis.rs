@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, IdentityKind, Outcome, Phase};
 use crate::gcp::audit_log;
+use crate::retrieval::{SecretReads, is_secret_read};
 use crate::signals::{Signal, SignalStats, signals_of};
+use crate::token::FINGERPRINT_PREFIX;
 
 /// The hash map used for counters: foldhash is several times faster than SipHash on
 /// short keys such as paths and addresses, and still seeded per process.
@@ -128,6 +130,13 @@ pub struct IdentityStats {
     pub last_ms: Option<i64>,
     /// Earliest request ids.
     pub samples: Samples,
+    /// Successful secret reads per minute, for the mass-retrieval detector.
+    #[serde(default)]
+    pub secret_reads: SecretReads,
+    /// Accesses services made on this identity's behalf (CloudTrail `invokedBy`):
+    /// counted here, apart from its own, and as the service's accesses.
+    #[serde(default)]
+    pub via_services: u64,
 }
 
 /// One identity's use of one source address.
@@ -189,6 +198,8 @@ impl IdentityStats {
             first_ms: None,
             last_ms: None,
             samples: Samples::default(),
+            secret_reads: SecretReads::default(),
+            via_services: 0,
         }
     }
 
@@ -210,6 +221,8 @@ impl IdentityStats {
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
         self.samples.merge(other.samples);
+        self.secret_reads.merge(other.secret_reads);
+        self.via_services += other.via_services;
     }
 }
 
@@ -269,10 +282,18 @@ pub struct Analysis {
     /// per service (`serviceName`).
     #[serde(default)]
     pub gcp_logs: BTreeMap<String, BTreeMap<String, GcpLogStats>>,
+    /// Live tokens of a raw-mode log, by fingerprint (never the value), with the
+    /// smallest accessor seen beside each: the link to revoke it by. The
+    /// [`LIVE_TOKENS`] smallest fingerprints are kept.
+    #[serde(default)]
+    pub live_tokens: BTreeMap<String, Option<String>>,
     /// Vault halves waiting for their pair (see [`Analysis::merge`]).
     #[serde(default)]
     pending: Pending,
 }
+
+/// Live-token fingerprints kept for reports.
+pub const LIVE_TOKENS: usize = 100;
 
 /// How an access was assembled, for the pairing counters.
 #[derive(Clone, Copy)]
@@ -340,8 +361,12 @@ impl Analysis {
             samples,
             signals,
             gcp_logs,
+            live_tokens,
             pending,
         } = other;
+        for (fingerprint, accessor) in live_tokens {
+            self.offer_live_token(&fingerprint, accessor.as_deref());
+        }
         let t = &mut self.totals;
         t.events += totals.events;
         t.paired += totals.paired;
@@ -465,6 +490,26 @@ impl Analysis {
         }
     }
 
+    /// Keeps a live token's fingerprint with its smallest accessor, within the cap.
+    fn offer_live_token(&mut self, fingerprint: &str, accessor: Option<&str>) {
+        match self.live_tokens.get_mut(fingerprint) {
+            Some(known) => {
+                if let Some(a) = accessor
+                    && known.as_deref().is_none_or(|k| a < k)
+                {
+                    *known = Some(a.to_owned());
+                }
+            }
+            None => {
+                self.live_tokens
+                    .insert(fingerprint.to_owned(), accessor.map(str::to_owned));
+                if self.live_tokens.len() > LIVE_TOKENS {
+                    self.live_tokens.pop_last();
+                }
+            }
+        }
+    }
+
     /// Counts a request and its response as one access at the request's time: the
     /// response carries the whole request too, and the more specific failure of the
     /// two wins.
@@ -509,11 +554,20 @@ impl Analysis {
         if event.source_address.is_none() {
             t.no_address += 1;
         }
+        if let Some(fp) = event.credentials.client_token.as_deref()
+            && fp.starts_with(FINGERPRINT_PREFIX)
+        {
+            self.offer_live_token(fp, event.credentials.accessor.as_deref());
+        }
         self.first_ms = min_opt(self.first_ms, time_ms);
         self.last_ms = max_opt(self.last_ms, time_ms);
         let request_id = event.request_id.as_deref();
         self.samples.offer(time_ms, request_id);
-        bump(&mut self.paths, &event.resource);
+        // A call that names no resource (a list, a filter, a trail change) has no
+        // path; a batch call has one per secret it names.
+        for resource in event.resources() {
+            bump(&mut self.paths, resource);
+        }
         let address = event.source_address.as_deref();
         if let Some(address) = address {
             bump(&mut self.addresses, address);
@@ -535,7 +589,16 @@ impl Analysis {
         if let Some(time) = time_ms {
             *stats.hourly.entry(time.div_euclid(HOUR_MS)).or_default() += 1;
         }
-        bump(&mut stats.paths, &event.resource);
+        for resource in event.resources() {
+            bump(&mut stats.paths, resource);
+        }
+        if let Some(time) = time_ms
+            && is_secret_read(event, outcome)
+        {
+            for resource in event.resources() {
+                stats.secret_reads.add(time, resource, request_id);
+            }
+        }
         if let Some(address) = address {
             match stats.addresses.get_mut(address) {
                 Some(seen) => seen.add(time_ms),
@@ -549,6 +612,17 @@ impl Analysis {
         stats.first_ms = min_opt(stats.first_ms, time_ms);
         stats.last_ms = max_opt(stats.last_ms, time_ms);
         stats.samples.offer(time_ms, request_id);
+
+        if let Some(principal) = &event.on_behalf_of {
+            let stats = match self.identities.get_mut(principal.as_ref()) {
+                Some(stats) => stats,
+                None => self
+                    .identities
+                    .entry(principal.to_string())
+                    .or_insert_with(|| IdentityStats::new(IdentityKind::Principal)),
+            };
+            stats.via_services += 1;
+        }
 
         let mut signals = Vec::new();
         signals_of(event, outcome, &mut signals);

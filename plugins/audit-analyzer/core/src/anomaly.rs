@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{AddressStats, Analysis, IdentityStats};
 use crate::event::Outcome;
 use crate::gcp::AuditLogKind;
+use crate::retrieval::MAX_DISTINCT_PER_MINUTE;
 use crate::signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -87,6 +88,24 @@ pub enum AnomalyKind {
     LeaseMassRevocation,
     /// The audit device logs tokens in clear (`log_raw`).
     RawModeLog,
+    /// One identity read many distinct secrets within a few minutes.
+    MassRetrieval,
+    /// An identity the baseline log never showed.
+    NewIdentity,
+    /// A Vault token role or auth-method role written or deleted.
+    RoleChange,
+    /// The AWS account root user made calls.
+    CloudRootUse,
+    /// CloudTrail logging stopped or a trail deleted.
+    AuditTrailStopped,
+    /// A CloudTrail trail or its event selectors changed.
+    AuditTrailChange,
+    /// An IAM policy attached or written (AWS), or an IAM policy set (GCP).
+    IamPolicyChange,
+    /// A GCP IAM grant of a role that reaches secrets or mints credentials.
+    SensitiveRoleGrant,
+    /// An Azure Key Vault's access policies or role assignments changed.
+    KeyVaultAccessChange,
 }
 
 /// Business hours in local time; accesses outside them are off-hours.
@@ -154,6 +173,12 @@ pub struct Thresholds {
     /// Long-TTL token: TTL in seconds (default 768 h, Vault's default max TTL;
     /// lower values are not seen, tokens are classified while counting).
     pub long_ttl_seconds: i64,
+    /// Mass retrieval: distinct secrets one identity reads within
+    /// `mass_retrieval_minutes` (default 20; at most 256, the distinct secrets kept per
+    /// identity and minute).
+    pub mass_retrieval_secrets: u64,
+    /// Mass retrieval: the window, in minutes (default 5).
+    pub mass_retrieval_minutes: u64,
 }
 
 impl Default for Thresholds {
@@ -168,6 +193,8 @@ impl Default for Thresholds {
             off_hours: 5,
             paths: 20,
             long_ttl_seconds: LONG_TTL_SECONDS,
+            mass_retrieval_secrets: 20,
+            mass_retrieval_minutes: 5,
         }
     }
 }
@@ -230,6 +257,13 @@ pub fn detect_anomalies(
                 &mut found,
             );
             new_addresses(&base, analysis, baseline, thresholds, &mut found);
+            mass_retrieval(&base, thresholds, &mut found);
+            if let Some(b) = baseline
+                && stats.events > 0
+                && !b.identities.contains_key(key.as_str())
+            {
+                new_identity(&base, &mut found);
+            }
         }
         let off: u64 = stats
             .hourly
@@ -260,7 +294,9 @@ pub fn detect_anomalies(
                 max_ttl_seconds: None,
                 samples: stats.samples.clone(),
             };
-            found.push(from_signal(kind, severity, "(audit device)", None, &all));
+            let mut anomaly = from_signal(kind, severity, "(audit device)", None, &all);
+            anomaly.message.push_str(&live_tokens(analysis));
+            found.push(anomaly);
             continue;
         }
         for (key, by_identity) in &stats.identities {
@@ -369,6 +405,7 @@ fn default_severity(kind: AnomalyKind) -> Severity {
         AnomalyKind::VolumeSpike
         | AnomalyKind::FailedAccess
         | AnomalyKind::LoginFailures
+        | AnomalyKind::MassRetrieval
         | AnomalyKind::DataAccessLogsOff => Severity::High,
         _ => Severity::Medium,
     }
@@ -609,6 +646,86 @@ fn gcp_data_access_off(analysis: &Analysis, found: &mut Vec<Anomaly>) {
     }
 }
 
+/// The live tokens of a raw-mode log as fingerprints, each with the accessor to
+/// revoke it by (`vault token revoke -accessor`) when an entry carried one.
+fn live_tokens(analysis: &Analysis) -> String {
+    if analysis.live_tokens.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = analysis
+        .live_tokens
+        .iter()
+        .take(REQUEST_IDS)
+        .map(|(fp, accessor)| match accessor {
+            Some(a) => format!("{fp} (accessor {a})"),
+            None => fp.clone(),
+        })
+        .collect();
+    let more = analysis.live_tokens.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!("; tokens by fingerprint: {}{more}", shown.join(", "))
+}
+
+/// Many distinct secrets read by one identity within a few minutes, however normal
+/// its volume: a rate, so it needs no baseline.
+fn mass_retrieval(base: &Base<'_>, t: &Thresholds, found: &mut Vec<Anomaly>) {
+    let limit = t.mass_retrieval_secrets.min(MAX_DISTINCT_PER_MINUTE as u64);
+    let minutes = t.mass_retrieval_minutes.max(1);
+    if limit == 0 {
+        return;
+    }
+    let Some(burst) = base.stats.secret_reads.busiest(minutes as i64) else {
+        return;
+    };
+    if burst.distinct < limit {
+        return;
+    }
+    let seconds = (burst.last_ms - burst.first_ms) / 1000;
+    let message = format!(
+        "{} read {} distinct secrets in {seconds} s, from {} (threshold {limit} within {minutes} min)",
+        who(base.key, base.stats),
+        burst.distinct,
+        format_time(burst.first_ms),
+    );
+    let mut anomaly = base.anomaly(
+        AnomalyKind::MassRetrieval,
+        burst.distinct,
+        &[
+            ("distinct_secrets", burst.distinct),
+            ("reads", burst.reads),
+            ("window_minutes", minutes),
+            ("seconds", seconds.max(0) as u64),
+        ],
+        message,
+    );
+    anomaly.first = Some(format_time(burst.first_ms));
+    anomaly.last = Some(format_time(burst.last_ms));
+    anomaly.request_ids = burst.request_ids.into_iter().take(REQUEST_IDS).collect();
+    found.push(anomaly);
+}
+
+/// An identity absent from the baseline log: nothing it does has a history.
+fn new_identity(base: &Base<'_>, found: &mut Vec<Anomaly>) {
+    let message = format!(
+        "{} {} accesses by an identity the baseline never showed",
+        who(base.key, base.stats),
+        base.stats.events
+    );
+    found.push(base.anomaly(
+        AnomalyKind::NewIdentity,
+        base.stats.events,
+        &[
+            ("accesses", base.stats.events),
+            ("addresses", base.stats.addresses.len() as u64),
+        ],
+        message,
+    ));
+}
+
 /// Failed access and login failures, per identity@address.
 fn failures(analysis: &Analysis, t: &Thresholds, found: &mut Vec<Anomaly>) {
     for (key, by_address) in &analysis.failures {
@@ -618,7 +735,9 @@ fn failures(analysis: &Analysis, t: &Thresholds, found: &mut Vec<Anomaly>) {
         let base = Base::new(key, stats);
         for (address, counts) in by_address {
             let n = |o: Outcome| counts[o.index()];
-            let failed = n(Outcome::Denied) + n(Outcome::InvalidToken) + n(Outcome::Other);
+            // Operator errors (unsupported path, backend failures, not found) are
+            // evidence, not attempts on something guarded: only refusals count.
+            let failed = n(Outcome::Denied) + n(Outcome::InvalidToken);
             let logins = n(Outcome::BadCredentials);
             let evidence = [
                 ("denied", n(Outcome::Denied)),
@@ -672,6 +791,13 @@ fn signal_kind(signal: Signal) -> Option<(AnomalyKind, Severity)> {
         Signal::OrphanToken => (K::OrphanToken, Medium),
         Signal::RootTokenCreated => (K::RootTokenCreated, Critical),
         Signal::RawMode => (K::RawModeLog, Critical),
+        Signal::RoleChange => (K::RoleChange, Medium),
+        Signal::CloudRootUse => (K::CloudRootUse, High),
+        Signal::AuditTrailStopped => (K::AuditTrailStopped, Critical),
+        Signal::AuditTrailChange => (K::AuditTrailChange, High),
+        Signal::IamPolicyChange => (K::IamPolicyChange, Medium),
+        Signal::SensitiveRoleGrant => (K::SensitiveRoleGrant, High),
+        Signal::KeyVaultAccessChange => (K::KeyVaultAccessChange, High),
         // Counted per identity@address with a threshold instead.
         Signal::LoginFailure => return None,
     })

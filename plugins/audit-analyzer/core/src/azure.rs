@@ -13,82 +13,41 @@ use serde::Deserialize;
 
 use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
-use crate::text::{LooseNumber, non_empty};
-use crate::timestamp::parse_rfc3339_ms;
+use crate::signals::Signal;
+use crate::text::{LooseNumber, Text};
+use crate::timestamp::read_time;
 
 #[derive(Deserialize)]
 struct Record<'a> {
+    #[serde(borrow, default, alias = "TimeGenerated")]
+    time: Text<'a>,
+    #[serde(borrow, default, rename = "operationName", alias = "OperationName")]
+    operation_name: Text<'a>,
+    #[serde(borrow, default, rename = "resourceId", alias = "ResourceId")]
+    resource_id: Text<'a>,
+    #[serde(borrow, default, alias = "Category")]
+    category: Text<'a>,
+    #[serde(borrow, default, rename = "resultSignature", alias = "ResultSignature")]
+    result_signature: Text<'a>,
+    #[serde(borrow, default, rename = "resultType", alias = "ResultType")]
+    result_type: Text<'a>,
     #[serde(
         borrow,
         default,
-        deserialize_with = "crate::text::opt_cow",
-        alias = "TimeGenerated"
-    )]
-    time: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "operationName",
-        alias = "OperationName"
-    )]
-    operation_name: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "resourceId",
-        alias = "ResourceId"
-    )]
-    resource_id: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        alias = "Category"
-    )]
-    category: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "resultSignature",
-        alias = "ResultSignature"
-    )]
-    result_signature: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "resultType",
-        alias = "ResultType"
-    )]
-    result_type: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
         rename = "resultDescription",
         alias = "ResultDescription"
     )]
-    result_description: Option<Cow<'a, str>>,
+    result_description: Text<'a>,
     #[serde(
         borrow,
         default,
-        deserialize_with = "crate::text::opt_cow",
         rename = "callerIpAddress",
         alias = "CallerIPAddress",
         alias = "CallerIpAddress"
     )]
-    caller_ip: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "correlationId",
-        alias = "CorrelationId"
-    )]
-    correlation_id: Option<Cow<'a, str>>,
+    caller_ip: Text<'a>,
+    #[serde(borrow, default, rename = "correlationId", alias = "CorrelationId")]
+    correlation_id: Text<'a>,
     #[serde(borrow, default, alias = "Identity")]
     identity: Option<IdentityField<'a>>,
     #[serde(borrow, default)]
@@ -101,37 +60,20 @@ struct Record<'a> {
         alias = "httpStatusCode_d"
     )]
     http_status: LooseNumber,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "requestUri",
-        alias = "requestUri_s"
-    )]
-    request_uri: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "id_s",
-        alias = "Id"
-    )]
-    object_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    identity_claim_upn_s: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "requestUri", alias = "requestUri_s")]
+    request_uri: Text<'a>,
+    #[serde(borrow, default, rename = "id_s", alias = "Id")]
+    object_id: Text<'a>,
+    #[serde(borrow, default)]
+    identity_claim_upn_s: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct Properties<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    id: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "requestUri"
-    )]
-    request_uri: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    id: Text<'a>,
+    #[serde(borrow, default, rename = "requestUri")]
+    request_uri: Text<'a>,
     #[serde(default, rename = "httpStatusCode")]
     http_status: LooseNumber,
 }
@@ -155,31 +97,28 @@ struct Claims<'a> {
     #[serde(
         borrow,
         default,
-        deserialize_with = "crate::text::opt_cow",
         alias = "http://schemas.microsoft.com/identity/claims/objectidentifier"
     )]
-    oid: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    appid: Option<Cow<'a, str>>,
+    oid: Text<'a>,
+    #[serde(borrow, default)]
+    appid: Text<'a>,
     #[serde(
         borrow,
         default,
-        deserialize_with = "crate::text::opt_cow",
         alias = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"
     )]
-    upn: Option<Cow<'a, str>>,
-}
-
-fn owned(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
-    c.map(|c| Cow::Owned(c.into_owned()))
+    upn: Text<'a>,
 }
 
 /// Parses one record.
 pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
     let record: Record<'_> = serde_json::from_str(std::str::from_utf8(bytes)?)?;
-    let operation = non_empty(record.operation_name).ok_or(RecordError::Shape(
+    let operation = record.operation_name.non_empty().ok_or(RecordError::Shape(
         "not an Azure Key Vault audit record (no `operationName`)",
     ))?;
+    let signals = access_change(&operation, record.resource_id.as_deref())
+        .into_iter()
+        .collect();
     let claims: Claims<'_> = match record.identity {
         Some(IdentityField::Object(o)) => o.claim.unwrap_or_default(),
         Some(IdentityField::Text(text)) => {
@@ -187,17 +126,22 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
             let parsed: IdentityObject<'_> = serde_json::from_str(&text).unwrap_or_default();
             let c = parsed.claim.unwrap_or_default();
             Claims {
-                oid: owned(c.oid),
-                appid: owned(c.appid),
-                upn: owned(c.upn),
+                oid: c.oid.into_owned(),
+                appid: c.appid.into_owned(),
+                upn: c.upn.into_owned(),
             }
         }
         None => Claims::default(),
     };
-    let upn = non_empty(claims.upn).or(non_empty(record.identity_claim_upn_s));
-    let display_name = upn.clone().or_else(|| non_empty(claims.appid.clone()));
-    let app_id = non_empty(claims.appid);
-    let identity = non_empty(claims.oid)
+    let upn = claims
+        .upn
+        .non_empty()
+        .or(record.identity_claim_upn_s.non_empty());
+    let display_name = upn.clone().or_else(|| claims.appid.clone().non_empty());
+    let app_id = claims.appid.non_empty();
+    let identity = claims
+        .oid
+        .non_empty()
         .or(app_id.clone())
         .or(upn)
         .map_or_else(Identity::anonymous, |id| Identity {
@@ -206,27 +150,29 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         });
     let (prop_id, prop_uri, prop_status) = match record.properties {
         Some(p) => (p.id, p.request_uri, p.http_status.0),
-        None => (None, None, None),
+        None => (Text::default(), Text::default(), None),
     };
     let status = prop_status.or(record.http_status.0);
-    let signature = non_empty(record.result_signature);
+    let signature = record.result_signature.non_empty();
     let outcome = classify(status, signature.as_deref(), record.result_type.as_deref());
-    let resource = non_empty(prop_id)
-        .or(non_empty(record.object_id))
-        .or(non_empty(prop_uri))
-        .or(non_empty(record.request_uri))
-        .or(non_empty(record.resource_id))
+    let resource = prop_id
+        .non_empty()
+        .or(record.object_id.non_empty())
+        .or(prop_uri.non_empty())
+        .or(record.request_uri.non_empty())
+        .or(record.resource_id.non_empty())
         .unwrap_or(Cow::Borrowed(""));
     let error = if outcome.is_failure() {
-        non_empty(record.result_description).or(signature)
+        record.result_description.non_empty().or(signature)
     } else {
         None
     };
+    let (time_ms, bad_time) = read_time(record.time.as_deref());
     Ok(Event {
         format: Format::AzureKeyVault,
         phase: Phase::Single,
         line,
-        time_ms: record.time.as_deref().and_then(parse_rfc3339_ms),
+        time_ms,
         identity,
         credentials: Credentials {
             app_id,
@@ -235,14 +181,39 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         display_name,
         operation,
         resource,
-        source_address: non_empty(record.caller_ip),
+        source_address: record.caller_ip.non_empty(),
         outcome,
         error,
-        request_id: non_empty(record.correlation_id),
-        service: non_empty(record.category),
+        request_id: record.correlation_id.non_empty(),
+        service: record.category.non_empty(),
         log_name: None,
         vault: None,
+        more_resources: Vec::new(),
+        on_behalf_of: None,
+        signals,
+        bad_time,
     })
+}
+
+/// Who may read a vault's secrets changed: its access policies (`VaultPut` and
+/// `VaultPatch` carry them, and Key Vault announces the change itself), or an Azure
+/// RBAC role assignment on the vault (an Activity Log record, which reaches us in
+/// the same record shape).
+fn access_change(operation: &str, resource_id: Option<&str>) -> Option<Signal> {
+    let on_vault = || {
+        resource_id.is_some_and(|r| {
+            r.to_ascii_lowercase()
+                .contains("/providers/microsoft.keyvault/")
+        })
+    };
+    let op = operation.to_ascii_lowercase();
+    let changed = matches!(
+        operation,
+        "VaultPut" | "VaultPatch" | "VaultAccessPolicyChangedEventGridNotification"
+    ) || ((op.starts_with("microsoft.authorization/roleassignments/")
+        && (op.ends_with("/write") || op.ends_with("/delete")))
+        && on_vault());
+    changed.then_some(Signal::KeyVaultAccessChange)
 }
 
 fn classify(status: Option<f64>, signature: Option<&str>, result_type: Option<&str>) -> Outcome {

@@ -123,6 +123,10 @@ pub enum IdentityKind {
     DisplayName,
     /// A cloud principal (AWS ARN, GCP principal email, Azure object id).
     Principal,
+    /// A cloud service that made the call on a principal's behalf (CloudTrail
+    /// `invokedBy`, or a service DNS name as the source address): the access is the
+    /// service's, never the principal's own.
+    Service,
     /// No identity at all (unauthenticated call, denial before authentication).
     Anonymous,
 }
@@ -250,8 +254,9 @@ pub struct Event<'a> {
     /// What was done: Vault `request.operation`, AWS `eventName`, GCP `methodName`,
     /// Azure `operationName`.
     pub operation: Cow<'a, str>,
-    /// What it was done to: Vault `request.path`, AWS `secretId`, GCP `resourceName`,
-    /// Azure object id / request URI.
+    /// What it was done to: Vault `request.path`, AWS `secretId` (or the secret a
+    /// call names otherwise), GCP `resourceName`, Azure object id / request URI;
+    /// empty when the call names no resource (a list, a filter, a trail change).
     pub resource: Cow<'a, str>,
     /// Caller address, from where each format really keeps it (Vault
     /// `request.remote_address`, AWS `sourceIPAddress`, GCP `requestMetadata.callerIp`,
@@ -273,6 +278,21 @@ pub struct Event<'a> {
     pub log_name: Option<Cow<'a, str>>,
     /// Vault specifics; `None` for other formats.
     pub vault: Option<VaultDetails<'a>>,
+    /// Further resources the call names after `resource` (the rest of a CloudTrail
+    /// `BatchGetSecretValue`'s `secretIdList`): each is a path of its own.
+    #[serde(default)]
+    pub more_resources: Vec<Cow<'a, str>>,
+    /// The principal a service acted for, when `identity` is that service.
+    #[serde(default)]
+    pub on_behalf_of: Option<Cow<'a, str>>,
+    /// Security signals the format's parser recognised (cloud root use, control-plane
+    /// changes); Vault's are derived from the path while counting.
+    #[serde(default)]
+    pub signals: Vec<crate::signals::Signal>,
+    /// The record has a time that could not be read (the reader reports it as a
+    /// problem on the record's line; the access still counts, untimed).
+    #[serde(default)]
+    pub bad_time: bool,
 }
 
 fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
@@ -315,6 +335,23 @@ impl Event<'_> {
                 orphan: v.orphan,
                 raw_token: v.raw_token,
             }),
+            more_resources: self
+                .more_resources
+                .into_iter()
+                .map(|r| Cow::Owned(r.into_owned()))
+                .collect(),
+            on_behalf_of: own(self.on_behalf_of),
+            signals: self.signals,
+            bad_time: self.bad_time,
         }
+    }
+}
+
+impl<'a> Event<'a> {
+    /// Every resource the call names: `resource` (unless empty) and `more_resources`.
+    pub fn resources(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.resource.as_ref())
+            .filter(|r| !r.is_empty())
+            .chain(self.more_resources.iter().map(AsRef::as_ref))
     }
 }

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
-use crate::text::non_empty;
-use crate::timestamp::parse_rfc3339_ms;
+use crate::signals::Signal;
+use crate::text::{Strings, Text};
+use crate::timestamp::{parse_rfc3339_ms, read_time};
 
 /// The Cloud Audit Logs a GCP entry can be in (the end of its `logName`). Which one
 /// matters: Admin Activity is always on, Data Access is off by default, and a secret
@@ -67,107 +68,85 @@ pub(crate) fn audit_log(log_name: &str) -> Option<(&str, AuditLogKind)> {
 
 #[derive(Deserialize)]
 struct LogEntry<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    timestamp: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "receiveTimestamp"
-    )]
-    receive_timestamp: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "insertId"
-    )]
-    insert_id: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "logName"
-    )]
-    log_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    timestamp: Text<'a>,
+    #[serde(borrow, default, rename = "receiveTimestamp")]
+    receive_timestamp: Text<'a>,
+    #[serde(borrow, default, rename = "insertId")]
+    insert_id: Text<'a>,
+    #[serde(borrow, default, rename = "logName")]
+    log_name: Text<'a>,
     #[serde(borrow, default, rename = "protoPayload")]
     payload: Option<AuditLog<'a>>,
 }
 
 #[derive(Deserialize)]
 struct AuditLog<'a> {
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "serviceName"
-    )]
-    service_name: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "methodName"
-    )]
-    method_name: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "resourceName"
-    )]
-    resource_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "serviceName")]
+    service_name: Text<'a>,
+    #[serde(borrow, default, rename = "methodName")]
+    method_name: Text<'a>,
+    #[serde(borrow, default, rename = "resourceName")]
+    resource_name: Text<'a>,
     #[serde(borrow, default, rename = "authenticationInfo")]
     authentication: Option<AuthenticationInfo<'a>>,
     #[serde(borrow, default, rename = "requestMetadata")]
     request_metadata: Option<RequestMetadata<'a>>,
     #[serde(borrow, default)]
     status: Option<Status<'a>>,
+    /// `SetIamPolicy`'s change (`google.iam.v1.logging.AuditData`).
+    #[serde(borrow, default, rename = "serviceData")]
+    service_data: Option<ServiceData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ServiceData<'a> {
+    #[serde(borrow, default, rename = "policyDelta")]
+    policy_delta: Option<PolicyDelta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct PolicyDelta<'a> {
+    #[serde(borrow, default, rename = "bindingDeltas")]
+    binding_deltas: Vec<BindingDelta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct BindingDelta<'a> {
+    #[serde(borrow, default)]
+    action: Strings<'a>,
+    #[serde(borrow, default)]
+    role: Strings<'a>,
 }
 
 #[derive(Deserialize)]
 struct AuthenticationInfo<'a> {
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "principalEmail"
-    )]
-    principal_email: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "principalSubject"
-    )]
-    principal_subject: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "principalEmail")]
+    principal_email: Text<'a>,
+    #[serde(borrow, default, rename = "principalSubject")]
+    principal_subject: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct RequestMetadata<'a> {
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "callerIp"
-    )]
-    caller_ip: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "callerIp")]
+    caller_ip: Text<'a>,
     #[serde(borrow, default, rename = "requestAttributes")]
     request_attributes: Option<RequestAttributes<'a>>,
 }
 
 #[derive(Deserialize)]
 struct RequestAttributes<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    time: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct Status<'a> {
     #[serde(default)]
     code: Option<i64>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    message: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Text<'a>,
 }
 
 /// Parses one `LogEntry`.
@@ -177,16 +156,27 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         "not a Cloud Audit Logs entry (no `protoPayload`)",
     ))?;
     let (caller_ip, request_time) = match payload.request_metadata {
-        Some(m) => (m.caller_ip, m.request_attributes.and_then(|a| a.time)),
-        None => (None, None),
+        Some(m) => (
+            m.caller_ip,
+            m.request_attributes.map(|a| a.time).unwrap_or_default(),
+        ),
+        None => (Text::default(), Text::default()),
     };
-    let time_ms = [entry.timestamp, request_time, entry.receive_timestamp]
-        .into_iter()
-        .flatten()
-        .find_map(|t| parse_rfc3339_ms(&t));
+    let times = [entry.timestamp, request_time, entry.receive_timestamp];
+    let time_ms = times
+        .iter()
+        .find_map(|t| t.as_deref().and_then(parse_rfc3339_ms));
+    // Bad only when no time at all could be read from a text that was there.
+    let bad_time = time_ms.is_none() && times.iter().any(|t| read_time(t.as_deref()).1);
+    let method = payload.method_name.or_empty();
+    let signals = iam_change(&method, payload.service_data);
     let identity = payload
         .authentication
-        .and_then(|a| non_empty(a.principal_email).or(non_empty(a.principal_subject)))
+        .and_then(|a| {
+            a.principal_email
+                .non_empty()
+                .or(a.principal_subject.non_empty())
+        })
         .map_or_else(Identity::anonymous, |id| Identity {
             kind: IdentityKind::Principal,
             id,
@@ -202,7 +192,9 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
                 16 => Outcome::InvalidToken,
                 _ => Outcome::Other,
             },
-            non_empty(message).or(Some(Cow::Owned(format!("status code {code}")))),
+            message
+                .non_empty()
+                .or(Some(Cow::Owned(format!("status code {code}")))),
         ),
         _ => (Outcome::Success, None),
     };
@@ -214,16 +206,54 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         display_name: None,
         identity,
         credentials: Credentials::default(),
-        operation: payload.method_name.unwrap_or(Cow::Borrowed("")),
-        resource: payload.resource_name.unwrap_or(Cow::Borrowed("")),
-        source_address: non_empty(caller_ip),
+        operation: method,
+        resource: payload.resource_name.or_empty(),
+        source_address: caller_ip.non_empty(),
         outcome,
         error,
-        request_id: non_empty(entry.insert_id),
-        service: non_empty(payload.service_name),
-        log_name: non_empty(entry.log_name),
+        request_id: entry.insert_id.non_empty(),
+        service: payload.service_name.non_empty(),
+        log_name: entry.log_name.non_empty(),
         vault: None,
+        more_resources: Vec::new(),
+        on_behalf_of: None,
+        signals,
+        bad_time,
     })
+}
+
+/// Roles whose grant reaches secrets or mints credentials: Secret Manager's own,
+/// token creation (impersonating any service account), and the basic roles that
+/// include both.
+fn is_sensitive_role(role: &str) -> bool {
+    role.starts_with("roles/secretmanager.")
+        || matches!(
+            role,
+            "roles/iam.serviceAccountTokenCreator"
+                | "roles/iam.serviceAccountKeyAdmin"
+                | "roles/iam.workloadIdentityUser"
+                | "roles/owner"
+                | "roles/editor"
+        )
+}
+
+/// A `SetIamPolicy` (on a project, folder, organization, secret, service account…)
+/// is a policy change; one that adds a sensitive role is a sensitive grant.
+fn iam_change(method: &str, data: Option<ServiceData<'_>>) -> Vec<Signal> {
+    if !method.ends_with("SetIamPolicy") {
+        return Vec::new();
+    }
+    let sensitive = data.and_then(|d| d.policy_delta).is_some_and(|delta| {
+        delta.binding_deltas.into_iter().any(|b| {
+            b.action.first().as_deref() == Some("ADD")
+                && b.role.first().is_some_and(|r| is_sensitive_role(&r))
+        })
+    });
+    vec![if sensitive {
+        Signal::SensitiveRoleGrant
+    } else {
+        Signal::IamPolicyChange
+    }]
 }
 
 #[cfg(test)]

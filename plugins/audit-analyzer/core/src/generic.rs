@@ -9,54 +9,49 @@ use serde::Deserialize;
 
 use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
 use crate::problem::RecordError;
-use crate::text::{LooseNumber, non_empty};
-use crate::timestamp::parse_rfc3339_ms;
+use crate::text::{LooseNumber, Text};
+use crate::timestamp::read_time;
 
 #[derive(Deserialize)]
 struct Record<'a> {
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        alias = "time"
-    )]
-    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, default, alias = "time")]
+    timestamp: Text<'a>,
     #[serde(borrow, default)]
     auth: Option<Auth<'a>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    path: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    operation: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    path: Text<'a>,
+    #[serde(borrow, default)]
+    operation: Text<'a>,
     #[serde(default)]
     status_code: LooseNumber,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    remote_address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    remote_address: Text<'a>,
     #[serde(borrow, default)]
     request: Option<Request<'a>>,
     #[serde(default)]
     response: Option<Response>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    error: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    error: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct Auth<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    display_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    entity_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    display_name: Text<'a>,
+    #[serde(borrow, default)]
+    entity_id: Text<'a>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Request<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    path: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    operation: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    remote_address: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    path: Text<'a>,
+    #[serde(borrow, default)]
+    operation: Text<'a>,
+    #[serde(borrow, default)]
+    remote_address: Text<'a>,
+    #[serde(borrow, default)]
+    id: Text<'a>,
 }
 
 #[derive(Deserialize)]
@@ -69,7 +64,7 @@ struct Response {
 pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
     let record: Record<'_> = serde_json::from_str(std::str::from_utf8(bytes)?)?;
     let (entity, display) = match record.auth {
-        Some(a) => (non_empty(a.entity_id), non_empty(a.display_name)),
+        Some(a) => (a.entity_id.non_empty(), a.display_name.non_empty()),
         None => (None, None),
     };
     let identity = match (&entity, &display) {
@@ -83,16 +78,13 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         },
         (None, None) => Identity::anonymous(),
     };
-    let (req_path, req_op, req_addr, req_id) = match record.request {
-        Some(r) => (r.path, r.operation, r.remote_address, r.id),
-        None => (None, None, None, None),
-    };
+    let request = record.request.unwrap_or_default();
     let status = record
         .status_code
         .0
         .or(record.response.and_then(|r| r.status_code.0))
         .map(|s| s as i64);
-    let error = non_empty(record.error);
+    let error = record.error.non_empty();
     let outcome = match status {
         Some(401) => Outcome::InvalidToken,
         Some(403) => Outcome::Denied,
@@ -101,30 +93,42 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
             .as_deref()
             .map_or(Outcome::Success, crate::vault::classify_error),
     };
+    let (time_ms, bad_time) = read_time(record.timestamp.as_deref());
     Ok(Event {
         format: Format::Generic,
         phase: Phase::Single,
         line,
-        time_ms: record.timestamp.as_deref().and_then(parse_rfc3339_ms),
+        time_ms,
         identity,
         credentials: Credentials::default(),
         display_name: display,
-        operation: non_empty(record.operation)
-            .or(non_empty(req_op))
+        operation: record
+            .operation
+            .non_empty()
+            .or(request.operation.non_empty())
             .unwrap_or(Cow::Borrowed("")),
-        resource: non_empty(record.path)
-            .or(non_empty(req_path))
+        resource: record
+            .path
+            .non_empty()
+            .or(request.path.non_empty())
             .unwrap_or(Cow::Borrowed("")),
-        source_address: non_empty(record.remote_address).or(non_empty(req_addr)),
+        source_address: record
+            .remote_address
+            .non_empty()
+            .or(request.remote_address.non_empty()),
         outcome,
         error: error.or_else(|| {
             status
                 .filter(|s| *s >= 400)
                 .map(|s| Cow::Owned(format!("status {s}")))
         }),
-        request_id: non_empty(req_id),
+        request_id: request.id.non_empty(),
         service: None,
         log_name: None,
         vault: None,
+        more_resources: Vec::new(),
+        on_behalf_of: None,
+        signals: Vec::new(),
+        bad_time,
     })
 }

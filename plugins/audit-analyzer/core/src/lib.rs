@@ -52,12 +52,16 @@ mod generic;
 mod lines;
 mod problem;
 mod reader;
+mod retrieval;
 mod signals;
 mod text;
 mod timestamp;
+mod token;
 mod vault;
 
-pub use analysis::{AddressStats, Analysis, GcpLogStats, HashMap, IdentityStats, Samples, Totals};
+pub use analysis::{
+    AddressStats, Analysis, GcpLogStats, HashMap, IdentityStats, LIVE_TOKENS, Samples, Totals,
+};
 pub use anomaly::{
     Anomaly, AnomalyKind, BusinessHours, Severity, Thresholds, detect_anomalies,
     flagged_identities, format_time,
@@ -71,6 +75,8 @@ pub use gcp::AuditLogKind;
 pub use lines::{Line, LineSplitter};
 pub use problem::{Problem, ProblemKind, Problems};
 pub use reader::{AuditReader, ReadError, ReadSummary};
+pub use retrieval::{Burst, MAX_DISTINCT_PER_MINUTE, MinuteReads, SecretReads};
 pub use signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity, SignalStats};
 pub use timestamp::parse_rfc3339_ms;
+pub use token::{FINGERPRINT_PREFIX, fingerprint};
 pub use vault::classify_error;

@@ -16,6 +16,8 @@ pub enum ProblemKind {
     NotARecord,
     /// The input holds no record at all.
     Empty,
+    /// A record whose time cannot be read: it is counted, without a time.
+    BadTime,
 }
 
 /// One problem, with the line it starts on.

@@ -339,6 +339,13 @@ fn handle_record(
     problems: &mut Problems,
     sink: &mut dyn FnMut(&Event<'_>),
 ) {
+    // A time that cannot be read is a problem on its line, never a silent gap; the
+    // access still counts, untimed.
+    let mut bad_time = false;
+    let sink = &mut |event: &Event<'_>| {
+        bad_time |= event.bad_time;
+        sink(event);
+    };
     let result = match format {
         Format::Vault => vault::parse(bytes, line, sink),
         Format::CloudTrail => cloudtrail::parse_with(bytes, line, &mut |event| sink(&event)),
@@ -349,6 +356,15 @@ fn handle_record(
     match result {
         Ok(()) => *records += 1,
         Err(error) => record_problem(line, &error, bytes, format, problems),
+    }
+    if bad_time {
+        problems.push(line, ProblemKind::BadTime, || {
+            format!(
+                "the time cannot be read (RFC 3339 expected, e.g. 2024-05-01T09:00:00Z); \
+                 the access is counted without a time: {:?}",
+                preview(bytes)
+            )
+        });
     }
 }
 

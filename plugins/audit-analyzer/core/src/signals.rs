@@ -1,6 +1,8 @@
-//! Rare, security-relevant Vault events (DOMAIN-FACTS §A.9) recognised while counting,
-//! so detectors can report them with identities, times and request ids without a
-//! second pass. Everything here is a sum or a min/max, hence mergeable.
+//! Rare, security-relevant events recognised while counting, so detectors can report
+//! them with identities, times and request ids without a second pass: Vault's
+//! (DOMAIN-FACTS §A.9), derived here from the path, and the cloud formats' root use
+//! and control-plane changes, which their parsers recognise. Everything here is a sum
+//! or a min/max, hence mergeable.
 
 use std::collections::BTreeMap;
 
@@ -45,6 +47,25 @@ pub enum Signal {
     LoginFailure,
     /// A token logged in clear: the device runs with `log_raw`.
     RawMode,
+    /// A token role or an auth method's role written or deleted
+    /// (`auth/token/roles/*`, `auth/<mount>/role/*`): who may log in, with which
+    /// policies and TTLs.
+    RoleChange,
+    /// A call made as the AWS account root user (`userIdentity.type` `Root`).
+    CloudRootUse,
+    /// CloudTrail logging stopped or a trail deleted (`StopLogging`, `DeleteTrail`).
+    AuditTrailStopped,
+    /// A trail reconfigured (`UpdateTrail`, `PutEventSelectors`): what is logged
+    /// may have shrunk.
+    AuditTrailChange,
+    /// An IAM policy attached or written (AWS `Attach*Policy`, `Put*Policy`), or a
+    /// GCP `SetIamPolicy` that grants no sensitive role.
+    IamPolicyChange,
+    /// A GCP `SetIamPolicy` adding a role that reaches secrets or mints credentials
+    /// (Secret Manager roles, token creator, owner, editor).
+    SensitiveRoleGrant,
+    /// An Azure Key Vault's access policies or role assignments changed.
+    KeyVaultAccessChange,
 }
 
 /// Where and when a signal was seen.
@@ -112,6 +133,7 @@ impl SignalByIdentity {
 
 /// The signals an access shows; `outcome` is the access's (paired) outcome.
 pub(crate) fn signals_of(event: &Event<'_>, outcome: Outcome, out: &mut Vec<Signal>) {
+    out.extend_from_slice(&event.signals);
     let Some(vault) = &event.vault else { return };
     let path = event.resource.as_ref();
     let op = event.operation.as_ref();
@@ -144,6 +166,9 @@ pub(crate) fn signals_of(event: &Event<'_>, outcome: Outcome, out: &mut Vec<Sign
     if writes && path.starts_with("sys/mounts/") {
         out.push(Signal::MountChange);
     }
+    if writes && is_role_path(path) {
+        out.push(Signal::RoleChange);
+    }
     if path == "sys/seal" || path == "sys/step-down" {
         out.push(Signal::Seal);
     }
@@ -164,5 +189,49 @@ pub(crate) fn signals_of(event: &Event<'_>, outcome: Outcome, out: &mut Vec<Sign
     }
     if outcome == Outcome::BadCredentials {
         out.push(Signal::LoginFailure);
+    }
+}
+
+/// `auth/token/roles/<r>` or `auth/<mount>/role/<r>` (AppRole, Kubernetes, JWT/OIDC,
+/// AWS, …), but not what lives under a role (`…/role/<r>/secret-id` is a login
+/// credential being issued, `…/role-id` a read of one).
+fn is_role_path(path: &str) -> bool {
+    let mut parts = path.split('/');
+    let (Some("auth"), Some(_mount), Some(kind), Some(name), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    !name.is_empty() && (kind == "role" || (kind == "roles" && path.starts_with("auth/token/")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_role_path;
+
+    #[test]
+    fn role_paths_are_the_role_itself() {
+        for yes in [
+            "auth/token/roles/ci-role",
+            "auth/approle/role/ci",
+            "auth/kubernetes/role/app",
+            "auth/jwt-gh/role/deploy",
+        ] {
+            assert!(is_role_path(yes), "{yes}");
+        }
+        for no in [
+            "auth/approle/role/ci/secret-id",
+            "auth/approle/role/ci/role-id",
+            "auth/approle/role/",
+            "auth/userpass/users/alice",
+            "auth/approle/roles/x",
+            "sys/auth/approle",
+        ] {
+            assert!(!is_role_path(no), "{no}");
+        }
     }
 }

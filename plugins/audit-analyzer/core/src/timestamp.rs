@@ -1,11 +1,15 @@
 //! RFC 3339 timestamps to Unix milliseconds, by hand: the parse runs once per log
 //! entry, and every format here writes the same narrow shape
-//! (`2024-05-01T12:34:56.123456789Z`, or a numeric offset).
+//! (`2024-05-01T12:34:56.123456789Z`, or a numeric offset), give or take the
+//! variants that exports and SIEMs make of it.
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` into milliseconds since the Unix
-/// epoch (UTC). The fraction may have 0–9 or more digits (Go trims trailing zeros,
-/// Azure writes 7). `t` and a space are accepted as the date/time separator and `z`
-/// for UTC. Returns `None` for anything else rather than guessing.
+/// Parses `YYYY-MM-DD(T| )HH:MM:SS[.fraction][zone]` into milliseconds since the Unix
+/// epoch (UTC). The fraction may have any number of digits (Go trims trailing zeros,
+/// Azure writes 7, nanoseconds 9). The zone is `Z`, `±HH:MM`, `±HHMM`, `±HH` or
+/// ` UTC`; without one the time is UTC, as audit logs and their exports write UTC
+/// (Vault, CloudTrail, GCP and Azure all do; a CSV or SIEM export that drops the `Z`
+/// still means it). `t` and `z` may be lower case. Returns `None` for anything else
+/// rather than guessing.
 pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
@@ -41,9 +45,12 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
         }
         rest = &fraction[n..];
     }
+    let rest = rest
+        .strip_suffix(b"UTC")
+        .map_or(rest, |r| r.strip_suffix(b" ").unwrap_or(r));
     let offset_minutes = match rest {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+        [] | [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
             let h = digits(&[*h1, *h2])? as i64;
             let m = digits(&[*m1, *m2])? as i64;
             if h > 23 || m > 59 {
@@ -51,6 +58,13 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
             }
             let total = h * 60 + m;
             if *sign == b'-' { -total } else { total }
+        }
+        [sign @ (b'+' | b'-'), h1, h2] => {
+            let h = digits(&[*h1, *h2])? as i64;
+            if h > 23 {
+                return None;
+            }
+            if *sign == b'-' { -h * 60 } else { h * 60 }
         }
         _ => return None,
     };
@@ -85,9 +99,21 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// A record's time text read: its milliseconds, and whether a non-empty text failed
+/// to parse (a problem to report with the record's line, not a silent gap).
+pub(crate) fn read_time(text: Option<&str>) -> (Option<i64>, bool) {
+    match text {
+        Some(t) if !t.is_empty() => {
+            let ms = parse_rfc3339_ms(t);
+            (ms, ms.is_none())
+        }
+        _ => (None, false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_rfc3339_ms;
+    use super::{parse_rfc3339_ms, read_time};
 
     #[test]
     fn known_instants() {
@@ -113,18 +139,48 @@ mod tests {
     }
 
     #[test]
+    fn export_variants_mean_the_same_instant() {
+        // 2021-04-12T19:31:20.058Z as exports and SIEMs write it.
+        let want = Some(1_618_255_880_058);
+        for text in [
+            "2021-04-12T19:31:20.058Z",
+            "2021-04-12 19:31:20.058Z",
+            "2021-04-12 19:31:20.058",
+            "2021-04-12T19:31:20.058",
+            "2021-04-12 19:31:20.058 UTC",
+            "2021-04-12T19:31:20.058UTC",
+            "2021-04-12T19:31:20.058+00:00",
+            "2021-04-12T21:31:20.058+0200",
+            "2021-04-12T14:31:20.058-05",
+            "2021-04-12T19:31:20.058000000Z",
+            "2021-04-12t19:31:20.058999999z",
+        ] {
+            assert_eq!(parse_rfc3339_ms(text), want, "{text}");
+        }
+    }
+
+    #[test]
     fn malformed_is_rejected() {
         for bad in [
             "",
             "2021-04-12",
-            "2021-04-12T19:31:20",
             "2021-13-12T19:31:20Z",
             "2023-02-29T00:00:00Z",
             "2021-04-12T19:31:20.Z",
-            "2021-04-12T19:31:20+0400",
+            "2021-04-12T19:31:20+04:0",
+            "2021-04-12T19:31:20 CET",
             "2021-04-12T25:31:20Z",
+            "12/04/2021 19:31:20",
         ] {
             assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn only_a_present_unreadable_time_is_bad() {
+        assert_eq!(read_time(None), (None, false));
+        assert_eq!(read_time(Some("")), (None, false));
+        assert_eq!(read_time(Some("yesterday")), (None, true));
+        assert_eq!(read_time(Some("1970-01-01 00:00:01")), (Some(1000), false));
     }
 }

@@ -14,70 +14,66 @@ use crate::event::{
     Credentials, Event, Format, Identity, IdentityKind, NewToken, Outcome, Phase, VaultDetails,
 };
 use crate::problem::RecordError;
-use crate::text::{HasRoot, IsTrue, non_empty};
-use crate::timestamp::parse_rfc3339_ms;
+use crate::text::{HasRoot, IsTrue, Text};
+use crate::timestamp::read_time;
+use crate::token::{fingerprint, is_live};
 
 #[derive(Deserialize)]
 struct Entry<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    time: Option<Cow<'a, str>>,
-    #[serde(
-        borrow,
-        default,
-        deserialize_with = "crate::text::opt_cow",
-        rename = "type"
-    )]
-    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    time: Text<'a>,
+    #[serde(borrow, default, rename = "type")]
+    kind: Text<'a>,
     #[serde(borrow, default)]
     auth: Option<Auth<'a>>,
     #[serde(borrow, default)]
     request: Option<Request<'a>>,
     #[serde(borrow, default)]
     response: Option<Response<'a>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    error: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    error: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct Auth<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    client_token: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    accessor: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    display_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    entity_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    client_token: Text<'a>,
+    #[serde(borrow, default)]
+    accessor: Text<'a>,
+    #[serde(borrow, default)]
+    display_name: Text<'a>,
+    #[serde(borrow, default)]
+    entity_id: Text<'a>,
     #[serde(default)]
     policies: HasRoot,
     #[serde(default)]
     token_policies: HasRoot,
     #[serde(default)]
     token_ttl: Option<i64>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    token_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    token_type: Text<'a>,
     #[serde(default)]
     num_uses: Option<i64>,
 }
 
 #[derive(Deserialize)]
 struct Request<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    client_token: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    client_token_accessor: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    operation: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    mount_type: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    mount_point: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    path: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::text::opt_cow")]
-    remote_address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    id: Text<'a>,
+    #[serde(borrow, default)]
+    client_token: Text<'a>,
+    #[serde(borrow, default)]
+    client_token_accessor: Text<'a>,
+    #[serde(borrow, default)]
+    operation: Text<'a>,
+    #[serde(borrow, default)]
+    mount_type: Text<'a>,
+    #[serde(borrow, default)]
+    mount_point: Text<'a>,
+    #[serde(borrow, default)]
+    path: Text<'a>,
+    #[serde(borrow, default)]
+    remote_address: Text<'a>,
     #[serde(default)]
     data: Option<RequestData>,
 }
@@ -115,7 +111,7 @@ pub(crate) fn parse(
 
 #[inline(always)]
 fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
-    if entry.kind.is_none() && entry.request.is_none() {
+    if entry.kind.as_deref().is_none() && entry.request.is_none() {
         return Err(RecordError::Shape(
             "not a Vault audit entry (no `type` and no `request`)",
         ));
@@ -124,18 +120,19 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
     let new_auth = entry.response.and_then(|r| r.auth);
     let Some(request) = entry.request else {
         // A typed entry without a request object: keep it, with what there is.
+        let (time_ms, bad_time) = read_time(entry.time.as_deref());
         return Ok(Event {
             format: Format::Vault,
             phase: Phase::Single,
             line,
-            time_ms: entry.time.as_deref().and_then(parse_rfc3339_ms),
+            time_ms,
             identity: Identity::anonymous(),
             credentials: Credentials {
-                accessor: non_empty(auth.accessor),
-                client_token: non_empty(auth.client_token),
+                accessor: auth.accessor.non_empty(),
+                client_token: token_name(auth.client_token),
                 ..Credentials::default()
             },
-            display_name: non_empty(auth.display_name),
+            display_name: auth.display_name.non_empty(),
             operation: Cow::Borrowed(""),
             resource: Cow::Borrowed(""),
             source_address: None,
@@ -143,38 +140,47 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
                 .error
                 .as_deref()
                 .map_or(Outcome::Success, classify_error),
-            error: non_empty(entry.error),
+            error: entry.error.non_empty(),
             request_id: None,
             service: None,
             log_name: None,
             vault: None,
+            more_resources: Vec::new(),
+            on_behalf_of: None,
+            signals: Vec::new(),
+            bad_time,
         });
     };
 
-    let request_id = non_empty(request.id);
+    let request_id = request.id.non_empty();
     let phase = match (entry.kind.as_deref(), &request_id) {
         (_, None) => Phase::Single,
         (Some("request"), Some(_)) => Phase::Request,
         (Some("response"), Some(_)) => Phase::Response,
         _ => Phase::Single,
     };
+    // Masked values from an export (`****`) are not live tokens; only a real value
+    // makes the log a raw-mode one.
     let raw_token = [&auth.client_token, &request.client_token]
         .into_iter()
-        .flatten()
-        .any(|t| !t.is_empty() && !t.starts_with("hmac-sha256:"));
-    let path = request.path.unwrap_or(Cow::Borrowed(""));
+        .filter_map(Text::as_deref)
+        .any(is_live);
+    let path = request.path.or_empty();
     let orphan = path.starts_with("auth/token/create-orphan")
         || (path.starts_with("auth/token/create")
             && request.data.as_ref().is_some_and(|d| d.no_parent.0));
     let root_token = auth.policies.0 || auth.token_policies.0;
 
-    let mut display_name = non_empty(auth.display_name);
+    let mut display_name = auth.display_name.non_empty();
     let credentials = Credentials {
-        accessor: non_empty(auth.accessor).or(non_empty(request.client_token_accessor)),
-        client_token: non_empty(auth.client_token).or(non_empty(request.client_token)),
+        accessor: auth
+            .accessor
+            .non_empty()
+            .or(request.client_token_accessor.non_empty()),
+        client_token: token_name(auth.client_token).or_else(|| token_name(request.client_token)),
         ..Credentials::default()
     };
-    let identity = if let Some(id) = non_empty(auth.entity_id) {
+    let identity = if let Some(id) = auth.entity_id.non_empty() {
         Identity {
             kind: IdentityKind::Entity,
             id,
@@ -202,9 +208,9 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         let root = a.policies.0 || a.token_policies.0;
         NewToken {
             ttl_seconds: a.token_ttl,
-            entity_id: non_empty(a.entity_id),
-            display_name: non_empty(a.display_name),
-            token_type: non_empty(a.token_type),
+            entity_id: a.entity_id.non_empty(),
+            display_name: a.display_name.non_empty(),
+            token_type: a.token_type.non_empty(),
             root,
             num_uses: a.num_uses,
         }
@@ -224,33 +230,49 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         display_name = new_token.as_ref().and_then(|t| t.display_name.clone());
     }
 
-    let error = non_empty(entry.error);
+    let error = entry.error.non_empty();
+    let (time_ms, bad_time) = read_time(entry.time.as_deref());
     Ok(Event {
         format: Format::Vault,
         phase,
         line,
-        time_ms: entry.time.as_deref().and_then(parse_rfc3339_ms),
+        time_ms,
         identity,
         credentials,
         display_name,
-        operation: request.operation.unwrap_or(Cow::Borrowed("")),
+        operation: request.operation.or_empty(),
         resource: path,
-        source_address: non_empty(request.remote_address),
+        source_address: request.remote_address.non_empty(),
         outcome: error.as_deref().map_or(Outcome::Success, classify_error),
         error,
         request_id,
         service: None,
         log_name: None,
         vault: Some(VaultDetails {
-            mount_type: non_empty(request.mount_type),
-            mount_point: non_empty(request.mount_point),
+            mount_type: request.mount_type.non_empty(),
+            mount_point: request.mount_point.non_empty(),
             root_token,
             token_ttl_seconds: auth.token_ttl,
-            token_type: non_empty(auth.token_type),
+            token_type: auth.token_type.non_empty(),
             new_token,
             orphan,
             raw_token,
         }),
+        more_resources: Vec::new(),
+        on_behalf_of: None,
+        signals: Vec::new(),
+        bad_time,
+    })
+}
+
+/// The name a client token is kept under: its HMAC as logged, or the fingerprint of
+/// a live value, so that no live token reaches the analysis, its state or a report.
+fn token_name(token: Text<'_>) -> Option<Cow<'_, str>> {
+    let token = token.non_empty()?;
+    Some(if is_live(&token) {
+        Cow::Owned(fingerprint(&token))
+    } else {
+        token
     })
 }
 

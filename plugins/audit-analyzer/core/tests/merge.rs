@@ -108,6 +108,34 @@ fn a_shard_starting_with_responses_reports_them_alone_but_merged_they_pair() {
     assert_eq!(sharded(&log, &c), one_pass(&log));
 }
 
+/// The recorded OpenBao logs (mass retrieval, role writes, live-token fingerprints)
+/// and the cloud records (batch reads, service-made calls, control-plane signals),
+/// cut at every line: the merged state is the one-pass state.
+#[test]
+fn real_logs_cut_at_every_line_merge_to_one_pass() {
+    for name in [
+        "openbao-audit.jsonl",
+        "openbao-audit-raw.jsonl",
+        "cloudtrail-meaning.jsonl",
+        "gcp-iam.jsonl",
+    ] {
+        let log = common::fixture(name);
+        let whole = one_pass(&log);
+        let ends: Vec<usize> = log
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        for (i, at) in ends.iter().enumerate() {
+            if i % 3 == 0 || name != "openbao-audit.jsonl" {
+                assert_eq!(sharded(&log, &[*at]), whole, "{name} cut at {at}");
+            }
+        }
+        assert_eq!(sharded(&log, &ends), whole, "{name} cut at every line");
+    }
+}
+
 /// GCP Cloud Audit Logs entries over three projects, two services and every audit log
 /// (the `/` of `logName` sometimes unencoded), from a few callers and addresses, with
 /// times out of order, so first sightings and per-log counts depend on every shard.
