@@ -25,7 +25,7 @@ fn main() {
             dir: workspace.join(dir),
         })
         .collect();
-    let watch = vec![workspace.join("plugins/wit"), workspace.join("plugins/pdk")];
+    let watch = vec![workspace.join("plugins/kit")];
     let built = build_plugins(
         &workspace,
         &workspace.join("target").join("wasm-test-plugins"),

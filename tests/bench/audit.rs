@@ -15,7 +15,7 @@
 //! process's VmHWM never goes down. Each figure is the median of three alternating
 //! rounds (peak RSS: the largest of them).
 
-#[path = "../../plugins/audit-core/tests/common/synthetic.rs"]
+#[path = "../../plugins/audit-analyzer/core/tests/common/synthetic.rs"]
 mod synthetic;
 
 use std::fs::File;

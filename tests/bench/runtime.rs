@@ -2,30 +2,27 @@
 //! and noisy; compare ratios measured in one run).
 //!
 //! ```text
-//! ./install.sh --build-only && SKILL_BIN=target/dist/skill cargo run --release -p skill-tests --bin bench-runtime
+//! cargo build --release -p skill && cargo run --release -p skill-tests --bin bench-runtime
 //! ```
 //!
-//! (`dist` is what `./install.sh` installs; without `SKILL_BIN`, the whole-process
-//! figures are those of `target/release/skill`.)
+//! (`SKILL_BIN` names another binary to measure; by default `target/release/skill`,
+//! which is what `./install.sh` installs.)
 //!
 //! Measures, on a generated 1,000-secret inventory:
-//! - the whole `skill run rotation-planner` process, cold (compiling the
-//!   plugin) and warm (precompiled artifact cached), against `/bin/true`;
-//! - in-process: loading a precompiled component, instantiating it;
-//! - the planner's core natively against the same work in the sandbox, with the
-//!   epoch checks a server needs and without them (one-shot commands).
+//! - the whole `skill run rotation-planner` process, cold (empty cache: the
+//!   manifests are described in the sandbox, the code comes precompiled with
+//!   the binary) and warm (manifests cached), against `/bin/true`;
+//! - in-process: loading the precompiled component, instantiating it;
+//! - the planner's core natively against the same work in the sandbox.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use skill::cache::CompiledCache;
-use skill::catalog::Catalog;
-use skill::limits::Limits;
-use skill::paths::Paths;
-use skill::sandbox::{Invocation, OnTimeout, Sandbox};
-use skill::service::{Call, Service};
+use skill_runtime::{CompiledCache, Grant, Invocation, PluginCode, Runtime};
+use skill_service::catalog::builtins;
+use skill_service::{Call, Limits, Paths, Service, Settings};
 use skill_tests::skill_bin;
 
 const SECRETS: usize = 1000;
@@ -148,12 +145,8 @@ fn main() {
             &dir.path().join(format!("cold-cache-{cold_run}")),
         );
     })
-    .print("skill run rotation-planner, cold (compiles the plugin)");
+    .print("skill run rotation-planner, cold (empty cache)");
     let warm_cache = dir.path().join("warm-cache");
-    run_process(&args, &home, &warm_cache);
-    // A cached artifact is hashed at each load until it has settled and its
-    // stamp is recorded (see `skill::cache`); a user's cache is older than that.
-    std::thread::sleep(skill::cache::SETTLED + Duration::from_millis(500));
     run_process(&args, &home, &warm_cache);
     Stats::measure(100, || run_process(&args, &home, &warm_cache))
         .print("skill run rotation-planner, warm (cached), text");
@@ -162,25 +155,37 @@ fn main() {
         .print("skill run rotation-planner, warm (cached), json");
 
     println!("\n== in process ==");
-    let paths = Paths {
-        plugins: home.join("plugins"),
-        cache: warm_cache.clone(),
+    let planner = builtins()
+        .iter()
+        .find(|builtin| builtin.package == "rotation-planner")
+        .expect("the planner is built in");
+    let code = PluginCode {
+        label: planner.package,
+        wasm: planner.wasm,
+        sha256: planner.sha256,
+        precompiled: Some(planner.precompiled),
     };
-    let sandbox = Sandbox::new(
+    let runtime = Runtime::new(
         Limits::default(),
         CompiledCache::new(warm_cache.join("compiled")),
-    );
-    let catalog = Catalog::load(&sandbox, &paths).unwrap();
-    let entry = &catalog.get("rotation-planner").unwrap().entry;
-    let plugin = entry.load(&sandbox).unwrap();
+    )
+    .unwrap();
     Stats::measure(300, || {
-        sandbox
-            .load("rotation-planner", &entry.source.wasm, &entry.source.sha256)
-            .unwrap();
+        runtime.load(code).unwrap();
     })
-    .print("load precompiled component (check stamp, deserialize)");
+    .print("load the precompiled component shipped in the binary");
+    let from_cache = PluginCode {
+        precompiled: None,
+        ..code
+    };
+    runtime.load(from_cache).unwrap();
+    Stats::measure(300, || {
+        runtime.load(from_cache).unwrap();
+    })
+    .print("load compiled code from the cache (digest, deserialize)");
+    let plugin = runtime.load(code).unwrap();
     Stats::measure(1000, || {
-        sandbox.describe(plugin).unwrap();
+        runtime.describe(&plugin).unwrap();
     })
     .print("instantiate + call describe (InstancePre reused)");
 
@@ -190,11 +195,11 @@ fn main() {
         input: input.to_string(),
         format: None,
     };
-    let grants = vec![skill::sandbox::Grant::whole(inventory_arg)];
+    let grants = vec![Grant::whole(inventory_arg)];
     let sandboxed = Stats::measure(200, || {
-        sandbox
+        runtime
             .invoke(
-                plugin,
+                &plugin,
                 "rotation-planner",
                 &invocation,
                 grants.clone(),
@@ -203,28 +208,6 @@ fn main() {
             .unwrap();
     });
     sandboxed.print("planner in the sandbox: instantiate + read + plan + JSON");
-
-    // What one-shot commands run: the same plugin compiled without epoch checks.
-    let one_shot = Sandbox::with_timeout(
-        Limits::default(),
-        CompiledCache::new(warm_cache.join("compiled")),
-        OnTimeout::EndProcess(|error| panic!("{error}")),
-    );
-    let one_shot_plugin = one_shot
-        .load("rotation-planner", &entry.source.wasm, &entry.source.sha256)
-        .unwrap();
-    Stats::measure(200, || {
-        one_shot
-            .invoke(
-                &one_shot_plugin,
-                "rotation-planner",
-                &invocation,
-                grants.clone(),
-                None,
-            )
-            .unwrap();
-    })
-    .print("same, one-shot sandbox (no epoch checks, watchdog)");
 
     let native = Stats::measure(200, || {
         let bytes = std::fs::read(&inventory_path).unwrap();
@@ -248,14 +231,22 @@ fn main() {
         native.median() / sandboxed.median()
     );
 
-    let service = Service::new(sandbox, paths).unwrap();
+    let service = Service::open(Settings {
+        paths: Paths {
+            plugins: home.join("plugins"),
+            cache: warm_cache.clone(),
+        },
+        limits: Limits::default(),
+        jobs: None,
+    })
+    .unwrap();
     Stats::measure(200, || {
         let call = Call {
             tool: "rotation-planner".to_owned(),
             input: input.clone(),
             format: None,
         };
-        service.run(call, "2026-06-01", None).unwrap();
+        service.run(call, None).unwrap();
     })
     .print("full service call (validate in, load, run, validate out)");
 }

@@ -18,7 +18,7 @@ use crate::{Skill, text, workspace};
 /// inside the skill folder because the Agent Skills layout keeps a skill's
 /// `references/` next to its SKILL.md, and DESIGN.md puts what is generated
 /// for agents from the schemas under `skill/`.
-pub const TOOLS_MD: &str = "skill/references/tools.md";
+pub const TOOLS_MD: &str = "skill/secrets-management/references/tools.md";
 
 /// How to refresh the committed file when the plugins change. The binary is
 /// built first: `cargo test -p skill-tests` alone does not rebuild it.
@@ -575,7 +575,9 @@ pub fn tools_reference() -> String {
     let _ = writeln!(
         out,
         "Every tool is also served by `skill mcp`, with the same input as the MCP `arguments` and the same \
-         output as `structuredContent`. Files are named by path; the host opens them read-only for that one call.\n"
+         output as `structuredContent`. Files are named by path; the host opens them read-only for that one call. \
+         An absolute path always works; a relative path resolves against the client's first MCP root when the client \
+         offers roots, otherwise against the directory `skill mcp` was started in (on the command line: the current directory).\n"
     );
     for tool in &tools {
         let _ = writeln!(out, "- [`{}`](#{}): {}", tool.name, tool.name, tool.summary);

@@ -38,7 +38,7 @@ fn claude_code_install_is_idempotent_keeps_other_entries_and_uninstalls() {
         project.path(),
         &["install", "--agent", "claude-code"],
     ));
-    let skill_dir = home.path().join(".claude/skills/skill");
+    let skill_dir = home.path().join(".claude/skills/secrets-management");
     let skill_md = std::fs::read_to_string(skill_dir.join("SKILL.md")).unwrap();
     assert!(skill_md.starts_with("---\nname: skill\n"), "{skill_md}");
     assert!(
@@ -125,7 +125,7 @@ fn codex_dry_run_writes_nothing_and_project_scope_lands_in_the_project() {
     assert!(
         project
             .path()
-            .join(".agents/skills/skill/SKILL.md")
+            .join(".agents/skills/secrets-management/SKILL.md")
             .is_file()
     );
     let config = std::fs::read_to_string(project.path().join(".codex/config.toml")).unwrap();
@@ -142,7 +142,7 @@ fn codex_dry_run_writes_nothing_and_project_scope_lands_in_the_project() {
 fn a_foreign_skill_folder_is_never_removed() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let theirs = home.path().join(".claude/skills/skill");
+    let theirs = home.path().join(".claude/skills/secrets-management");
     std::fs::create_dir_all(&theirs).unwrap();
     std::fs::write(theirs.join("SKILL.md"), "---\nname: someone-else\n---\n").unwrap();
     let output = skill(

@@ -19,7 +19,7 @@ fn run(args: &[&str]) -> (String, String) {
 
 #[test]
 fn several_files_problems_and_renderings() {
-    let fixtures = workspace().join("plugins/audit-core/tests/fixtures");
+    let fixtures = workspace().join("plugins/audit-analyzer/core/tests/fixtures");
     let dir = tempfile::tempdir().unwrap();
     let mut broken = std::fs::read_to_string(fixtures.join("vault.jsonl")).unwrap();
     broken.push_str("not json at all\n{\"time\":\"2024-05-01T09:09:00Z\",\"type\":\"requ");

@@ -3,7 +3,7 @@
 //! report must be byte-identical to one pass, problem line numbers included. The
 //! same states, made by hand per part, are what a batch engine would merge.
 
-#[path = "../../plugins/audit-core/tests/common/synthetic.rs"]
+#[path = "../../plugins/audit-analyzer/core/tests/common/synthetic.rs"]
 mod synthetic;
 
 use std::io::Write;

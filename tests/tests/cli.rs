@@ -48,7 +48,7 @@ fn json_output_is_valid_against_the_declared_output_schema() {
     let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
     let schema_out = skill.run(&["schema", "rotation-planner", "--output"]);
     let schema: Value = serde_json::from_slice(&schema_out.stdout).unwrap();
-    assert_eq!(skill::schema::validate(&schema, &plan).unwrap(), vec![]);
+    assert_eq!(skill_service::schema::validate(&schema, &plan).unwrap(), vec![]);
     assert_eq!(plan["as_of"], "2026-06-01");
     assert_eq!(plan["policy_days"], 30);
     // The entry with a bad date is reported with its pointer, not dropped.

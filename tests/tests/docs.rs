@@ -9,7 +9,7 @@ use skill_tests::docs::{REFRESH, first_difference, run, tools_md_path, tools_ref
 use skill_tests::{Skill, text, workspace};
 
 fn skill_dir() -> PathBuf {
-    workspace().join("skill")
+    workspace().join("skill/secrets-management")
 }
 
 fn read(path: &Path) -> String {

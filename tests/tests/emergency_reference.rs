@@ -65,7 +65,7 @@ fn tool_commands() -> Vec<String> {
 
 /// Command lines inside the reference's fenced `sh` blocks.
 fn reference_commands() -> Vec<String> {
-    let text = std::fs::read_to_string(workspace().join("references/emergency-procedures.md"))
+    let text = std::fs::read_to_string(workspace().join("skill/secrets-management/references/emergency-procedures.md"))
         .expect("read the reference");
     let mut out = Vec::new();
     let mut inside = false;

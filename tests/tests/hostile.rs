@@ -6,14 +6,10 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use skill::cache::{CompiledCache, sha256_hex};
-use skill::error::LimitKind;
-use skill::install::{self, InstallRecord};
-use skill::limits::Limits;
-use skill::paths::Paths;
-use skill::sandbox::Sandbox;
-use skill::service::{Call, Service};
-use skill::{Error, contract};
+use skill_runtime::cache::sha256_hex;
+use skill_runtime::{CompiledCache, PluginCode, Runtime, contract};
+use skill_service::install::{self, InstallRecord};
+use skill_service::{Call, Error, LimitKind, Limits, Paths, Service, Settings};
 use skill_tests::{FUTURE_CONTRACT_WASM, HOSTILE_WASM, workspace};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -37,8 +33,12 @@ fn service(home: &std::path::Path) -> Service {
         timeout: TIMEOUT,
         ..Limits::default()
     };
-    let sandbox = Sandbox::new(limits, CompiledCache::new(paths.compiled()));
-    Service::new(sandbox, paths).unwrap()
+    Service::open(Settings {
+        paths,
+        limits,
+        jobs: None,
+    })
+    .unwrap()
 }
 
 fn call(
@@ -51,9 +51,7 @@ fn call(
         input,
         format: None,
     };
-    service
-        .run(call, "2026-06-01", None)
-        .and_then(|outcome| outcome.value())
+    service.run(call, None).map(|outcome| outcome.value)
 }
 
 fn failure(service: &Service, tool: &str) -> (Error, Duration) {
@@ -189,22 +187,32 @@ fn every_abuse_gets_its_own_error_and_the_host_carries_on() {
     assert!(plan["schedule"].as_array().unwrap().len() >= 10);
 }
 
-fn bare_sandbox(cache: &std::path::Path) -> Sandbox {
-    Sandbox::new(Limits::default(), CompiledCache::new(cache.to_owned()))
+fn bare_runtime(cache: &std::path::Path) -> Runtime {
+    Runtime::new(Limits::default(), CompiledCache::new(cache.to_owned())).unwrap()
+}
+
+fn code<'a>(label: &'a str, wasm: &'a [u8], sha256: &'a str) -> PluginCode<'a> {
+    PluginCode {
+        label,
+        wasm,
+        sha256,
+        precompiled: None,
+    }
 }
 
 #[test]
 fn a_plugin_for_another_contract_is_refused_before_it_runs() {
     let cache = tempfile::tempdir().unwrap();
-    let sandbox = bare_sandbox(cache.path());
+    let runtime = bare_runtime(cache.path());
     let wasm = std::fs::read(FUTURE_CONTRACT_WASM).unwrap();
-    let error = sandbox
-        .load("future.wasm", &wasm, &sha256_hex(&wasm))
+    let sha256 = sha256_hex(&wasm);
+    let error = runtime
+        .load(code("future.wasm", &wasm, &sha256))
         .err()
         .expect("refused");
     let message = error.to_string();
     assert!(
-        matches!(error, Error::UnsupportedContract { .. }),
+        matches!(error, skill_runtime::Error::UnsupportedContract { .. }),
         "{message}"
     );
     assert!(message.contains("skill:plugin@9.0.0"), "{message}");
@@ -214,9 +222,9 @@ fn a_plugin_for_another_contract_is_refused_before_it_runs() {
 #[test]
 fn garbage_is_not_a_plugin() {
     let cache = tempfile::tempdir().unwrap();
-    let sandbox = bare_sandbox(cache.path());
-    let error = sandbox
-        .load("junk.wasm", b"\0asm junk", "00")
+    let runtime = bare_runtime(cache.path());
+    let error = runtime
+        .load(code("junk.wasm", b"\0asm junk", "00"))
         .err()
         .expect("refused");
     assert!(
