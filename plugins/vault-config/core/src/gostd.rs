@@ -271,6 +271,44 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
         .map(time::OffsetDateTime::unix_timestamp)
 }
 
+/// Go's `base64.StdEncoding.DecodeString`: padded standard alphabet, `\r`
+/// and `\n` ignored, trailing bits not checked. `None` when it is not base64.
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let chars: Vec<u8> = text
+        .bytes()
+        .filter(|b| *b != b'\r' && *b != b'\n')
+        .collect();
+    if !chars.len().is_multiple_of(4) {
+        return None;
+    }
+    let quads = chars.len() / 4;
+    let mut out = Vec::with_capacity(quads * 3);
+    for (index, quad) in chars.chunks(4).enumerate() {
+        let padding = quad.iter().rev().take_while(|&&c| c == b'=').count();
+        if padding > 2 || (padding > 0 && index + 1 != quads) {
+            return None;
+        }
+        let mut bits = 0u32;
+        for &c in &quad[..4 - padding] {
+            bits = (bits << 6) | value(c)?;
+        }
+        bits <<= 6 * padding as u32;
+        let bytes = [(bits >> 16) as u8, (bits >> 8) as u8, bits as u8];
+        out.extend_from_slice(&bytes[..3 - padding]);
+    }
+    Some(out)
+}
+
 /// `parseutil.ParseAbsoluteTime` for a string: RFC 3339 or epoch seconds.
 pub(crate) fn parse_absolute_time(text: &str) -> Option<i64> {
     parse_rfc3339(text).or_else(|| parse_int(text, false))
@@ -312,6 +350,16 @@ mod tests {
             Some(NANOS_PER_SECOND)
         );
         assert_eq!(parse_duration_second(&Dynamic::Other), None);
+    }
+
+    #[test]
+    fn base64_as_go_decodes_it() {
+        assert_eq!(decode_base64("cGF0aA==").unwrap(), b"path");
+        assert_eq!(decode_base64("cGF0\naA==").unwrap(), b"path");
+        assert_eq!(decode_base64("").unwrap(), b"");
+        assert!(decode_base64("path \"a\" {}").is_none());
+        assert!(decode_base64("cG==aA==").is_none());
+        assert!(decode_base64("abc").is_none());
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod auth;
 mod config;
 mod error;
 mod gostd;
+mod gotemplate;
 pub mod hcl1;
 pub mod lint;
 pub mod names;

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::parse::{GrammarError, ParsedPolicy, ParsedRule, parse_policy};
+use crate::parse::{GrammarError, ParsedPolicy, ParsedRule, parse_policy_at};
 use crate::policy::{Capability, Flavour};
 
 /// How bad a finding is; ordered, so that `fail_on` compares.
@@ -72,9 +72,16 @@ impl LintReport {
     }
 }
 
-/// Lints policy text for `flavour`.
+/// Lints policy text for `flavour`, with no clock (OpenBao `expiration`s are
+/// reported, not applied).
 pub fn lint(text: &str, flavour: Flavour) -> LintReport {
-    let (errors, findings) = match parse_policy(text, flavour) {
+    lint_at(text, flavour, None)
+}
+
+/// Lints policy text for `flavour` at Unix time `now`: paths whose OpenBao
+/// `expiration` has passed are dropped, as the server drops them.
+pub fn lint_at(text: &str, flavour: Flavour, now: Option<i64>) -> LintReport {
+    let (errors, findings) = match parse_policy_at(text, flavour, now) {
         Ok(policy) => (Vec::new(), findings(&policy)),
         Err(errors) => (errors, Vec::new()),
     };

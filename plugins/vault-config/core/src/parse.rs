@@ -13,7 +13,8 @@ use std::rc::Rc;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::gostd::{Dynamic, parse_absolute_time, parse_duration_second};
+use crate::gostd::{Dynamic, decode_base64, parse_absolute_time, parse_duration_second};
+use crate::gotemplate::check_filter_template;
 use crate::hcl1::decode::{Ty, Val, decode};
 use crate::hcl1::{self, Node, ObjectItem, ObjectList, Pos, SyntaxError};
 use crate::policy::{Capability, Flavour};
@@ -108,6 +109,9 @@ pub struct ParsedPolicy {
     pub rules: Vec<ParsedRule>,
     /// The text was JSON rather than HCL.
     pub json: bool,
+    /// The text was base64, which the server's HTTP handler decodes before
+    /// parsing (positions are then in the decoded text).
+    pub base64: bool,
     /// Paths the server drops because their `expiration` has passed.
     pub expired: Vec<ParsedRule>,
 }
@@ -265,39 +269,6 @@ fn templated(path: &str) -> Result<bool, &'static str> {
         }
     }
     Ok(pieces.len() > 1)
-}
-
-/// The actions of a Go template, or `None` when one is never closed.
-fn template_actions(template: &str) -> Option<Vec<String>> {
-    let mut actions = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let end = after.find("}}")?;
-        let action = after[..end]
-            .trim_start_matches('-')
-            .trim_end_matches('-')
-            .trim();
-        actions.push(action.to_owned());
-        rest = &after[end + 2..];
-    }
-    Some(actions)
-}
-
-/// What `list_scan_response_keys_filter_path` checks: `Err` when refused,
-/// `Ok(true)` when the template holds actions this crate cannot evaluate.
-fn check_filter_template(template: &str) -> Result<bool, String> {
-    let actions = template_actions(template).ok_or(
-        "unable to compile template for list_scan_response_keys_filter_path: unclosed action",
-    )?;
-    let known = actions.iter().all(|a| a == ".key" || a == ".path");
-    if known && !actions.iter().any(|a| a == ".key") {
-        return Err(
-            "list_scan_response_keys_filter_path resulted in same path for two different keys"
-                .into(),
-        );
-    }
-    Ok(!known)
 }
 
 /// The control-group checks: keys, a parsable TTL, named factors with real operations.
@@ -610,6 +581,7 @@ pub(crate) fn legacy_capabilities(word: &str) -> Option<&'static [Capability]> {
 
 /// Parses `text` as a policy for `flavour` at Unix time `now` (which decides
 /// whether an OpenBao `expiration` has passed; `None` keeps every path).
+/// Text that is valid base64 is decoded first, as the server's handler does.
 /// Returns every error found, each with its line and column.
 pub fn parse_policy_at(
     text: &str,
@@ -622,7 +594,9 @@ pub fn parse_policy_at(
             "'policy' parameter not supplied or empty",
         )]);
     }
-    let list = hcl1::parse_config(text.as_bytes()).map_err(|e| vec![GrammarError::from(e)])?;
+    let decoded = decode_base64(text);
+    let bytes = decoded.as_deref().unwrap_or(text.as_bytes());
+    let list = hcl1::parse_config(bytes).map_err(|e| vec![GrammarError::from(e)])?;
     let mut parser = PolicyParser {
         flavour,
         now,
@@ -631,7 +605,8 @@ pub fn parse_policy_at(
     let mut policy = parser
         .policy(&list)
         .map_err(|e| vec![GrammarError::from(e)])?;
-    policy.json = hcl1::is_json(text.as_bytes());
+    policy.json = hcl1::is_json(bytes);
+    policy.base64 = decoded.is_some();
     if parser.errors.is_empty() {
         Ok(policy)
     } else {
