@@ -4,14 +4,17 @@
 //! environments) into least-privilege policies, auth roles, commands for
 //! `vault` and `bao`, and Terraform. Every name is validated before it reaches
 //! a path, and policies come from a serializer over a typed model.
-//! [`lint::lint`] reads existing policy HCL with a real HCL parser
-//! ([`parse`]), reports what the server would refuse with line and column, and
-//! flags risky grants with a severity and a fix. This crate knows nothing of
+//! [`lint::lint`] reads existing policies as the server does (HCL v1 or JSON,
+//! [`hcl1`] and [`parse`]), reports what the server would refuse with line
+//! and column, and flags risky grants with a severity and a fix. This crate knows nothing of
 //! WIT or the plugin kit; the `vault-config` plugin exports it.
 
 mod auth;
 mod config;
 mod error;
+mod gostd;
+mod gotemplate;
+pub mod hcl1;
 pub mod lint;
 pub mod names;
 pub mod parse;

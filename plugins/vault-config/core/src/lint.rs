@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::parse::{GrammarError, ParsedPolicy, ParsedRule, parse_policy};
+use crate::parse::{GrammarError, ParsedPolicy, ParsedRule, parse_policy_at};
 use crate::policy::{Capability, Flavour};
 
 /// How bad a finding is; ordered, so that `fail_on` compares.
@@ -72,9 +72,16 @@ impl LintReport {
     }
 }
 
-/// Lints policy text for `flavour`.
+/// Lints policy text for `flavour`, with no clock (OpenBao `expiration`s are
+/// reported, not applied).
 pub fn lint(text: &str, flavour: Flavour) -> LintReport {
-    let (errors, findings) = match parse_policy(text, flavour) {
+    lint_at(text, flavour, None)
+}
+
+/// Lints policy text for `flavour` at Unix time `now`: paths whose OpenBao
+/// `expiration` has passed are dropped, as the server drops them.
+pub fn lint_at(text: &str, flavour: Flavour, now: Option<i64>) -> LintReport {
+    let (errors, findings) = match parse_policy_at(text, flavour, now) {
         Ok(policy) => (Vec::new(), findings(&policy)),
         Err(errors) => (errors, Vec::new()),
     };
@@ -165,26 +172,172 @@ pub(crate) fn reaches(pattern: &str, prefix: &str) -> bool {
     go(pattern.as_bytes(), prefix.as_bytes())
 }
 
-/// Root-protected paths where `sudo` means something (DOMAIN-FACTS §C.1).
-const SUDO_PATHS: [&str; 6] = [
-    "sys/",
-    "auth/token/revoke-orphan",
-    "auth/token/accessors",
-    "auth/token/create",
-    "auth/token/revoke-force",
-    "auth/token/roles",
+/// Whether the policy `pattern` matches the whole concrete `path` (`+` = one
+/// segment, `*` only as the last character = any suffix).
+pub(crate) fn matches(pattern: &str, path: &str) -> bool {
+    fn go(p: &[u8], t: &[u8]) -> bool {
+        match p {
+            [] => t.is_empty(),
+            [b'*'] => true,
+            [b'+', rest @ ..] => {
+                let segment = t.iter().position(|&b| b == b'/').unwrap_or(t.len());
+                segment > 0 && go(rest, &t[segment..])
+            }
+            [c, rest @ ..] => t.first() == Some(c) && go(rest, &t[1..]),
+        }
+    }
+    go(pattern.as_bytes(), path.as_bytes())
+}
+
+/// The root-protected paths, where `sudo` is needed: OpenBao's
+/// `PathsSpecial.Root` of the system backend (`internal/vault/logical_system.go`)
+/// and of the token store (`token_store.go`), plus the handlers that check
+/// sudo themselves (`sys/seal`, `sys/step-down`, `auth/token/create` with
+/// `no_parent` or an `id`). A trailing `*` is a prefix, as in the source.
+const ROOT_PROTECTED: [&str; 24] = [
+    "sys/auth/*",
+    "sys/remount",
+    "sys/audit",
+    "sys/audit/*",
+    "sys/raw",
+    "sys/raw/*",
+    "sys/rotate",
+    "sys/rotate/keyring",
+    "sys/rotate/root",
+    "sys/config/cors",
+    "sys/config/auditing/*",
+    "sys/config/ui/headers/*",
+    "sys/plugins/catalog/*",
+    "sys/revoke-prefix/*",
+    "sys/revoke-force/*",
+    "sys/leases/revoke-prefix/*",
+    "sys/leases/revoke-force/*",
+    "sys/leases/lookup/*",
+    "sys/leases",
+    "sys/internal/inspect/*",
+    "auth/token/revoke-orphan/*",
+    "auth/token/accessors*",
+    "sys/seal",
+    "auth/token/create*",
 ];
-/// Writing here lets a token grant itself more (§C.7.3).
-const ESCALATION_PATHS: [&str; 8] = [
-    "sys/policies/acl",
-    "sys/policy",
-    "sys/auth",
-    "sys/mounts",
-    "auth/token/create",
-    "identity/",
-    "sys/policies/",
-    "sys/plugins/catalog",
+/// Handlers that check `sudo` themselves, beyond `PathsSpecial.Root`.
+const SUDO_HANDLERS: [&str; 1] = ["sys/step-down"];
+
+/// Whether a rule on `pattern` can reach a path where `sudo` counts.
+fn reaches_root_protected(pattern: &str) -> bool {
+    ROOT_PROTECTED
+        .iter()
+        .chain(SUDO_HANDLERS.iter())
+        .any(|target| match target.strip_suffix('*') {
+            Some(prefix) => reaches(pattern, prefix),
+            None => matches(pattern, target),
+        })
+}
+
+/// Write access to these prefixes hands out power; each says what kind.
+struct Powerful {
+    prefix: &'static str,
+    rule: &'static str,
+    severity: Severity,
+    what: &'static str,
+    fix: &'static str,
+}
+
+const POWERFUL_WRITES: [Powerful; 9] = [
+    Powerful {
+        prefix: "sys/policies/acl",
+        rule: "self-escalation",
+        severity: Severity::Critical,
+        what: "can write ACL policies, including the ones attached to its own token",
+        fix: "keep policy writes in an operator policy; grant read on sys/policies/acl/<name> where a tool must inspect",
+    },
+    Powerful {
+        prefix: "sys/policy",
+        rule: "self-escalation",
+        severity: Severity::Critical,
+        what: "can write ACL policies (legacy endpoint), including the ones attached to its own token",
+        fix: "keep policy writes in an operator policy",
+    },
+    Powerful {
+        prefix: "sys/auth",
+        rule: "self-escalation",
+        severity: Severity::Critical,
+        what: "can enable and configure auth methods, then log in through one it controls with any policy",
+        fix: "keep auth-method changes in an operator policy",
+    },
+    Powerful {
+        prefix: "identity/",
+        rule: "self-escalation",
+        severity: Severity::Critical,
+        what: "can edit entities, aliases and groups, e.g. join its own entity to a group that carries policies",
+        fix: "keep identity writes in an operator policy",
+    },
+    Powerful {
+        prefix: "auth/token/create",
+        rule: "token-creation",
+        severity: Severity::High,
+        what: "can create tokens (children carry at most its own policies; with `sudo`, orphans that outlive it)",
+        fix: "create tokens through a token role with allowed_policies, and leave out `sudo`",
+    },
+    Powerful {
+        prefix: "sys/mounts",
+        rule: "mount-admin",
+        severity: Severity::High,
+        what: "can enable, tune, move and disable secrets engines (disabling one destroys its data); it does not grant policies",
+        fix: "keep mount changes in an operator policy",
+    },
+    Powerful {
+        prefix: "sys/plugins/catalog",
+        rule: "plugin-admin",
+        severity: Severity::Critical,
+        what: "can register plugin binaries, which then run inside the server",
+        fix: "keep the plugin catalog to a break-glass operator policy",
+    },
+    Powerful {
+        prefix: "sys/namespaces",
+        rule: "namespace-admin",
+        severity: Severity::High,
+        what: "can create and delete namespaces (deleting one destroys every mount, policy and token in it)",
+        fix: "keep namespace changes in an operator policy scoped to the parent namespace",
+    },
+    Powerful {
+        prefix: "sys/policies/",
+        rule: "self-escalation",
+        severity: Severity::Critical,
+        what: "can write policies, including the ones attached to its own token",
+        fix: "keep policy writes in an operator policy",
+    },
 ];
+/// Second path segments that are KV v2's API roots: `secret/data/*` is the
+/// whole `secret/` mount as much as `secret/*` is.
+const KV2_ROOTS: [&str; 6] = [
+    "data", "metadata", "delete", "undelete", "destroy", "subkeys",
+];
+
+/// For a glob that covers a whole mount, the mount (e.g. `secret/`).
+fn whole_mount(path: &str) -> Option<String> {
+    let prefix = path.strip_suffix('*')?;
+    let segments: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
+    let mount_len = if segments.first() == Some(&"auth") {
+        2
+    } else {
+        1
+    };
+    if segments.len() < mount_len
+        || segments[..mount_len].contains(&"+")
+        || !prefix.ends_with('/') && segments.len() > mount_len
+    {
+        return None;
+    }
+    let rest = &segments[mount_len..];
+    let api_root = rest.first().is_some_and(|s| KV2_ROOTS.contains(s));
+    let below = if api_root { &rest[1..] } else { rest };
+    below
+        .iter()
+        .all(|s| *s == "+")
+        .then(|| format!("{}/", segments[..mount_len].join("/")))
+}
+
 /// Any grant here belongs in a break-glass policy only (§C.7.4).
 const BREAK_GLASS_PATHS: [&str; 7] = [
     "sys/audit",
@@ -225,19 +378,21 @@ fn findings(policy: &ParsedPolicy) -> Vec<Finding> {
         let caps = &rule.capabilities;
         let granting = grants(rule);
 
-        // 1. Wildcards at the root or a mount.
+        // The server strips a leading `/`.
+        let path = path.strip_prefix('/').unwrap_or(path);
         let segments: Vec<&str> = path.split('/').collect();
-        if granting && (path == "*" || path == "+" || path.starts_with("+/") || path == "/*") {
+
+        // 1. Wildcards at the root or covering a whole mount, at any depth.
+        if granting && (path == "*" || path == "+" || path.starts_with("+/")) {
             add(
                 "wildcard-grant",
                 Severity::Critical,
-                format!("`{path}` grants on every path of the server"),
+                format!("`{path}` matches every path of the server"),
                 "grant exact paths (e.g. secret/data/<env>/<app>/<key>)",
             );
         } else if granting
-            && path.ends_with('*')
-            && segments.len() <= 2
             && !path.starts_with("sys/")
+            && let Some(mount) = whole_mount(path)
         {
             let severity = if writes(caps) {
                 Severity::High
@@ -247,36 +402,54 @@ fn findings(policy: &ParsedPolicy) -> Vec<Finding> {
             add(
                 "wildcard-grant",
                 severity,
-                format!("`{path}` grants on a whole mount"),
+                format!(
+                    "`{path}` matches every path under `{}`: all of the `{mount}` mount",
+                    path.trim_end_matches('*')
+                ),
                 "narrow the path to the app's own prefix, e.g. secret/data/<env>/<app>/*",
             );
         }
 
-        // 2. `sudo` where it means nothing.
-        if caps.contains(&Capability::Sudo) && !SUDO_PATHS.iter().any(|p| reaches(path, p)) {
+        // 2. `sudo` where no root-protected path can be reached.
+        if caps.contains(&Capability::Sudo) && !reaches_root_protected(path) {
             add(
                 "needless-sudo",
                 Severity::Medium,
-                format!("`sudo` on `{path}`, which is not a root-protected path"),
-                "remove `sudo`; it only matters on root-protected sys/ and auth/token/ paths",
+                format!(
+                    "`sudo` on `{path}`, which reaches no root-protected path: it grants nothing there"
+                ),
+                "remove `sudo`; it only matters on the root-protected paths (sys/auth/*, sys/audit, sys/raw, sys/leases/revoke-*, auth/token/accessors, ...)",
             );
         }
 
-        // 3. Self-escalation.
+        // 3. Writes that hand out power: policies, auth, identity, tokens, mounts, plugins, namespaces.
         if writes(caps)
-            && !caps.contains(&Capability::Deny)
-            && let Some(target) = ESCALATION_PATHS.iter().find(|p| reaches(path, p))
+            && let Some(power) = POWERFUL_WRITES.iter().find(|p| reaches(path, p.prefix))
         {
-            {
-                add(
-                    "self-escalation",
-                    Severity::Critical,
-                    format!(
-                        "write access on `{path}` reaches `{target}`: the token can grant itself more"
-                    ),
-                    "keep policy, auth, mount, token-creation and identity writes in an operator policy",
-                );
-            }
+            let severity = if power.rule == "token-creation" && caps.contains(&Capability::Sudo) {
+                Severity::Critical
+            } else {
+                power.severity
+            };
+            add(
+                power.rule,
+                severity,
+                format!(
+                    "write access on `{path}` reaches `{}`: the token {}",
+                    power.prefix, power.what
+                ),
+                power.fix,
+            );
+        }
+
+        // Deprecated endpoints.
+        if granting && reaches(path, "sys/renew") {
+            add(
+                "deprecated-path",
+                Severity::Low,
+                format!("`{path}` is the deprecated `sys/renew` endpoint"),
+                "grant update on sys/leases/renew instead",
+            );
         }
 
         // 4. Break-glass paths.
@@ -297,7 +470,8 @@ fn findings(policy: &ParsedPolicy) -> Vec<Finding> {
                 "literal-star",
                 Severity::High,
                 format!(
-                    "`*` at byte {index} is not at the end, so it is a literal character and the rule matches nothing you meant"
+                    "`*` at character {} of `{path}` is not the last character, so the server reads it as a literal `*`: the rule matches only paths with a `*` there",
+                    path[..index].chars().count() + 1
                 ),
                 "use `+` for one segment, or put `*` only at the end",
             );
@@ -385,11 +559,23 @@ fn findings(policy: &ParsedPolicy) -> Vec<Finding> {
         let mut seen: Vec<&str> = Vec::new();
         for (key, _) in &rule.keys {
             if seen.contains(&key.as_str()) {
+                let effect = match key.as_str() {
+                    "policy" => format!(
+                        "the server keeps the last, \"{}\"",
+                        rule.legacy_policy.as_deref().unwrap_or_default()
+                    ),
+                    "capabilities" => "the server adds the lists up".to_owned(),
+                    _ => "the server combines or overrides them".to_owned(),
+                };
+                let granted: Vec<&str> = rule.capabilities.iter().map(|c| c.as_str()).collect();
                 add(
                     "duplicate-key",
                     Severity::Medium,
-                    format!("`{key}` is set twice on `{path}`"),
-                    "keep one assignment per key",
+                    format!(
+                        "`{key}` is set more than once on `{path}`: {effect}; the effective grant is [{}]",
+                        granted.join(", ")
+                    ),
+                    "keep one assignment per key, with exactly the capabilities needed",
                 );
             }
             seen.push(key);
@@ -568,7 +754,7 @@ mod tests {
             (block("secret/*", "\"create\", \"update\""), "wildcard-grant", Severity::High),
             (block("secret/data/app/x", "\"read\", \"sudo\""), "needless-sudo", Severity::Medium),
             (block("sys/policies/acl/*", "\"update\""), "self-escalation", Severity::Critical),
-            (block("auth/token/create", "\"update\""), "self-escalation", Severity::Critical),
+            (block("auth/token/create", "\"update\""), "token-creation", Severity::High),
             (block("sys/audit", "\"read\""), "break-glass-path", Severity::High),
             (block("sys/generate-root/attempt", "\"update\""), "break-glass-path", Severity::High),
             (block("secret/*/app", "\"read\""), "literal-star", Severity::High),
@@ -589,6 +775,166 @@ mod tests {
                 "{rule} {severity:?} not in {found:?} for\n{text}"
             );
         }
+    }
+
+    fn finding<'a>(report: &'a LintReport, rule: &str) -> Option<&'a Finding> {
+        report.findings.iter().find(|f| f.rule == rule)
+    }
+
+    #[test]
+    fn whole_mount_grants_at_any_depth() {
+        for path in [
+            "secret/*",
+            "secret/data/*",
+            "secret/metadata/*",
+            "secret/data/+/*",
+            "auth/approle/*",
+            "/secret/data/*",
+        ] {
+            let report = lint(
+                &block(path, "\"create\", \"read\", \"update\", \"delete\""),
+                Flavour::Vault,
+            );
+            let found = finding(&report, "wildcard-grant")
+                .unwrap_or_else(|| panic!("{path}: {:?}", report.findings));
+            assert_eq!(found.severity, Severity::High, "{path}");
+            assert!(found.message.contains("all of the `"), "{}", found.message);
+        }
+        for path in [
+            "secret/data/app/*",
+            "secret/data/app/",
+            "secret/zip-*",
+            "transit/encrypt/app",
+        ] {
+            let report = lint(&block(path, "\"read\""), Flavour::Vault);
+            assert!(
+                finding(&report, "wildcard-grant").is_none(),
+                "{path}: {:?}",
+                report.findings
+            );
+        }
+    }
+
+    #[test]
+    fn sudo_is_judged_against_the_root_protected_paths() {
+        for needless in [
+            "sys/health",
+            "sys/leases/renew",
+            "secret/data/x",
+            "sys/mounts/*",
+            "auth/token/lookup-self",
+        ] {
+            let report = lint(&block(needless, "\"read\", \"sudo\""), Flavour::Vault);
+            assert!(
+                finding(&report, "needless-sudo").is_some(),
+                "{needless}: {:?}",
+                report.findings
+            );
+        }
+        for needed in [
+            "sys/auth/*",
+            "sys/*",
+            "sys/leases",
+            "sys/audit",
+            "auth/token/accessors/",
+            "sys/rotate",
+            "auth/*",
+            "sys/seal",
+        ] {
+            let report = lint(&block(needed, "\"read\", \"sudo\""), Flavour::Vault);
+            assert!(
+                finding(&report, "needless-sudo").is_none(),
+                "{needed}: {:?}",
+                report.findings
+            );
+        }
+    }
+
+    #[test]
+    fn powerful_writes_say_what_they_hand_out() {
+        let mounts = lint(&block("sys/mounts/*", "\"update\""), Flavour::Vault);
+        let found = finding(&mounts, "mount-admin").expect("mount-admin");
+        assert_eq!(found.severity, Severity::High);
+        assert!(
+            found.message.contains("does not grant policies"),
+            "{}",
+            found.message
+        );
+        assert!(finding(&mounts, "self-escalation").is_none());
+        let namespaces = lint(
+            &block("sys/namespaces/*", "\"create\", \"delete\""),
+            Flavour::Vault,
+        );
+        assert_eq!(
+            finding(&namespaces, "namespace-admin").map(|f| f.severity),
+            Some(Severity::High)
+        );
+        assert!(
+            finding(
+                &lint(
+                    &block("sys/namespaces/*", "\"read\", \"list\""),
+                    Flavour::Vault
+                ),
+                "namespace-admin"
+            )
+            .is_none()
+        );
+        let acl = lint(&block("sys/policies/acl/*", "\"update\""), Flavour::Vault);
+        assert!(
+            finding(&acl, "self-escalation").is_some_and(|f| f.message.contains("ACL policies"))
+        );
+        let orphans = lint(
+            &block("auth/token/create", "\"update\", \"sudo\""),
+            Flavour::Vault,
+        );
+        assert_eq!(
+            finding(&orphans, "token-creation").map(|f| f.severity),
+            Some(Severity::Critical)
+        );
+    }
+
+    #[test]
+    fn deprecated_renew_and_exact_glob_wording() {
+        let renew = lint(&block("sys/renew/*", "\"update\""), Flavour::Vault);
+        assert!(
+            finding(&renew, "deprecated-path").is_some_and(|f| f.fix.contains("sys/leases/renew"))
+        );
+        let star = lint(&block("secret/*/app", "\"read\""), Flavour::Vault);
+        let found = finding(&star, "literal-star").expect("literal-star");
+        assert!(
+            found.message.contains("character 8 of `secret/*/app`"),
+            "{}",
+            found.message
+        );
+        assert!(found.message.contains("literal `*`"), "{}", found.message);
+    }
+
+    #[test]
+    fn published_brace_on_next_line_policy_is_linted() {
+        let text = include_str!("../tests/policies/vault-guides-onboarding-admin.hcl");
+        let report = lint(text, Flavour::Vault);
+        assert!(report.valid, "{:?}", report.errors);
+        let sudo = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "needless-sudo" && f.path == "sys/health")
+            .expect("sudo on sys/health is needless");
+        assert_eq!(text.lines().nth(sudo.line - 1), Some("path \"sys/health\""));
+    }
+
+    #[test]
+    fn a_repeated_policy_reports_the_effective_grant() {
+        let text = include_str!("../tests/policies/shape-duplicate-policy-sudo.hcl");
+        let report = lint(text, Flavour::Vault);
+        let duplicate = finding(&report, "duplicate-key").expect("duplicate-key");
+        assert!(duplicate.message.contains("sudo"), "{}", duplicate.message);
+        assert!(
+            duplicate
+                .message
+                .contains("create, read, update, delete, list, sudo"),
+            "{}",
+            duplicate.message
+        );
     }
 
     #[test]

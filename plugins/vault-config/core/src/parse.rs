@@ -1,16 +1,22 @@
-//! Reads policy HCL with a real HCL parser (`hcl-edit`) into a typed model with
-//! line and column positions, and rejects what the server's policy parser
-//! rejects: unknown top-level or per-path keys, unknown capabilities (per
-//! flavour), `+*` in a path, unbalanced templating, values of the wrong type.
+//! Reads a policy as the server does: HCL v1 or JSON ([`crate::hcl1`]), then
+//! the server's own checks, ported from OpenBao's `ParseACLPolicy`
+//! (`internal/vault/policy/policy.go`, the same rules as Vault's
+//! `vault/policy.go`): top-level and per-path keys, capabilities per flavour,
+//! the legacy `policy =` words, templating balance, `+*`, wrapping TTLs that
+//! parse and are ordered, control groups, OpenBao's `expiration` and
+//! `list_scan_response_keys_filter_path`. Repeated keys mean what the server
+//! makes of them: the last `policy` wins, `capabilities` lists add up.
+//! Line and column come with every rule, key and error.
 
-use std::ops::Range;
+use std::rc::Rc;
 
-use hcl_edit::Span;
-use hcl_edit::expr::Expression;
-use hcl_edit::structure::{Attribute, Block, BlockLabel, Body, Structure};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::gostd::{Dynamic, decode_base64, parse_absolute_time, parse_duration_second};
+use crate::gotemplate::check_filter_template;
+use crate::hcl1::decode::{Ty, Val, decode};
+use crate::hcl1::{self, Node, ObjectItem, ObjectList, Pos, SyntaxError};
 use crate::policy::{Capability, Flavour};
 
 /// A 1-based line and column.
@@ -18,6 +24,15 @@ use crate::policy::{Capability, Flavour};
 pub struct Position {
     pub line: usize,
     pub column: usize,
+}
+
+impl From<Pos> for Position {
+    fn from(pos: Pos) -> Self {
+        Self {
+            line: pos.line.max(1),
+            column: pos.column.max(1),
+        }
+    }
 }
 
 /// Something the server's parser would refuse.
@@ -28,20 +43,61 @@ pub struct GrammarError {
     pub message: String,
 }
 
-/// One `path` block.
+impl GrammarError {
+    fn at(pos: impl Into<Position>, message: impl Into<String>) -> Self {
+        let position = pos.into();
+        Self {
+            line: position.line,
+            column: position.column,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<SyntaxError> for GrammarError {
+    fn from(error: SyntaxError) -> Self {
+        GrammarError::at(error.pos, error.message)
+    }
+}
+
+/// One `path` block, with what the server makes of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedRule {
+    /// The path as written (before the server strips a leading `/`).
     pub path: String,
     pub position: Position,
-    /// From `capabilities`, or mapped from a legacy `policy = "…"`.
+    /// The effective capabilities: every `capabilities` list added up, the
+    /// legacy `policy` word mapped, and `deny` alone when it is there.
     pub capabilities: Vec<Capability>,
-    /// The legacy `policy` value when that form was used.
+    /// The effective legacy `policy` value (the last one) when that form was used.
     pub legacy_policy: Option<String>,
-    /// Every key in the block, in order, with its position.
+    /// Every key in the block, in order, repeats included, with its position.
     pub keys: Vec<(String, Position)>,
+    /// Wrapping TTL bounds in seconds, when set.
+    pub min_wrapping_ttl: Option<i64>,
+    pub max_wrapping_ttl: Option<i64>,
+    /// OpenBao's `expiration`, Unix seconds.
+    pub expiration: Option<i64>,
+    /// A `list_scan_response_keys_filter_path` template this crate cannot
+    /// evaluate (Go `text/template` beyond `{{.key}}`/`{{.path}}`).
+    pub unverified_filter_template: bool,
 }
 
 impl ParsedRule {
+    fn bare(path: String, position: Position, keys: Vec<(String, Position)>) -> Self {
+        Self {
+            path,
+            position,
+            capabilities: Vec::new(),
+            legacy_policy: None,
+            keys,
+            min_wrapping_ttl: None,
+            max_wrapping_ttl: None,
+            expiration: None,
+            unverified_filter_template: false,
+        }
+    }
+
     pub fn has_key(&self, key: &str) -> bool {
         self.keys.iter().any(|(k, _)| k == key)
     }
@@ -51,6 +107,13 @@ impl ParsedRule {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ParsedPolicy {
     pub rules: Vec<ParsedRule>,
+    /// The text was JSON rather than HCL.
+    pub json: bool,
+    /// The text was base64, which the server's HTTP handler decodes before
+    /// parsing (positions are then in the decoded text).
+    pub base64: bool,
+    /// Paths the server drops because their `expiration` has passed.
+    pub expired: Vec<ParsedRule>,
 }
 
 /// Per-path keys both servers accept.
@@ -72,196 +135,440 @@ const OPENBAO_KEYS: [&str; 3] = [
     "pagination_limit",
     "list_scan_response_keys_filter_path",
 ];
+/// Operations a control-group factor may name (`logical.AllOperations`).
+const OPERATIONS: [&str; 14] = [
+    "create",
+    "read",
+    "update",
+    "patch",
+    "delete",
+    "list",
+    "scan",
+    "help",
+    "alias-lookahead",
+    "resolve-role",
+    "header",
+    "revoke",
+    "renew",
+    "rollback",
+];
 
-/// Maps byte offsets to positions.
-struct Lines {
-    starts: Vec<usize>,
+/// Field indexes into [`path_rules_type`].
+mod field {
+    pub const POLICY: usize = 0;
+    pub const CAPABILITIES: usize = 1;
+    pub const EXPIRATION: usize = 2;
+    pub const MIN_WRAPPING_TTL: usize = 3;
+    pub const MAX_WRAPPING_TTL: usize = 4;
+    pub const FILTER_PATH: usize = 10;
 }
 
-impl Lines {
-    fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
-        Self { starts }
-    }
+/// The decodable fields of Go's `PathRules`, in struct order.
+fn path_rules_type() -> Ty {
+    let strings = || Ty::Slice(Box::new(Ty::Str));
+    let parameters = || Ty::Map(Box::new(Ty::Slice(Box::new(Ty::Iface))));
+    Ty::Struct(Rc::from(vec![
+        ("Policy", Ty::Str),
+        ("Capabilities", strings()),
+        ("expiration", Ty::Str),
+        ("min_wrapping_ttl", Ty::Iface),
+        ("max_wrapping_ttl", Ty::Iface),
+        ("allowed_parameters", parameters()),
+        ("denied_parameters", parameters()),
+        ("required_parameters", strings()),
+        ("mfa_methods", strings()),
+        ("pagination_limit", Ty::Int),
+        ("list_scan_response_keys_filter_path", Ty::Str),
+    ]))
+}
 
-    fn at(&self, text: &str, span: Option<Range<usize>>) -> Position {
-        let offset = span.map_or(0, |span| span.start);
-        let line = self.starts.partition_point(|&start| start <= offset);
-        let start = self.starts[line - 1];
-        let column = text
-            .get(start..offset)
-            .map_or(1, |prefix| prefix.chars().count() + 1);
-        Position { line, column }
+fn struct_fields(val: &Val) -> &[Val] {
+    match val {
+        Val::Struct(values) => values,
+        _ => &[],
     }
 }
 
-struct Parser<'a> {
-    text: &'a str,
-    lines: Lines,
+fn dynamic(val: &Val) -> Dynamic<'_> {
+    match val {
+        Val::Nil => Dynamic::Nil,
+        Val::Str(text) => Dynamic::Str(text),
+        Val::Int(value) => Dynamic::Int(*value),
+        Val::Float(value) => Dynamic::Float(*value),
+        _ => Dynamic::Other,
+    }
+}
+
+/// Where `word` is written as (an element of) the value of `key` in `body`,
+/// so that an error points at the word rather than at the block.
+fn word_position(body: &ObjectList, key: &str, word: &str) -> Option<Pos> {
+    let is_word = |node: &Node| match node {
+        Node::Literal(token) => token.string_value().is_ok_and(|v| v == word),
+        _ => false,
+    };
+    body.items
+        .iter()
+        .filter(|item| {
+            item.keys
+                .first()
+                .is_some_and(|k| k.string_value().is_ok_and(|v| v == key))
+        })
+        .find_map(|item| match &*item.val {
+            Node::Array(array) => array.list.iter().find(|n| is_word(n)).map(Node::pos),
+            other if is_word(other) => Some(other.pos()),
+            _ => None,
+        })
+}
+
+/// `hclutil.CheckHCLKeys`: every key of an object must be in `valid`.
+fn check_keys(node: &Node, valid: &[&str], prefix: &str) -> Result<Vec<GrammarError>, SyntaxError> {
+    let list = match node {
+        Node::List(list) => list,
+        Node::Object(object) => &object.list,
+        other => {
+            return Ok(vec![GrammarError::at(
+                other.pos(),
+                format!("{prefix}expected a block `{{ … }}` here"),
+            )]);
+        }
+    };
+    let mut errors = Vec::new();
+    for item in &list.items {
+        let Some(first) = item.keys.first() else {
+            continue;
+        };
+        let key = first.string_value()?;
+        if !valid.contains(&key.as_str()) {
+            errors.push(GrammarError::at(
+                first.pos,
+                format!("{prefix}invalid key \"{key}\""),
+            ));
+        }
+    }
+    Ok(errors)
+}
+
+fn object_list(node: &Node) -> Option<&ObjectList> {
+    match node {
+        Node::List(list) => Some(list),
+        Node::Object(object) => Some(&object.list),
+        _ => None,
+    }
+}
+
+/// `identitytpl.PopulateString` in validity-check mode: whether the path is
+/// templated, or why its `{{ }}` do not balance.
+fn templated(path: &str) -> Result<bool, &'static str> {
+    let pieces: Vec<&str> = path.split("{{").collect();
+    if pieces[0].contains("}}") {
+        return Err("unbalanced templating characters");
+    }
+    for piece in &pieces[1..] {
+        if piece.split("}}").count() != 2 {
+            return Err("unbalanced templating characters");
+        }
+    }
+    Ok(pieces.len() > 1)
+}
+
+/// The control-group checks: keys, a parsable TTL, named factors with real operations.
+fn check_control_group(
+    item: &ObjectItem,
+    errors: &mut Vec<GrammarError>,
+) -> Result<(), SyntaxError> {
+    let prefix = "path control_group: ";
+    let key_errors = check_keys(&item.val, &["ttl", "self_auth_allowed", "factor"], prefix)?;
+    if !key_errors.is_empty() {
+        errors.extend(key_errors);
+        return Ok(());
+    }
+    let group = Ty::Struct(Rc::from(vec![
+        ("ttl", Ty::Iface),
+        ("self_auth_allowed", Ty::Bool),
+    ]));
+    let mut value = Val::zero(&group);
+    decode(&item.val, &group, &mut value)?;
+    let Some(list) = object_list(&item.val) else {
+        return Ok(());
+    };
+    let factor = Ty::Struct(Rc::from(vec![
+        ("controlled_capabilities", Ty::Slice(Box::new(Ty::Str))),
+        (
+            "Identity",
+            Ty::Struct(Rc::from(vec![
+                ("group_names", Ty::Slice(Box::new(Ty::Str))),
+                ("Approvals", Ty::Int),
+            ])),
+        ),
+    ]));
+    for factor_item in list.filter("factor")?.items {
+        let prefix = "path control_group factor: ";
+        let key_errors = check_keys(
+            &factor_item.val,
+            &["controlled_capabilities", "identity"],
+            prefix,
+        )?;
+        if !key_errors.is_empty() {
+            errors.extend(key_errors);
+            continue;
+        }
+        let mut parsed = Val::zero(&factor);
+        decode(&factor_item.val, &factor, &mut parsed)?;
+        if factor_item.keys.is_empty() {
+            errors.push(GrammarError::at(
+                factor_item.pos(),
+                format!("{prefix}require name key"),
+            ));
+            continue;
+        }
+        for operation in struct_fields(&parsed)[0].strings() {
+            if !OPERATIONS.contains(&operation) {
+                errors.push(GrammarError::at(
+                    factor_item.pos(),
+                    format!("path control_group: Operation(s) not valid: {operation}"),
+                ));
+            }
+        }
+    }
+    if parse_duration_second(&dynamic(&struct_fields(&value)[0])).is_none() {
+        errors.push(GrammarError::at(
+            item.pos(),
+            "path control_group: invalid ttl",
+        ));
+    }
+    Ok(())
+}
+
+struct PolicyParser {
     flavour: Flavour,
+    now: Option<i64>,
     errors: Vec<GrammarError>,
 }
 
-impl Parser<'_> {
-    fn error(&mut self, position: Position, message: String) {
-        self.errors.push(GrammarError {
-            line: position.line,
-            column: position.column,
-            message,
-        });
-    }
+impl PolicyParser {
+    /// One `path` item (its `path` key already stripped), or `None` when it
+    /// has errors (pushed) or has expired (returned in the second slot).
+    fn rule(
+        &mut self,
+        item: &ObjectItem,
+        position: Position,
+    ) -> Result<Option<(ParsedRule, bool)>, SyntaxError> {
+        let path = match item.keys.first() {
+            Some(key) => key.string_value()?,
+            None => "path".to_owned(),
+        };
+        let at =
+            |message: String| GrammarError::at(position, format!("path \"{path}\": {message}"));
+        if let Err(message) = templated(&path) {
+            self.errors.push(at(format!(
+                "failed to validate policy templating: {message}"
+            )));
+            return Ok(None);
+        }
+        let mut valid: Vec<&str> = COMMON_KEYS.to_vec();
+        if self.flavour == Flavour::Openbao {
+            valid.extend(OPENBAO_KEYS);
+        }
+        let key_errors = check_keys(&item.val, &valid, &format!("path \"{path}\": "))?;
+        if !key_errors.is_empty() {
+            self.errors.extend(key_errors);
+            return Ok(None);
+        }
+        let Some(body) = object_list(&item.val) else {
+            return Ok(None);
+        };
+        let before = self.errors.len();
+        for group in body.filter("control_group")?.items {
+            check_control_group(&group, &mut self.errors)?;
+        }
+        let ty = path_rules_type();
+        let mut value = Val::zero(&ty);
+        decode(&item.val, &ty, &mut value)?;
+        let fields = struct_fields(&value);
+        let keys = body
+            .items
+            .iter()
+            .filter_map(|i| i.keys.first())
+            .map(|k| Ok((k.string_value()?, Position::from(k.pos))))
+            .collect::<Result<Vec<_>, SyntaxError>>()?;
 
-    fn position(&self, span: Option<Range<usize>>) -> Position {
-        self.lines.at(self.text, span)
-    }
+        let mut expiration = None;
+        let mut expired = false;
+        if self.flavour == Flavour::Openbao {
+            let raw = fields[field::EXPIRATION].as_str().unwrap_or_default();
+            if !raw.is_empty() {
+                match parse_absolute_time(raw) {
+                    Some(at_time) => {
+                        expiration = Some(at_time);
+                        expired = self.now.is_some_and(|now| now > at_time);
+                    }
+                    None => self.errors.push(at(
+                        "invalid expiration time: could not parse string as date and time".into(),
+                    )),
+                }
+            }
+        }
+        let mut words: Vec<String> = fields[field::CAPABILITIES]
+            .strings()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let legacy = fields[field::POLICY]
+            .as_str()
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned);
+        if expired {
+            // The server drops an expired path before any further check.
+            let mut rule = ParsedRule::bare(path.clone(), position, keys);
+            rule.expiration = expiration;
+            rule.legacy_policy = legacy;
+            return Ok(Some((rule, true)));
+        }
+        let stripped = path.strip_prefix('/').unwrap_or(&path);
+        if stripped.contains("+*") {
+            self.errors
+                .push(at("invalid use of wildcards ('+*' is forbidden)".into()));
+        }
 
-    fn body(&mut self, body: &Body) -> Vec<ParsedRule> {
-        let mut rules = Vec::new();
-        for structure in body.iter() {
-            match structure {
-                Structure::Attribute(attribute) => {
-                    let key = attribute.key.as_str();
-                    // `name` is the only top-level attribute the parser knows.
-                    if key != "name" {
-                        let position = self.position(attribute.key.span());
-                        self.error(position, format!("invalid key \"{key}\""));
+        if let Some(word) = &legacy {
+            match legacy_capabilities(word) {
+                Some([Capability::Deny]) => words = vec!["deny".into()],
+                Some(mapped) => words.extend(mapped.iter().map(|c| c.as_str().to_owned())),
+                None => self.errors.push(GrammarError::at(
+                    word_position(body, "policy", word).map_or(position, Position::from),
+                    format!(
+                        "path \"{path}\": invalid policy \"{word}\" (deny, read, write or sudo)"
+                    ),
+                )),
+            }
+        }
+        let mut capabilities = Vec::new();
+        let mut denied = false;
+        for word in &words {
+            match Capability::parse(word).filter(|c| c.supported_by(self.flavour)) {
+                // `deny` replaces everything and ends the server's checks of this path.
+                Some(Capability::Deny) => {
+                    capabilities = vec![Capability::Deny];
+                    denied = true;
+                    break;
+                }
+                Some(capability) => {
+                    if !capabilities.contains(&capability) {
+                        capabilities.push(capability);
                     }
                 }
-                Structure::Block(block) => {
-                    if let Some(rule) = self.block(block) {
-                        rules.push(rule);
+                None => {
+                    self.errors.push(GrammarError::at(
+                        word_position(body, "capabilities", word).map_or(position, Position::from),
+                        format!(
+                            "path \"{path}\": invalid capability \"{word}\" ({} accepts: {})",
+                            self.flavour.as_str(),
+                            Capability::names_for(self.flavour).join(", ")
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
+
+        let mut rule = ParsedRule::bare(path.clone(), position, keys);
+        rule.capabilities = capabilities;
+        rule.legacy_policy = legacy;
+        rule.expiration = expiration;
+        if !denied {
+            self.wrapping_ttls(&mut rule, fields);
+            if self.flavour == Flavour::Openbao {
+                let filter = fields[field::FILTER_PATH].as_str().unwrap_or_default();
+                if !filter.is_empty() {
+                    if !rule.capabilities.contains(&Capability::List) {
+                        self.errors.push(at(
+                            "list_scan_response_keys_filter_path needs to be used on a path with the list capability".into(),
+                        ));
+                    }
+                    match check_filter_template(filter) {
+                        Ok(unverified) => rule.unverified_filter_template = unverified,
+                        Err(message) => self.errors.push(at(message)),
                     }
                 }
             }
         }
-        rules
+        if self.errors.len() > before {
+            return Ok(None);
+        }
+        Ok(Some((rule, expired)))
     }
 
-    fn block(&mut self, block: &Block) -> Option<ParsedRule> {
-        let position = self.position(block.ident.span());
-        if block.ident.as_str() != "path" {
-            self.error(
-                position,
-                format!("invalid key \"{}\"", block.ident.as_str()),
-            );
-            return None;
-        }
-        let path = match block.labels.as_slice() {
-            [BlockLabel::String(path)] => path.as_str().to_owned(),
-            _ => {
-                self.error(
-                    position,
-                    "a path block takes exactly one quoted path, `path \"…\" { … }`".into(),
-                );
+    fn wrapping_ttls(&mut self, rule: &mut ParsedRule, fields: &[Val]) {
+        let mut parse = |index: usize, name: &str| -> Option<i64> {
+            let value = &fields[index];
+            if value.is_nil() {
                 return None;
             }
+            match parse_duration_second(&dynamic(value)) {
+                Some(nanos) => Some(nanos / 1_000_000_000),
+                None => {
+                    self.errors.push(GrammarError::at(
+                        rule.position,
+                        format!(
+                            "path \"{}\": error parsing {name}: not a duration",
+                            rule.path
+                        ),
+                    ));
+                    None
+                }
+            }
         };
-        if let Err(message) = check_path(&path) {
-            self.error(position, format!("path \"{path}\": {message}"));
+        let min = parse(field::MIN_WRAPPING_TTL, "min_wrapping_ttl");
+        let max = parse(field::MAX_WRAPPING_TTL, "max_wrapping_ttl");
+        if let (Some(min), Some(max)) = (min, max)
+            && min != 0
+            && max != 0
+            && max < min
+        {
+            self.errors.push(GrammarError::at(
+                rule.position,
+                format!(
+                    "path \"{}\": max_wrapping_ttl cannot be less than min_wrapping_ttl",
+                    rule.path
+                ),
+            ));
         }
-        let mut rule = ParsedRule {
-            path,
-            position,
-            capabilities: Vec::new(),
-            legacy_policy: None,
-            keys: Vec::new(),
-        };
-        for structure in block.body.iter() {
-            match structure {
-                Structure::Attribute(attribute) => self.attribute(&mut rule, attribute),
-                Structure::Block(inner) => {
-                    // HCL v1 lets `allowed_parameters { … }` be written as a block.
-                    let key = inner.ident.as_str().to_owned();
-                    let position = self.position(inner.ident.span());
-                    self.check_key(&rule.path, &key, position);
-                    rule.keys.push((key, position));
+        rule.min_wrapping_ttl = min;
+        rule.max_wrapping_ttl = max;
+    }
+
+    fn policy(&mut self, list: &ObjectList) -> Result<ParsedPolicy, SyntaxError> {
+        let top = check_keys(&Node::List(list.clone()), &["name", "path"], "")?;
+        if !top.is_empty() {
+            self.errors.extend(top);
+            return Ok(ParsedPolicy::default());
+        }
+        let name = Ty::Struct(Rc::from(vec![("name", Ty::Str)]));
+        decode(&Node::List(list.clone()), &name, &mut Val::zero(&name))?;
+        let mut policy = ParsedPolicy::default();
+        for item in &list.items {
+            let Some(first) = item.keys.first() else {
+                continue;
+            };
+            if first.string_value()? != "path" {
+                continue;
+            }
+            let mut stripped = item.clone();
+            stripped.keys.remove(0);
+            if let Some((rule, expired)) = self.rule(&stripped, first.pos.into())? {
+                if expired {
+                    policy.expired.push(rule);
+                } else {
+                    policy.rules.push(rule);
                 }
             }
         }
-        Some(rule)
-    }
-
-    fn check_key(&mut self, path: &str, key: &str, position: Position) {
-        let known = COMMON_KEYS.contains(&key)
-            || (self.flavour == Flavour::Openbao && OPENBAO_KEYS.contains(&key));
-        if !known {
-            self.error(position, format!("path \"{path}\": invalid key \"{key}\""));
-        }
-    }
-
-    fn attribute(&mut self, rule: &mut ParsedRule, attribute: &Attribute) {
-        let key = attribute.key.as_str().to_owned();
-        let position = self.position(attribute.key.span());
-        self.check_key(&rule.path, &key, position);
-        let value_position = self.position(attribute.value.span());
-        match key.as_str() {
-            "capabilities" => match &attribute.value {
-                Expression::Array(items) => {
-                    for item in items.iter() {
-                        let item_position = self.position(item.span());
-                        match item {
-                            Expression::String(word) => match Capability::parse(word.as_str())
-                                .filter(|c| c.supported_by(self.flavour))
-                            {
-                                Some(capability) => rule.capabilities.push(capability),
-                                None => self.error(
-                                    item_position,
-                                    format!(
-                                        "path \"{}\": invalid capability \"{}\" ({} accepts: {})",
-                                        rule.path,
-                                        word.as_str(),
-                                        self.flavour.as_str(),
-                                        Capability::names_for(self.flavour).join(", ")
-                                    ),
-                                ),
-                            },
-                            _ => self.error(
-                                item_position,
-                                format!(
-                                    "path \"{}\": capabilities must be quoted strings",
-                                    rule.path
-                                ),
-                            ),
-                        }
-                    }
-                }
-                _ => self.error(
-                    value_position,
-                    format!(
-                        "path \"{}\": capabilities must be a list, e.g. [\"read\"]",
-                        rule.path
-                    ),
-                ),
-            },
-            "policy" => match &attribute.value {
-                Expression::String(word) => match legacy(word.as_str()) {
-                    Some(capabilities) => {
-                        rule.capabilities.extend_from_slice(capabilities);
-                        rule.legacy_policy = Some(word.as_str().to_owned());
-                    }
-                    None => self.error(
-                        value_position,
-                        format!(
-                            "path \"{}\": invalid policy \"{}\" (deny, read, write or sudo)",
-                            rule.path,
-                            word.as_str()
-                        ),
-                    ),
-                },
-                _ => self.error(
-                    value_position,
-                    format!("path \"{}\": policy must be a quoted string", rule.path),
-                ),
-            },
-            _ => {}
-        }
-        rule.keys.push((key, position));
+        Ok(policy)
     }
 }
 
 /// The legacy `policy = "…"` words and the capabilities they stand for.
-fn legacy(word: &str) -> Option<&'static [Capability]> {
+pub(crate) fn legacy_capabilities(word: &str) -> Option<&'static [Capability]> {
     use Capability::*;
     Some(match word {
         "deny" => &[Deny],
@@ -272,58 +579,44 @@ fn legacy(word: &str) -> Option<&'static [Capability]> {
     })
 }
 
-/// The server's own path checks: `+*` is forbidden and templating must balance.
-fn check_path(path: &str) -> Result<(), String> {
-    if path.contains("+*") {
-        return Err("invalid use of wildcards ('+*' is forbidden)".into());
+/// Parses `text` as a policy for `flavour` at Unix time `now` (which decides
+/// whether an OpenBao `expiration` has passed; `None` keeps every path).
+/// Text that is valid base64 is decoded first, as the server's handler does.
+/// Returns every error found, each with its line and column.
+pub fn parse_policy_at(
+    text: &str,
+    flavour: Flavour,
+    now: Option<i64>,
+) -> Result<ParsedPolicy, Vec<GrammarError>> {
+    if text.is_empty() {
+        return Err(vec![GrammarError::at(
+            Pos::default(),
+            "'policy' parameter not supplied or empty",
+        )]);
     }
-    let mut open = false;
-    let mut rest = path;
-    while let Some(index) = rest.find(['{', '}']) {
-        let tail = &rest[index..];
-        if let Some(after) = tail.strip_prefix("{{") {
-            if open {
-                return Err("unbalanced templating characters".into());
-            }
-            open = true;
-            rest = after;
-        } else if let Some(after) = tail.strip_prefix("}}") {
-            if !open {
-                return Err("unbalanced templating characters".into());
-            }
-            open = false;
-            rest = after;
-        } else {
-            rest = &tail[1..];
-        }
-    }
-    if open {
-        return Err("unbalanced templating characters".into());
-    }
-    Ok(())
-}
-
-/// Parses `text` as a policy for `flavour`; all grammar errors at once.
-pub fn parse_policy(text: &str, flavour: Flavour) -> Result<ParsedPolicy, Vec<GrammarError>> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|error| {
-        vec![GrammarError {
-            line: error.location().line(),
-            column: error.location().column(),
-            message: format!("HCL syntax: {}", error.message()),
-        }]
-    })?;
-    let mut parser = Parser {
-        text,
-        lines: Lines::new(text),
+    let decoded = decode_base64(text);
+    let bytes = decoded.as_deref().unwrap_or(text.as_bytes());
+    let list = hcl1::parse_config(bytes).map_err(|e| vec![GrammarError::from(e)])?;
+    let mut parser = PolicyParser {
         flavour,
+        now,
         errors: Vec::new(),
     };
-    let rules = parser.body(&body);
+    let mut policy = parser
+        .policy(&list)
+        .map_err(|e| vec![GrammarError::from(e)])?;
+    policy.json = hcl1::is_json(bytes);
+    policy.base64 = decoded.is_some();
     if parser.errors.is_empty() {
-        Ok(ParsedPolicy { rules })
+        Ok(policy)
     } else {
         Err(parser.errors)
     }
+}
+
+/// [`parse_policy_at`] with no clock: expirations are reported, never applied.
+pub fn parse_policy(text: &str, flavour: Flavour) -> Result<ParsedPolicy, Vec<GrammarError>> {
+    parse_policy_at(text, flavour, None)
 }
 
 #[cfg(test)]
@@ -332,6 +625,10 @@ mod tests {
 
     fn errors(text: &str, flavour: Flavour) -> Vec<GrammarError> {
         parse_policy(text, flavour).unwrap_err()
+    }
+
+    fn first_error(text: &str) -> String {
+        errors(text, Flavour::Openbao)[0].message.clone()
     }
 
     #[test]
@@ -353,6 +650,34 @@ mod tests {
     }
 
     #[test]
+    fn accepts_hcl1_that_hcl2_refuses() {
+        let next_line = parse_policy(
+            "path \"a\"\n{\n  capabilities = [\"read\"]\n}\n",
+            Flavour::Vault,
+        )
+        .unwrap();
+        assert_eq!(next_line.rules[0].capabilities, [Capability::Read]);
+        let json = parse_policy(
+            r#"{"path": {"a": {"capabilities": ["read"]}}}"#,
+            Flavour::Vault,
+        )
+        .unwrap();
+        assert!(json.json);
+        assert_eq!(json.rules[0].path, "a");
+        // The last `policy` wins; `capabilities` lists add up.
+        let repeated = parse_policy(
+            "path \"a\" {\n  policy = \"read\"\n  policy = \"sudo\"\n  capabilities = [\"patch\"]\n  capabilities = [\"patch\"]\n}\n",
+            Flavour::Vault,
+        )
+        .unwrap();
+        let rule = &repeated.rules[0];
+        assert_eq!(rule.legacy_policy.as_deref(), Some("sudo"));
+        assert!(rule.capabilities.contains(&Capability::Sudo));
+        assert!(rule.capabilities.contains(&Capability::Patch));
+        assert_eq!(rule.keys.iter().filter(|(k, _)| k == "policy").count(), 2);
+    }
+
+    #[test]
     fn rejects_what_the_server_rejects_with_positions() {
         let e = errors(
             "path \"a\" {\n  capabilities = [\"read\", \"reed\"]\n}\n",
@@ -366,55 +691,109 @@ mod tests {
         );
         assert_eq!((e[0].line, e[0].column), (3, 3));
         assert!(e[0].message.contains("invalid key \"foo\""));
+        assert!(first_error("path \"a/+*\" {\n  capabilities = [\"read\"]\n}\n").contains("'+*'"));
+        assert!(first_error("path \"a/{{identity.entity.id\" {}").contains("unbalanced"));
+        assert!(first_error("path \"a}}\" {}").contains("unbalanced"));
         assert!(
-            errors(
-                "path \"a/+*\" {\n  capabilities = [\"read\"]\n}\n",
-                Flavour::Vault
-            )[0]
-            .message
-            .contains("'+*'")
+            first_error("foo \"a\" {\n  capabilities = [\"read\"]\n}\n")
+                .contains("invalid key \"foo\"")
         );
         assert!(
-            errors(
-                "path \"a/{{identity.entity.id\" {\n  capabilities = [\"read\"]\n}\n",
-                Flavour::Vault
-            )[0]
-            .message
-            .contains("unbalanced")
+            first_error("path \"a\" {\n  capabilities = \"read\"\n}\n")
+                .contains("unknown slice type")
         );
         assert!(
-            errors(
-                "foo \"a\" {\n  capabilities = [\"read\"]\n}\n",
-                Flavour::Vault
-            )[0]
-            .message
-            .contains("invalid key \"foo\"")
+            first_error("path \"a\" { min_wrapping_ttl = \"2h\"\n max_wrapping_ttl = \"1h\" }")
+                .contains("max_wrapping_ttl cannot be less")
         );
         assert!(
-            errors(
-                "path \"a\" {\n  capabilities = \"read\"\n}\n",
-                Flavour::Vault
-            )[0]
-            .message
-            .contains("must be a list")
+            first_error("path \"a\" { min_wrapping_ttl = \"soon\" }").contains("min_wrapping_ttl")
+        );
+        assert!(first_error("path \"a\" { policy = \"admin\" }").contains("invalid policy"));
+        assert!(first_error("name = [1]").contains("unknown type for string"));
+        assert!(first_error("").contains("empty"));
+        let e = errors("path \"a\" {\n  capabilities = [\"read\"\n", Flavour::Vault);
+        assert_eq!((e[0].line, e[0].column), (3, 1));
+    }
+
+    #[test]
+    fn deny_ends_the_checks_of_its_path() {
+        // The server stops at `deny`: later words and the wrapping TTLs are not checked.
+        assert!(
+            parse_policy(
+                "path \"a\" { capabilities = [\"deny\", \"bogus\"] }",
+                Flavour::Openbao
+            )
+            .is_ok()
         );
         assert!(
-            errors("path \"a\" {\n  capabilities = [\"read\"\n", Flavour::Vault)[0]
-                .message
-                .starts_with("HCL syntax")
+            parse_policy(
+                "path \"a\" { capabilities = [\"bogus\", \"deny\"] }",
+                Flavour::Openbao
+            )
+            .is_err()
+        );
+        let p = "path \"a\" { policy = \"deny\"\n capabilities = [\"read\"]\n min_wrapping_ttl = 9\n max_wrapping_ttl = 1 }";
+        assert_eq!(
+            parse_policy(p, Flavour::Openbao).unwrap().rules[0].capabilities,
+            [Capability::Deny]
         );
     }
 
     #[test]
-    fn capability_and_key_sets_follow_the_flavour() {
+    fn openbao_keys_expiration_and_filter_paths() {
         let scan = "path \"a/\" {\n  capabilities = [\"scan\"]\n}\n";
         assert!(parse_policy(scan, Flavour::Openbao).is_ok());
         assert!(parse_policy(scan, Flavour::Vault).is_err());
         let subscribe = "path \"a\" {\n  capabilities = [\"subscribe\"]\n}\n";
         assert!(parse_policy(subscribe, Flavour::Vault).is_ok());
         assert!(parse_policy(subscribe, Flavour::Openbao).is_err());
-        let expiration = "path \"a\" {\n  capabilities = [\"read\"]\n  expiration = \"2030-01-01T00:00:00Z\"\n}\n";
-        assert!(parse_policy(expiration, Flavour::Openbao).is_ok());
+        let expiration = "path \"a\" {\n  capabilities = [\"bogus\"]\n  expiration = \"2001-01-01T00:00:00Z\"\n}\n";
         assert!(parse_policy(expiration, Flavour::Vault).is_err());
+        let later = parse_policy_at(
+            expiration.replace("bogus", "read").as_str(),
+            Flavour::Openbao,
+            Some(2_000_000_000),
+        )
+        .unwrap();
+        assert_eq!(later.expired.len(), 1);
+        assert!(later.rules.is_empty());
+        let filter = |template: &str, caps: &str| {
+            parse_policy(
+                &format!(
+                    "path \"a/\" {{ capabilities = [{caps}]\n list_scan_response_keys_filter_path = \"{template}\" }}"
+                ),
+                Flavour::Openbao,
+            )
+        };
+        assert!(filter("{{ .path }}{{ .key }}", "\"list\"").is_ok());
+        assert!(filter("{{ .path }}", "\"list\"").is_err());
+        assert!(filter("{{ .key }}", "\"read\"").is_err());
+        assert!(filter("{{ .path }}x", "\"list\"").is_err());
+        assert!(
+            filter("{{ printf \\\"%s\\\" .key }}", "\"list\"")
+                .unwrap()
+                .rules[0]
+                .unverified_filter_template
+        );
+    }
+
+    #[test]
+    fn control_groups_are_checked() {
+        let ok = "path \"a\" { capabilities = [\"read\"]\n control_group = { ttl = \"4h\"\n factor \"ops\" { controlled_capabilities = [\"read\"]\n identity { group_names = [\"g\"]\n approvals = 1 } } } }";
+        assert!(
+            parse_policy(ok, Flavour::Openbao).is_ok(),
+            "{:?}",
+            parse_policy(ok, Flavour::Openbao)
+        );
+        assert!(
+            parse_policy(
+                &ok.replace("[\"read\"]\n identity", "[\"fly\"]\n identity"),
+                Flavour::Openbao
+            )
+            .is_err()
+        );
+        assert!(parse_policy(&ok.replace("\"4h\"", "\"later\""), Flavour::Openbao).is_err());
+        assert!(parse_policy(&ok.replace("ttl =", "tl ="), Flavour::Openbao).is_err());
     }
 }

@@ -148,15 +148,20 @@ pub fn plugin() -> Plugin {
                 policy_lint,
             )
             .description(
-                "Parses policy HCL with a real HCL parser and reports, with line and column, what \
-                 the server's parser would refuse (unknown capability or key for the flavour, `+*`, \
-                 unbalanced templating), then flags anti-patterns with a severity, the path, the \
-                 line and a fix: wildcard grants at the root or a mount, needless sudo, \
-                 self-escalation paths (sys/policies, sys/auth, sys/mounts, auth/token/create, \
-                 identity), break-glass paths (sys/audit, sys/raw, sys/generate-root, ...), `*` \
-                 not at the end, list on a leaf, KV v2 mistakes, legacy `policy =` syntax, \
-                 duplicate keys, templates by name or unknown, and a sys/* deny that more \
-                 specific grants override. With `fail_on` (e.g. high) it fails for CI gates.",
+                "Reads the policy as the Vault/OpenBao server does (HCL version 1 or JSON: a `{` on \
+                 the next line, repeated keys where the last `policy` wins and `capabilities` lists \
+                 add up, the legacy `policy =` words) and reports, with line and column, what the \
+                 server would refuse (unknown capability or key for the flavour, `+*`, unbalanced \
+                 templating, wrapping TTLs that do not parse or where min is above max, bad control \
+                 groups); its verdict is checked against a real OpenBao server. Then it flags \
+                 anti-patterns with a severity, the path, the line and a fix: globs that cover the \
+                 whole server or a whole mount at any depth (secret/* and secret/data/* alike), sudo \
+                 where no root-protected path is reached, writes that hand out power (policies, auth \
+                 methods, identity, token creation, mounts, the plugin catalog, namespaces), \
+                 break-glass paths, the deprecated sys/renew, `*` not at the end, list on a leaf, KV v2 \
+                 mistakes, legacy syntax, repeated keys with the effective grant, templates by name or \
+                 unknown, and a sys/* deny that more specific grants override. With `fail_on` (e.g. \
+                 high) it fails for CI gates.",
             )
             .render("text", vault_core::lint::render_lint_text)
             .render("markdown", vault_core::lint::render_lint_markdown),

@@ -1,0 +1,4 @@
+path "secret/a" {
+  capabilities = ["read"]
+}
+/* never closed

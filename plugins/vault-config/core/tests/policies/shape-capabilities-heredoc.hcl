@@ -1,0 +1,6 @@
+path "secret/*" {
+  capabilities = [<<EOF
+read
+EOF
+]
+}

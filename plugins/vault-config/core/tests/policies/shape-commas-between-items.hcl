@@ -1,0 +1,1 @@
+path "secret/a" { capabilities = ["read"], comment = "x" }, path "secret/b" { capabilities = ["read"] }

@@ -1,0 +1,4 @@
+path "secret/a" {
+  capabilities = ["read"]
+  comment = { anything = [1, 2] }
+}

@@ -1,0 +1,8 @@
+path "secret/data/prod/*" {
+  capabilities = ["read"]
+  control_group = {
+    factor "approvers" {
+      controlled_capabilities = ["approve"]
+    }
+  }
+}

@@ -1,0 +1,4 @@
+path "secret/data/app/config" {
+  capabilities = ["read"]
+  capabilities = ["update", "patch"]
+}

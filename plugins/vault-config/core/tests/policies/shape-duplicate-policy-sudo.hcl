@@ -1,0 +1,4 @@
+path "secret/data/app/*" {
+  policy = "read"
+  policy = "sudo"
+}

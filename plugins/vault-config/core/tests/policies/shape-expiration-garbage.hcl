@@ -1,0 +1,4 @@
+path "secret/data/break-glass" {
+  capabilities = ["read"]
+  expiration = "next tuesday"
+}

@@ -1,0 +1,3 @@
+path "secret/${var.env}/app" {
+  capabilities = ["read"]
+}

@@ -1,0 +1,4 @@
+path "secret/data/prod/*" {
+  capabilities = ["read"]
+  mfa_methods = ["totp"]
+}

@@ -1,0 +1,5 @@
+name = "app"
+
+path "secret/data/app" {
+  capabilities = ["read"]
+}

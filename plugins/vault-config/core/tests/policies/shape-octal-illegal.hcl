@@ -1,0 +1,4 @@
+path "secret/a/" {
+  capabilities = ["list"]
+  pagination_limit = 089
+}

@@ -1,0 +1,1 @@
+path "secret/a" { capabilities = ["read"] } path "secret/b" { capabilities = ["list"] policy = "read" }

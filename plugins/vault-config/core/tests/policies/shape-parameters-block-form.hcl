@@ -1,0 +1,6 @@
+path "auth/userpass/users/*" {
+  capabilities = ["update"]
+  allowed_parameters {
+    "password" = []
+  }
+}

@@ -1,0 +1,4 @@
+path "auth/userpass/users/*" {
+  capabilities = ["update"]
+  allowed_parameters = ["password"]
+}

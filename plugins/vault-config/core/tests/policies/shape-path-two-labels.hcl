@@ -1,0 +1,3 @@
+path "secret/a" "secret/b" {
+  capabilities = ["read"]
+}

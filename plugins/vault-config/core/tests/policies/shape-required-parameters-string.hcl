@@ -1,0 +1,4 @@
+path "secret/profile" {
+  capabilities = ["create"]
+  required_parameters = "name"
+}

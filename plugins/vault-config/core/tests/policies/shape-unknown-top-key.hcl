@@ -1,0 +1,3 @@
+paths "secret/*" {
+  capabilities = ["read"]
+}

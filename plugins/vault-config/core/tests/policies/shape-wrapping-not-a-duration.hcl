@@ -1,0 +1,4 @@
+path "auth/approle/role/app/secret-id" {
+  capabilities = ["update"]
+  min_wrapping_ttl = "soon"
+}
