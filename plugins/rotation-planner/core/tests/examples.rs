@@ -6,8 +6,8 @@ use rotation_core::{
 };
 use time::macros::date;
 
-const JSON: &[u8] = include_bytes!("../../../examples/inventory.json");
-const CSV: &[u8] = include_bytes!("../../../examples/inventory.csv");
+const JSON: &[u8] = include_bytes!("../../../../examples/inventory.json");
+const CSV: &[u8] = include_bytes!("../../../../examples/inventory.csv");
 
 fn options() -> PlanOptions {
     PlanOptions {
