@@ -3,21 +3,13 @@
 # example inventory. Safe to run again.
 #
 #   ./install.sh                # build, install to ~/.cargo/bin, run the example
-#   ./install.sh --build-only   # build target/dist/skill only (what benchmarks measure)
+#   ./install.sh --build-only   # build target/release/skill only
 #
 # What it does: adds the wasm32-wasip2 target (first-party plugins are built
-# for it and embedded in the binary), builds the `skill` binary (profile
-# `dist`: whole-program optimised, a few minutes longer to build), copies it
-# to ~/.cargo/bin, checks which `skill` your shell finds (Debian and Ubuntu
-# ship procps's `skill` at /usr/bin/skill, a command that signals processes),
-# and runs it.
-#
-# On Linux with glibc's static library (libc6-dev, which Rust's linker set-up
-# brings on Debian and Ubuntu) the binary is linked statically, at a fixed
-# address: no dynamic loader, libc, libm or libgcc_s to map and bind at every
-# start, about 0.4 ms of each command (README, Benchmarks). Elsewhere it is
-# linked as usual. Only the binary's own link is changed, so the flags go to
-# it alone (`cargo rustc`), not to the build scripts and proc-macros it uses.
+# for it and embedded in the binary with their code compiled ahead of time),
+# builds the `skill` binary, copies it to ~/.cargo/bin, checks which `skill`
+# your shell finds (Debian and Ubuntu ship procps's `skill` at /usr/bin/skill,
+# a command that signals processes), and runs it.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -32,14 +24,8 @@ case "${1:-}" in
 esac
 
 rustup target add wasm32-wasip2
-
-host="$(rustc -vV | sed -n 's/^host: //p')"
-link_flags=()
-if [[ "$host" == *-linux-gnu ]] && [[ "$(cc -print-file-name=libc.a 2>/dev/null)" == /* ]]; then
-    link_flags=(-C target-feature=+crt-static -C relocation-model=static)
-fi
-cargo rustc --locked --profile dist -p skill --bin skill -- "${link_flags[@]}"
-built=target/dist/skill
+cargo build --locked --release -p skill
+built=target/release/skill
 
 if $build_only; then
     echo "built $built"

@@ -40,7 +40,10 @@ fn claude_code_install_is_idempotent_keeps_other_entries_and_uninstalls() {
     ));
     let skill_dir = home.path().join(".claude/skills/secrets-management");
     let skill_md = std::fs::read_to_string(skill_dir.join("SKILL.md")).unwrap();
-    assert!(skill_md.starts_with("---\nname: skill\n"), "{skill_md}");
+    assert!(
+        skill_md.starts_with("---\nname: secrets-management\n"),
+        "{skill_md}"
+    );
     assert!(
         !skill_md.contains("](../"),
         "links must stay inside the installed folder"

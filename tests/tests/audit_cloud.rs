@@ -115,6 +115,20 @@ fn cloudtrail_records_eventbridge_and_lookup_events() {
                 count: 24,
                 evidence: ("distinct_paths", 24),
             },
+            Planted {
+                kind: "mass-retrieval",
+                identity: "arn:aws:iam::111122223333:role/inventory-scanner/scan-20240501",
+                address: None,
+                count: 24,
+                evidence: ("distinct_secrets", 24),
+            },
+            Planted {
+                kind: "iam-policy-change",
+                identity: "arn:aws:iam::111122223333:user/ops-admin",
+                address: None,
+                count: 1,
+                evidence: ("accesses", 1),
+            },
         ],
     );
 }
@@ -153,6 +167,20 @@ fn gcp_secret_manager_and_a_project_without_data_access_logs() {
                 address: None,
                 count: 24,
                 evidence: ("distinct_paths", 24),
+            },
+            Planted {
+                kind: "mass-retrieval",
+                identity: "inventory-scanner@prod-payments.iam.gserviceaccount.com",
+                address: None,
+                count: 24,
+                evidence: ("distinct_secrets", 24),
+            },
+            Planted {
+                kind: "iam-policy-change",
+                identity: "ops-admin@example.com",
+                address: None,
+                count: 1,
+                evidence: ("accesses", 1),
             },
             Planted {
                 kind: "data-access-logs-off",
@@ -224,6 +252,13 @@ fn azure_key_vault_records_and_azure_diagnostics() {
                 address: None,
                 count: 24,
                 evidence: ("distinct_paths", 24),
+            },
+            Planted {
+                kind: "mass-retrieval",
+                identity: "a6eb8011-a7fd-4844-a62e-37cd2b3b9c57",
+                address: None,
+                count: 24,
+                evidence: ("distinct_secrets", 24),
             },
         ],
     );

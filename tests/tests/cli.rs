@@ -48,7 +48,10 @@ fn json_output_is_valid_against_the_declared_output_schema() {
     let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
     let schema_out = skill.run(&["schema", "rotation-planner", "--output"]);
     let schema: Value = serde_json::from_slice(&schema_out.stdout).unwrap();
-    assert_eq!(skill_service::schema::validate(&schema, &plan).unwrap(), vec![]);
+    assert_eq!(
+        skill_service::schema::validate(&schema, &plan).unwrap(),
+        vec![]
+    );
     assert_eq!(plan["as_of"], "2026-06-01");
     assert_eq!(plan["policy_days"], 30);
     // The entry with a bad date is reported with its pointer, not dropped.
@@ -243,7 +246,7 @@ fn compiled_code_is_cached_and_a_tampered_artifact_is_rebuilt() {
     let skill = Skill::new();
     // A private cache, so that tampering with it cannot disturb other tests.
     let cache = tempfile::tempdir().unwrap();
-    let run_private = |args: &[String]| {
+    let run_private = |args: &[&str]| {
         skill
             .command()
             .args(args)
@@ -252,16 +255,19 @@ fn compiled_code_is_cached_and_a_tampered_artifact_is_rebuilt() {
             .output()
             .unwrap()
     };
-    let first = run_private(&with(PLAN, &["--format", "json"]));
-    assert!(first.status.success());
+    let installed = run_private(&["plugin", "install", HELLO_WASM, "--yes"]);
+    assert!(installed.status.success(), "{}", text(&installed).1);
+    let greet = ["run", "greet", "--name", "Ada", "--format", "json"];
+    let first = run_private(&greet);
+    assert!(first.status.success(), "{}", text(&first).1);
     let compiled = cache.path().join("compiled");
     let artifacts: Vec<_> = std::fs::read_dir(&compiled)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
         .collect();
-    // Only the plugin that ran was compiled (first-party manifests are built in);
-    // damage every artifact there is.
+    // Only the third-party plugin was compiled: first-party plugins ship their
+    // code compiled with the binary. Damage every artifact there is.
     assert_eq!(artifacts.len(), 1, "{artifacts:?}");
     for artifact in &artifacts {
         let mut bytes = std::fs::read(artifact).unwrap();
@@ -269,11 +275,31 @@ fn compiled_code_is_cached_and_a_tampered_artifact_is_rebuilt() {
         bytes[middle] ^= 0xff;
         std::fs::write(artifact, &bytes).unwrap();
     }
-    let again = run_private(&with(PLAN, &["--format", "json"]));
+    let again = run_private(&greet);
     let (_, stderr) = text(&again);
     assert!(again.status.success(), "{stderr}");
     assert!(stderr.contains("does not match its digest"), "{stderr}");
     assert_eq!(first.stdout, again.stdout);
+}
+
+/// With an empty cache, a first-party tool runs without compiling anything:
+/// its code comes precompiled with the binary, and nothing is written to the
+/// compiled-code cache.
+#[test]
+fn first_party_tools_need_no_compile_on_an_empty_cache() {
+    let skill = Skill::new();
+    let cache = tempfile::tempdir().unwrap();
+    let output = skill
+        .command()
+        .args(with(PLAN, &["--format", "json"]))
+        .env("SKILL_CACHE_DIR", cache.path())
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("compiled component"), "{stderr}");
+    assert!(!cache.path().join("compiled").exists());
 }
 
 #[test]

@@ -65,8 +65,10 @@ fn tool_commands() -> Vec<String> {
 
 /// Command lines inside the reference's fenced `sh` blocks.
 fn reference_commands() -> Vec<String> {
-    let text = std::fs::read_to_string(workspace().join("skill/secrets-management/references/emergency-procedures.md"))
-        .expect("read the reference");
+    let text = std::fs::read_to_string(
+        workspace().join("skill/secrets-management/references/emergency-procedures.md"),
+    )
+    .expect("read the reference");
     let mut out = Vec::new();
     let mut inside = false;
     for line in text.lines().map(str::trim) {

@@ -232,3 +232,27 @@ fn garbage_is_not_a_plugin() {
         "{error}"
     );
 }
+
+/// A plugin of each contract version this host supports loads and describes
+/// itself: a new version is added beside the old ones, never instead of them.
+#[test]
+fn a_plugin_of_every_supported_contract_version_loads() {
+    let plugins: &[(&str, &str)] = &[("0.1", skill_tests::HELLO_WASM)];
+    let cache = tempfile::tempdir().unwrap();
+    let runtime = bare_runtime(cache.path());
+    for version in contract::SUPPORTED {
+        let (_, path) = plugins
+            .iter()
+            .find(|(v, _)| v == version)
+            .unwrap_or_else(|| panic!("no test plugin for contract {version}"));
+        let wasm = std::fs::read(path).unwrap();
+        let sha256 = sha256_hex(&wasm);
+        let plugin = runtime.load(code(path, &wasm, &sha256)).unwrap();
+        let manifest = runtime.describe(&plugin).unwrap();
+        assert!(
+            manifest.contract.starts_with(&format!("{version}.")),
+            "{version}: {}",
+            manifest.contract
+        );
+    }
+}

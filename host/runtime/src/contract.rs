@@ -9,36 +9,37 @@ use wasmtime::component::Component;
 
 use crate::{Error, Result};
 
-/// The contract this host implements.
+/// The newest contract this host implements.
 pub const CONTRACT_VERSION: &str = "0.1.0";
+/// Every contract this host runs, as `major.minor`, each with its binding
+/// module in `crate::bindings` and its WIT folder `plugins/kit/wit/v<major.minor>/`.
+pub const SUPPORTED: &[&str] = &["0.1"];
 /// The interface every plugin exports, without its version.
 const TOOLS_INTERFACE: &str = "skill:plugin/tools";
 
-/// Whether a plugin built for `version` runs on this host: same major, and
-/// for 0.x the same minor (semver's rule for pre-1.0 compatibility).
+/// Whether a plugin built for `version` runs on this host: its `major.minor`
+/// is one this host supports (semver's rule for pre-1.0 compatibility: a
+/// 0.x.y plugin runs where 0.x is supported, whatever its patch).
 pub fn is_supported(version: &str) -> bool {
-    let parse = |v: &str| -> Option<(u64, u64)> {
-        let mut parts = v.split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next()?.parse().ok()?;
-        Some((major, minor))
+    let mut parts = version.split('.');
+    let (Some(major), Some(minor)) = (parts.next(), parts.next()) else {
+        return false;
     };
-    match (parse(version), parse(CONTRACT_VERSION)) {
-        (Some((0, minor)), Some((0, ours))) => minor == ours,
-        (Some((major, _)), Some((ours, _))) => major == ours,
-        _ => false,
-    }
+    let numeric = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let patch_ok = parts.next().is_none_or(numeric) && parts.next().is_none();
+    numeric(major)
+        && numeric(minor)
+        && patch_ok
+        && SUPPORTED.contains(&format!("{major}.{minor}").as_str())
 }
 
 /// What this host accepts, for messages.
 pub fn supported_range() -> String {
-    let mut parts = CONTRACT_VERSION.split('.');
-    let (major, minor) = (parts.next().unwrap_or("0"), parts.next().unwrap_or("0"));
-    if major == "0" {
-        format!("skill:plugin@{major}.{minor}.x")
-    } else {
-        format!("skill:plugin@{major}.x")
-    }
+    SUPPORTED
+        .iter()
+        .map(|version| format!("skill:plugin@{version}.x"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The contract version a component was built for, from its exports.

@@ -288,11 +288,16 @@ impl Service {
             *progress = Arc::into_inner(shared)
                 .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
         }
-        result
-            .inspect_err(|error| {
+        match result {
+            Ok(outcome) => {
+                tracing::debug!(tool = %tool.spec.name, "parallel run merged");
+                Some(outcome)
+            }
+            Err(error) => {
                 tracing::info!(%error, "parallel run failed; reading the input in one pass");
-            })
-            .ok()
+                None
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

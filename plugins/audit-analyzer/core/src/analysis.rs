@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, IdentityKind, Outcome, Phase};
 use crate::gcp::audit_log;
 use crate::retrieval::{SecretReads, is_secret_read};
+use crate::samples::{Samples, max_opt, min_opt};
 use crate::signals::{Signal, SignalStats, signals_of};
 use crate::token::FINGERPRINT_PREFIX;
 
@@ -36,8 +37,6 @@ where
     serializer.collect_map(map.iter().collect::<BTreeMap<_, _>>())
 }
 
-/// How many sample request ids are kept (globally and per identity).
-const SAMPLES: usize = 5;
 /// How many distinct display names are kept per identity.
 const DISPLAY_NAMES: usize = 5;
 /// Pending halves kept before the oldest are counted alone, so a log of requests
@@ -45,38 +44,6 @@ const DISPLAY_NAMES: usize = 5;
 const MAX_PENDING: usize = 1 << 16;
 /// Milliseconds per hour bucket.
 const HOUR_MS: i64 = 3_600_000;
-
-/// The earliest request ids by (time, id): order-independent, hence mergeable.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Samples(BTreeSet<(i64, String)>);
-
-impl Samples {
-    pub(crate) fn offer(&mut self, time_ms: Option<i64>, id: Option<&str>) {
-        let Some(id) = id else { return };
-        let key = time_ms.unwrap_or(i64::MAX);
-        if self.0.len() >= SAMPLES
-            && let Some((t, last)) = self.0.last()
-            && (key, id) >= (*t, last.as_str())
-        {
-            return;
-        }
-        self.0.insert((key, id.to_owned()));
-        if self.0.len() > SAMPLES {
-            self.0.pop_last();
-        }
-    }
-
-    pub(crate) fn merge(&mut self, other: Samples) {
-        for (t, id) in other.0 {
-            self.offer(Some(t), Some(&id));
-        }
-    }
-
-    /// The sample ids, earliest first.
-    pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(_, id)| id.as_str())
-    }
-}
 
 /// Global counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -704,19 +671,5 @@ fn merge_counts(into: &mut HashMap<String, u64>, from: HashMap<String, u64>) {
 fn add_array(into: &mut [u64; 5], from: &[u64; 5]) {
     for (a, b) in into.iter_mut().zip(from) {
         *a += b;
-    }
-}
-
-pub(crate) fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-pub(crate) fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
     }
 }

@@ -288,7 +288,7 @@ pub struct Event<'a> {
     /// Security signals the format's parser recognised (cloud root use, control-plane
     /// changes); Vault's are derived from the path while counting.
     #[serde(default)]
-    pub signals: Vec<crate::signals::Signal>,
+    pub signals: Vec<crate::signal::Signal>,
     /// The record has a time that could not be read (the reader reports it as a
     /// problem on the record's line; the access still counts, untimed).
     #[serde(default)]

@@ -53,6 +53,8 @@ mod lines;
 mod problem;
 mod reader;
 mod retrieval;
+mod samples;
+mod signal;
 mod signals;
 mod text;
 mod timestamp;
@@ -60,7 +62,7 @@ mod token;
 mod vault;
 
 pub use analysis::{
-    AddressStats, Analysis, GcpLogStats, HashMap, IdentityStats, LIVE_TOKENS, Samples, Totals,
+    AddressStats, Analysis, GcpLogStats, HashMap, IdentityStats, LIVE_TOKENS, Totals,
 };
 pub use anomaly::{
     Anomaly, AnomalyKind, BusinessHours, Severity, Thresholds, detect_anomalies,
@@ -76,6 +78,7 @@ pub use lines::{Line, LineSplitter};
 pub use problem::{Problem, ProblemKind, Problems};
 pub use reader::{AuditReader, ReadError, ReadSummary};
 pub use retrieval::{Burst, MAX_DISTINCT_PER_MINUTE, MinuteReads, SecretReads};
+pub use samples::Samples;
 pub use signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity, SignalStats};
 pub use timestamp::parse_rfc3339_ms;
 pub use token::{FINGERPRINT_PREFIX, fingerprint};

@@ -9,64 +9,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Outcome};
+pub use crate::signal::Signal;
 
 /// `response.auth.token_ttl` at or above which a created token counts as long-lived:
 /// 768h, Vault's and OpenBao's default `max_lease_ttl` (a token that got no explicit
 /// TTL at all).
 pub const LONG_TTL_SECONDS: i64 = 768 * 3600;
-
-/// A security-relevant kind of Vault access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Signal {
-    /// A call made with a token carrying the `root` policy.
-    RootTokenUse,
-    /// `sys/generate-root/*`: someone is minting a root token.
-    GenerateRoot,
-    /// An audit device disabled (`delete` on `sys/audit/<path>`).
-    AuditDisable,
-    /// An audit device enabled or reconfigured.
-    AuditChange,
-    /// A policy written or deleted (`sys/policy/*`, `sys/policies/acl/*`).
-    PolicyChange,
-    /// An auth method enabled, disabled or tuned (`sys/auth/*`).
-    AuthChange,
-    /// A secrets engine mounted, unmounted or tuned (`sys/mounts/*`).
-    MountChange,
-    /// `sys/seal` or `sys/step-down`.
-    Seal,
-    /// A lease prefix revoked (`sys/leases/revoke-prefix/*`, `revoke-force`).
-    LeaseMassRevocation,
-    /// A token created with a TTL of at least [`LONG_TTL_SECONDS`].
-    LongTtlToken,
-    /// An orphan token created.
-    OrphanToken,
-    /// A token created carrying the `root` policy.
-    RootTokenCreated,
-    /// A login refused for bad credentials.
-    LoginFailure,
-    /// A token logged in clear: the device runs with `log_raw`.
-    RawMode,
-    /// A token role or an auth method's role written or deleted
-    /// (`auth/token/roles/*`, `auth/<mount>/role/*`): who may log in, with which
-    /// policies and TTLs.
-    RoleChange,
-    /// A call made as the AWS account root user (`userIdentity.type` `Root`).
-    CloudRootUse,
-    /// CloudTrail logging stopped or a trail deleted (`StopLogging`, `DeleteTrail`).
-    AuditTrailStopped,
-    /// A trail reconfigured (`UpdateTrail`, `PutEventSelectors`): what is logged
-    /// may have shrunk.
-    AuditTrailChange,
-    /// An IAM policy attached or written (AWS `Attach*Policy`, `Put*Policy`), or a
-    /// GCP `SetIamPolicy` that grants no sensitive role.
-    IamPolicyChange,
-    /// A GCP `SetIamPolicy` adding a role that reaches secrets or mints credentials
-    /// (Secret Manager roles, token creator, owner, editor).
-    SensitiveRoleGrant,
-    /// An Azure Key Vault's access policies or role assignments changed.
-    KeyVaultAccessChange,
-}
 
 /// Where and when a signal was seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,14 +30,14 @@ pub struct SignalStats {
     /// Largest token TTL seen (token signals only), seconds.
     pub max_ttl_seconds: Option<i64>,
     /// Earliest request ids.
-    pub samples: crate::analysis::Samples,
+    pub samples: crate::samples::Samples,
 }
 
 impl SignalStats {
     pub(crate) fn merge(&mut self, other: SignalStats) {
         self.count += other.count;
-        self.first_ms = crate::analysis::min_opt(self.first_ms, other.first_ms);
-        self.last_ms = crate::analysis::max_opt(self.last_ms, other.last_ms);
+        self.first_ms = crate::samples::min_opt(self.first_ms, other.first_ms);
+        self.last_ms = crate::samples::max_opt(self.last_ms, other.last_ms);
         for (id, stats) in other.identities {
             self.identities.entry(id).or_default().merge(stats);
         }
@@ -110,22 +58,22 @@ pub struct SignalByIdentity {
     /// Largest token TTL seen (token signals only), seconds.
     pub max_ttl_seconds: Option<i64>,
     /// Earliest request ids.
-    pub samples: crate::analysis::Samples,
+    pub samples: crate::samples::Samples,
 }
 
 impl SignalByIdentity {
     pub(crate) fn add(&mut self, time_ms: Option<i64>, ttl: Option<i64>, request_id: Option<&str>) {
         self.count += 1;
-        self.first_ms = crate::analysis::min_opt(self.first_ms, time_ms);
-        self.last_ms = crate::analysis::max_opt(self.last_ms, time_ms);
+        self.first_ms = crate::samples::min_opt(self.first_ms, time_ms);
+        self.last_ms = crate::samples::max_opt(self.last_ms, time_ms);
         self.max_ttl_seconds = self.max_ttl_seconds.max(ttl);
         self.samples.offer(time_ms, request_id);
     }
 
     fn merge(&mut self, other: SignalByIdentity) {
         self.count += other.count;
-        self.first_ms = crate::analysis::min_opt(self.first_ms, other.first_ms);
-        self.last_ms = crate::analysis::max_opt(self.last_ms, other.last_ms);
+        self.first_ms = crate::samples::min_opt(self.first_ms, other.first_ms);
+        self.last_ms = crate::samples::max_opt(self.last_ms, other.last_ms);
         self.max_ttl_seconds = self.max_ttl_seconds.max(other.max_ttl_seconds);
         self.samples.merge(other.samples);
     }

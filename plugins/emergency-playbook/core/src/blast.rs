@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
-use crate::input;
+use crate::ids;
 
 /// Groups itemised; accesses to further (resource, operation) pairs are counted only.
 pub const MAX_GROUPS: usize = 5_000;
@@ -115,15 +115,15 @@ impl Matcher {
         };
         check("/credential/vault_accessor_hmac", &m.accessor, hmac)?;
         check("/credential/vault_token_hmac", &m.token, hmac)?;
-        check("/credential/vault_entity_id", &m.entity, input::uuid)?;
+        check("/credential/vault_entity_id", &m.entity, ids::uuid)?;
         check(
             "/credential/aws_access_key_id",
             &m.access_key,
-            input::aws_access_key_id,
+            ids::aws_access_key_id,
         )?;
         check("/credential/gcp_principal", &m.principal, principal)?;
-        check("/credential/azure_object_id", &m.object_id, input::uuid)?;
-        check("/credential/azure_app_id", &m.app_id, input::uuid)?;
+        check("/credential/azure_object_id", &m.object_id, ids::uuid)?;
+        check("/credential/azure_app_id", &m.app_id, ids::uuid)?;
         if m.labels().is_empty() {
             return Err(InputError::new(
                 "/credential",

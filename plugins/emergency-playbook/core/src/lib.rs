@@ -5,6 +5,7 @@
 mod blast;
 mod command;
 mod error;
+mod ids;
 mod input;
 mod render;
 mod severity;

@@ -13,8 +13,16 @@ use crate::model::{
     IntervalSource, LifetimeBasis, Problem, ProblemCode, ScheduleItem, Severity, TlsDetails,
     Urgency,
 };
-use crate::planner::PlanOptions;
 use crate::pointer;
+
+/// What a plan is computed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The day to plan from; every day count is relative to it (never the machine clock).
+    pub as_of: Date,
+    /// The longest rotation interval allowed, in days.
+    pub policy_days: u32,
+}
 
 /// The largest `interval_days` accepted: ten years.
 pub(crate) const MAX_INTERVAL_DAYS: u32 = 3650;

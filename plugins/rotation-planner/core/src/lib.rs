@@ -17,11 +17,12 @@ mod pointer;
 mod render;
 
 pub use dates::parse_date;
+pub use entry::PlanOptions;
 pub use fields::Entry;
 pub use inventory::{Inventory, InventoryError, InventoryFormat, parse_inventory};
 pub use model::{
     Actions, Guidance, IntervalSource, LifetimeBasis, Method, MethodKind, Plan, Problem,
     ProblemCode, ScheduleItem, Severity, Standard, Summary, TlsDetails, Urgency, UrgencyCounts,
 };
-pub use planner::{PlanOptions, parse_policy, plan};
+pub use planner::{parse_policy, plan};
 pub use render::{render_csv, render_ics, render_markdown, render_text};

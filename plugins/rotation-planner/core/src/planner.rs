@@ -5,24 +5,13 @@ use std::cmp::Ordering;
 use std::collections::hash_map::Entry as Seen;
 use std::collections::{BTreeMap, HashMap};
 
-use time::Date;
-
 use crate::dates::{clip, format_date};
-use crate::entry::{MAX_INTERVAL_DAYS, Problems, plan_entry};
+use crate::entry::{MAX_INTERVAL_DAYS, PlanOptions, Problems, plan_entry};
 use crate::fields::Entry;
 use crate::model::{
     Actions, Plan, ProblemCode, ScheduleItem, Severity, Summary, Urgency, UrgencyCounts,
 };
 use crate::pointer;
-
-/// What a plan is computed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlanOptions {
-    /// The day to plan from; every day count is relative to it (never the machine clock).
-    pub as_of: Date,
-    /// The longest rotation interval allowed, in days.
-    pub policy_days: u32,
-}
 
 /// Parses a policy written as `<N>d` (e.g. `30d`; a bare `30` is accepted too), with
 /// N from 1 to 3650.

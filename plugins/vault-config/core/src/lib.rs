@@ -17,6 +17,7 @@ mod gotemplate;
 pub mod hcl1;
 pub mod lint;
 pub mod names;
+mod output;
 pub mod parse;
 mod policy;
 mod render;
@@ -26,11 +27,18 @@ mod shell;
 mod terraform;
 pub mod values;
 
-pub use config::{Config, EnvironmentConfig, OutputFile, PathGrant, Role, generate};
 pub use error::InputError;
+pub use output::{Config, EnvironmentConfig, OutputFile, PathGrant, Role};
 pub use policy::{Capability, Flavour};
 pub use render::{render_markdown, render_text};
 pub use request::{
     AppRoleOptions, AuthMethod, ExtraPath, JwtOptions, Mounts, OidcOptions, Request, SecretType,
 };
 pub use shell::{CommandLine, quote as shell_quote};
+
+/// The access configuration for `request`, with its summary report.
+pub fn generate(request: &Request) -> Result<Config, InputError> {
+    let mut config = config::build(request)?;
+    config.report = render::report(&config);
+    Ok(config)
+}

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::config::Config;
+use crate::output::Config;
 use crate::policy::Capability;
 
 fn capability_list(capabilities: &[Capability]) -> String {

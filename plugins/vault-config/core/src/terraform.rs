@@ -6,7 +6,7 @@ use hcl::expr::{FuncCall, TemplateExpr, Traversal, Variable};
 use hcl::{Block, Body, Expression, Object, ObjectKey};
 
 use crate::auth::{MethodDetails, OIDC_SCOPES, RoleSpec};
-use crate::config::EnvironmentConfig;
+use crate::output::EnvironmentConfig;
 
 /// `main.tf` for these environments.
 pub(crate) fn render(environments: &[EnvironmentConfig], role: &RoleSpec) -> String {
