@@ -204,6 +204,7 @@ fn main() {
                 &invocation,
                 grants.clone(),
                 None,
+                &skill_runtime::CancellationToken::new(),
             )
             .unwrap();
     });

@@ -372,8 +372,7 @@ fn a_stalled_input_cannot_hang_the_host() {
         .unwrap();
     assert!(made.success());
     let started = std::time::Instant::now();
-    // Nobody ever writes to the FIFO: opening it blocks forever outside the deadline's reach
-    // unless the host guards it.
+    // Nobody ever writes to the FIFO: opening it would block forever.
     let output = skill.run(&[
         "--timeout",
         "2",
@@ -384,10 +383,11 @@ fn a_stalled_input_cannot_hang_the_host() {
         "--as-of",
         "2026-06-01",
     ]);
+    // Only regular files are granted: the FIFO is refused before anything opens it.
     let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("did not deliver data within the time limit of 2 s"),
+        stderr.contains("/inventory") && stderr.contains("is not a regular file"),
         "{stderr}"
     );
     assert!(
@@ -500,4 +500,99 @@ fn json_output_carries_no_raw_disguising_character() {
     assert!(!stdout.contains(['\u{202e}', '\u{9b}']), "{stdout}");
     let plan: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(plan["schedule"][0]["name"], name);
+}
+
+/// `--max-stack` accepts only what the engine can do, and all of it works:
+/// the largest accepted stack runs a tool; one more KiB is refused up front.
+#[test]
+fn max_stack_accepts_only_what_the_engine_can_do() {
+    let skill = Skill::new();
+    let output = run(
+        &skill,
+        &with(PLAN, &["--max-stack", "8192", "--format", "json"]),
+    );
+    assert!(output.status.success(), "{}", text(&output).1);
+    let output = run(&skill, &with(PLAN, &["--max-stack", "8193"]));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output).1);
+    assert!(
+        text(&output).1.contains("--max-stack"),
+        "{}",
+        text(&output).1
+    );
+}
+
+/// `skill run --help` lists the tools and the call options, and the call
+/// options are accepted after the tool's name, beside its own flags (the
+/// README's `skill run audit-analyzer … --jobs 1`).
+#[test]
+fn run_help_and_call_options_after_the_tool() {
+    let skill = Skill::new();
+    let output = skill.run(&["run", "--help"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    for expected in [
+        "rotation-planner",
+        "audit-analyzer",
+        "--timeout",
+        "--jobs",
+        "--max-memory",
+    ] {
+        assert!(stdout.contains(expected), "{expected} missing:\n{stdout}");
+    }
+    let output = skill.run(&["run", "rotation-planner", "--help"]);
+    let (stdout, _) = text(&output);
+    assert!(output.status.success());
+    assert!(stdout.contains("Call options"), "{stdout}");
+    assert!(stdout.contains("--max-output"), "{stdout}");
+
+    let after = run(
+        &skill,
+        &with(
+            PLAN,
+            &[
+                "--format",
+                "json",
+                "--jobs",
+                "1",
+                "--timeout=20",
+                "--max-memory",
+                "256",
+            ],
+        ),
+    );
+    assert!(after.status.success(), "{}", text(&after).1);
+    let before = skill.run(&[
+        "--timeout",
+        "20",
+        "run",
+        "rotation-planner",
+        "--inventory",
+        "examples/inventory.json",
+        "--policy",
+        "30d",
+        "--as-of",
+        "2026-06-01",
+        "--format",
+        "json",
+    ]);
+    assert!(before.status.success(), "{}", text(&before).1);
+    assert_eq!(after.stdout, before.stdout);
+    // Given after the tool, a call option is checked like before it.
+    let bad = run(&skill, &with(PLAN, &["--max-memory", "1"]));
+    assert_eq!(bad.status.code(), Some(2));
+    // A limit given after the tool is the one applied, over one given before.
+    let tight = run(
+        &skill,
+        &[
+            vec!["--timeout".to_owned(), "30".to_owned()],
+            with(PLAN, &["--timeout", "0.000001"]),
+        ]
+        .concat(),
+    );
+    assert_eq!(tight.status.code(), Some(1), "{}", text(&tight).1);
+    assert!(
+        text(&tight).1.contains("time limit of 0.000001 s"),
+        "{}",
+        text(&tight).1
+    );
 }

@@ -256,3 +256,66 @@ fn a_plugin_of_every_supported_contract_version_loads() {
         );
     }
 }
+
+/// Time: a call ends by its deadline whatever the plugin is doing, also while
+/// it waits in a host call (here a WASI sleep of an hour).
+#[test]
+fn every_call_ends_by_its_deadline_even_in_a_host_call() {
+    let home = tempfile::tempdir().unwrap();
+    let service = service(home.path());
+    let (error, took) = failure(&service, "sleep");
+    assert_limit(&error, LimitKind::Time, "time limit");
+    assert!(took < TIMEOUT + Duration::from_secs(2), "took {took:?}");
+    // The process goes on: the next call runs.
+    assert_eq!(call(&service, "echo", json!({})).unwrap()["value"], "ok");
+}
+
+/// A cancelled call stops its plugin at once, wherever it is.
+#[test]
+fn a_cancelled_call_stops_its_plugin() {
+    let home = tempfile::tempdir().unwrap();
+    let service = service(home.path());
+    for tool in ["loop-forever", "sleep"] {
+        let cancel = skill_service::CancellationToken::new();
+        let started = Instant::now();
+        let error = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(Duration::from_millis(300));
+                cancel.cancel();
+            });
+            let call = Call {
+                tool: tool.to_owned(),
+                input: json!({}),
+                format: None,
+            };
+            service.run_cancellable(call, None, &cancel).err().unwrap()
+        });
+        assert!(matches!(error, Error::Cancelled { .. }), "{tool}: {error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{tool} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// Host resources per call: a plugin may open a granted input at most 64
+/// times in one call, and only regular files are granted.
+#[test]
+fn host_opens_per_call_are_capped() {
+    let home = tempfile::tempdir().unwrap();
+    let service = service(home.path());
+    let file = home.path().join("input.txt");
+    std::fs::write(&file, "data").unwrap();
+    let output = call(
+        &service,
+        "open-many",
+        json!({ "file": file.to_str().unwrap() }),
+    )
+    .unwrap();
+    let text = output["value"].as_str().unwrap();
+    assert!(
+        text.starts_with("opened 64; then: a call may open at most 64 inputs"),
+        "{text}"
+    );
+}

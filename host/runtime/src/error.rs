@@ -46,6 +46,10 @@ pub enum Error {
         detail: String,
     },
 
+    /// The caller cancelled the call (an MCP client's `notifications/cancelled`).
+    #[error("{plugin}/{tool} was cancelled")]
+    Cancelled { plugin: String, tool: String },
+
     /// The tool ran and reported a typed error of its own.
     #[error("{plugin}/{tool} failed: {}", error.message)]
     Tool {

@@ -5,8 +5,10 @@
 //! WASI with no filesystem, environment, sockets or arguments, a clock stuck at
 //! the Unix epoch and a fixed random seed (so outputs are reproducible), and
 //! bounded stdout/stderr captured for diagnostics. Limits: total memory through
-//! [`limits::TotalMemoryLimiter`], a wall-clock deadline (epoch interruption,
-//! honoured by host calls too), the wasm stack and output size.
+//! [`limits::TotalMemoryLimiter`], the wasm stack, output size, and a wall-clock
+//! deadline that ends a call whatever it is doing: calls run as futures, the
+//! plugin yields at every epoch tick, and a call past its deadline (or
+//! cancelled) is dropped, also while it waits in a host call.
 //!
 //! This crate knows no command line, MCP or catalog: it loads components and
 //! calls them. Modules, each with one job:
@@ -26,7 +28,7 @@ pub mod limits;
 mod precompiled;
 mod state;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, Store, Trap};
@@ -37,12 +39,28 @@ pub use error::{Error, LimitKind, Result};
 pub use input::Grant;
 pub use limits::Limits;
 pub use state::{Progress, ProgressFn};
+/// Cancels a call from another thread (an MCP client's `notifications/cancelled`).
+pub use tokio_util::sync::CancellationToken;
 
 use bindings::v0_1::{Plugin as PluginBindings, PluginPre};
 use state::CallState;
 
-/// How often the engine's epoch advances; deadlines are counted in these ticks.
+/// How often the engine's epoch advances; a running plugin yields at each tick,
+/// so a call's deadline and cancellation are seen within one.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// The memory a plugin may use to describe itself: a manifest is names, texts
+/// and schemas, and a plugin must not make every listing of tools expensive.
+const DESCRIBE_MEMORY: u64 = 64 << 20;
+
+/// Native stack for host functions above the wasm stack, on a call's own stack.
+const HOST_STACK: usize = 1 << 20;
+
+/// How a call ended.
+enum Ended<T> {
+    Returned(wasmtime::Result<T>),
+    TimedOut,
+    Cancelled,
+}
 
 /// The engine settings every plugin is compiled and run with. The build
 /// precompiles first-party plugins with exactly these, so their code loads
@@ -95,6 +113,9 @@ impl Runtime {
     pub fn new(limits: Limits, cache: CompiledCache) -> Result<Self> {
         let mut config = engine_config();
         config.max_wasm_stack(limits.stack_bytes);
+        // Calls run on stacks of their own; host functions get what is left
+        // above the wasm stack.
+        config.async_stack_size(limits.stack_bytes + HOST_STACK);
         let engine = Engine::new(&config).map_err(|error| Error::Setup {
             part: "engine",
             detail: format!("{error:#}"),
@@ -107,7 +128,7 @@ impl Runtime {
         };
         // Rust's wasip2 std imports WASI whether a plugin uses it or not; it is
         // linked with nothing granted behind it.
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link_error)?;
         PluginBindings::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
             &mut linker,
             |state| state,
@@ -162,17 +183,22 @@ impl Runtime {
         })
     }
 
-    /// Asks the plugin to describe itself.
+    /// Asks the plugin to describe itself, with at most [`DESCRIBE_MEMORY`].
     pub fn describe(&self, plugin: &Plugin) -> Result<Manifest> {
-        let mut store = self.store(Vec::new(), None);
-        let call = |store: &mut Store<CallState>| -> wasmtime::Result<Manifest> {
-            let instance = plugin.pre.instantiate(&mut *store)?;
-            instance.skill_plugin_tools().call_describe(&mut *store)
-        };
-        call(&mut store).map_err(|error| self.call_error(&store, error, &plugin.label, "describe"))
+        let memory = self.limits.memory_bytes.min(DESCRIBE_MEMORY);
+        let mut store = self.store(memory, Vec::new(), None);
+        let ended = self.drive(&mut store, &CancellationToken::new(), async |store| {
+            let instance = plugin.pre.instantiate_async(&mut *store).await?;
+            instance
+                .skill_plugin_tools()
+                .call_describe(&mut *store)
+                .await
+        })?;
+        self.ended(&store, ended, &plugin.label, "describe")
     }
 
     /// Runs one tool; `grants` are the files the plugin may open for this call.
+    /// The call ends by its deadline, or when `cancel` is cancelled.
     pub fn invoke(
         &self,
         plugin: &Plugin,
@@ -180,16 +206,18 @@ impl Runtime {
         call: &Invocation,
         grants: Vec<Grant>,
         progress: Option<ProgressFn>,
+        cancel: &CancellationToken,
     ) -> Result<ToolOutput> {
-        let mut store = self.store(grants, progress);
-        let run = |store: &mut Store<CallState>| {
-            let instance = plugin.pre.instantiate(&mut *store)?;
-            instance.skill_plugin_tools().call_invoke(&mut *store, call)
-        };
-        let result = run(&mut store);
+        let mut store = self.store(self.limits.memory_bytes, grants, progress);
+        let ended = self.drive(&mut store, cancel, async |store| {
+            let instance = plugin.pre.instantiate_async(&mut *store).await?;
+            instance
+                .skill_plugin_tools()
+                .call_invoke(&mut *store, call)
+                .await
+        })?;
         store.data().forward_console(plugin_name);
-        let tool_result =
-            result.map_err(|error| self.call_error(&store, error, plugin_name, &call.tool))?;
+        let tool_result = self.ended(&store, ended, plugin_name, &call.tool)?;
         if let Some(detail) = store.data().console_overflow() {
             return Err(limit(plugin_name, &call.tool, LimitKind::Output, detail));
         }
@@ -213,19 +241,77 @@ impl Runtime {
         Ok(output)
     }
 
-    fn store(&self, grants: Vec<Grant>, progress: Option<ProgressFn>) -> Store<CallState> {
-        let deadline = Instant::now() + self.limits.timeout;
-        let state = CallState::new(&self.limits, grants, progress, deadline);
+    fn store(
+        &self,
+        memory_bytes: u64,
+        grants: Vec<Grant>,
+        progress: Option<ProgressFn>,
+    ) -> Store<CallState> {
+        let state = CallState::new(&self.limits, memory_bytes, grants, progress);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state.limiter_mut());
-        let ticks = self
-            .limits
-            .timeout
-            .as_nanos()
-            .div_ceil(EPOCH_TICK.as_nanos())
-            .max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        // Yield at every tick, so that `drive` sees the deadline and a
+        // cancellation however long the plugin computes without a host call.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
         store
+    }
+
+    /// Runs `call` on `store` until it returns, its deadline passes or `cancel`
+    /// is cancelled, whichever comes first. The call is a future on a
+    /// current-thread runtime of its own: when the deadline or the cancellation
+    /// wins, the future is dropped, which stops the plugin wherever it is, in a
+    /// host call too. The store is left for diagnostics only.
+    fn drive<T>(
+        &self,
+        store: &mut Store<CallState>,
+        cancel: &CancellationToken,
+        call: impl AsyncFnOnce(&mut Store<CallState>) -> wasmtime::Result<T>,
+    ) -> Result<Ended<T>> {
+        let deadline = tokio::time::Instant::now() + self.limits.timeout;
+        let executor = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(|error| Error::Setup {
+                part: "call executor",
+                detail: error.to_string(),
+            })?;
+        Ok(executor.block_on(async {
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => Ended::Cancelled,
+                () = tokio::time::sleep_until(deadline) => Ended::TimedOut,
+                result = call(store) => Ended::Returned(result),
+            }
+        }))
+    }
+
+    /// The result of a call that ended as `ended`, or the error that says how it ended.
+    fn ended<T>(
+        &self,
+        store: &Store<CallState>,
+        ended: Ended<T>,
+        plugin: &str,
+        tool: &str,
+    ) -> Result<T> {
+        match ended {
+            Ended::Returned(result) => {
+                result.map_err(|error| self.call_error(store, error, plugin, tool))
+            }
+            Ended::TimedOut => Err(limit(
+                plugin,
+                tool,
+                LimitKind::Time,
+                format!(
+                    "it ran longer than the time limit of {} s (raise it with --timeout)",
+                    self.limits.timeout.as_secs_f64()
+                ),
+            )),
+            Ended::Cancelled => Err(Error::Cancelled {
+                plugin: plugin.to_owned(),
+                tool: tool.to_owned(),
+            }),
+        }
     }
 
     /// Turns a trap or host error into the error that says what happened.
@@ -252,27 +338,7 @@ impl Runtime {
         if let Some(detail) = state.console_overflow() {
             return limit(plugin, tool, LimitKind::Output, detail);
         }
-        if state.input_timed_out() {
-            return limit(
-                plugin,
-                tool,
-                LimitKind::Time,
-                format!(
-                    "an input did not deliver data within the time limit of {} s",
-                    limits.timeout.as_secs_f64()
-                ),
-            );
-        }
         match error.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => limit(
-                plugin,
-                tool,
-                LimitKind::Time,
-                format!(
-                    "it ran longer than the time limit of {} s (raise it with --timeout)",
-                    limits.timeout.as_secs_f64()
-                ),
-            ),
             Some(Trap::StackOverflow) => limit(
                 plugin,
                 tool,

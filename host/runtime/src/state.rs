@@ -1,7 +1,5 @@
 //! What one call's store holds, and the host imports implemented over it.
 
-use std::time::Instant;
-
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -13,7 +11,7 @@ use wasmtime_wasi::{
 
 use crate::bindings::v0_1::skill::plugin::host::{self, LogLevel};
 use crate::bindings::v0_1::types;
-use crate::input::{Grant, GrantedInput, ReadFailure};
+use crate::input::{Grant, GrantedInput, MAX_OPENS};
 use crate::limits::{Limits, TotalMemoryLimiter};
 
 /// A progress report from inside a call.
@@ -44,20 +42,20 @@ pub struct CallState {
     table: ResourceTable,
     limiter: TotalMemoryLimiter,
     grants: Vec<Grant>,
-    deadline: Instant,
+    /// Inputs opened so far in this call (see [`MAX_OPENS`]).
+    opens: usize,
     progress: Option<ProgressFn>,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
     console_limit: usize,
-    input_timed_out: bool,
 }
 
 impl CallState {
     pub fn new(
         limits: &Limits,
+        memory_bytes: u64,
         grants: Vec<Grant>,
         progress: Option<ProgressFn>,
-        deadline: Instant,
     ) -> Self {
         let stdout = MemoryOutputPipe::new(limits.console_bytes);
         let stderr = MemoryOutputPipe::new(limits.console_bytes);
@@ -73,14 +71,13 @@ impl CallState {
         Self {
             wasi,
             table: ResourceTable::new(),
-            limiter: TotalMemoryLimiter::new(limits.memory_bytes),
+            limiter: TotalMemoryLimiter::new(memory_bytes),
             grants,
-            deadline,
+            opens: 0,
             progress,
             stdout,
             stderr,
             console_limit: limits.console_bytes,
-            input_timed_out: false,
         }
     }
 
@@ -90,10 +87,6 @@ impl CallState {
 
     pub fn memory_exceeded(&self) -> bool {
         self.limiter.exceeded()
-    }
-
-    pub fn input_timed_out(&self) -> bool {
-        self.input_timed_out
     }
 
     /// Set when the plugin filled its stdout or stderr buffer.
@@ -143,7 +136,7 @@ impl WasiView for CallState {
 impl types::Host for CallState {}
 
 impl host::Host for CallState {
-    fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+    async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
         let message: String = message.chars().take(8192).collect();
         match level {
             LogLevel::Trace => tracing::trace!(target: "plugin", "{message}"),
@@ -155,7 +148,7 @@ impl host::Host for CallState {
         Ok(())
     }
 
-    fn progress(&mut self, done: u64, total: u64, message: String) -> wasmtime::Result<()> {
+    async fn progress(&mut self, done: u64, total: u64, message: String) -> wasmtime::Result<()> {
         if let Some(progress) = self.progress.as_mut() {
             progress(Progress::Plugin {
                 done,
@@ -166,13 +159,17 @@ impl host::Host for CallState {
         Ok(())
     }
 
-    fn open_input(
+    async fn open_input(
         &mut self,
         path: String,
     ) -> wasmtime::Result<Result<Resource<GrantedInput>, String>> {
         let Some(grant) = self.grants.iter().find(|grant| grant.path == path) else {
             return Ok(Err(format!("`{path}` was not granted for this call")));
         };
+        if self.opens == MAX_OPENS {
+            return Ok(Err(format!("a call may open at most {MAX_OPENS} inputs")));
+        }
+        self.opens += 1;
         match GrantedInput::open(grant) {
             Ok(input) => Ok(Ok(self.table.push(input)?)),
             Err(message) => Ok(Err(message)),
@@ -181,37 +178,30 @@ impl host::Host for CallState {
 }
 
 impl host::HostInputFile for CallState {
-    fn read(
+    async fn read(
         &mut self,
         file: Resource<GrantedInput>,
         max: u32,
     ) -> wasmtime::Result<Result<Vec<u8>, String>> {
-        let deadline = self.deadline;
         let input = self.table.get_mut(&file)?;
-        match input.read(max as usize, deadline) {
-            Ok(bytes) => {
-                if let Some(progress) = self.progress.as_mut() {
-                    progress(Progress::Input {
-                        path: input.path(),
-                        done: input.delivered(),
-                        size: input.size(),
-                    });
-                }
-                Ok(Ok(bytes))
-            }
-            Err(ReadFailure::Io(message)) => Ok(Err(message)),
-            Err(ReadFailure::TimedOut) => {
-                self.input_timed_out = true;
-                wasmtime::bail!("input {} stalled past the call's deadline", input.path())
-            }
+        let bytes = input.read(max as usize);
+        if bytes.is_ok()
+            && let Some(progress) = self.progress.as_mut()
+        {
+            progress(Progress::Input {
+                path: input.path(),
+                done: input.delivered(),
+                size: Some(input.size()),
+            });
         }
+        Ok(bytes)
     }
 
-    fn size(&mut self, file: Resource<GrantedInput>) -> wasmtime::Result<Option<u64>> {
-        Ok(self.table.get(&file)?.size())
+    async fn size(&mut self, file: Resource<GrantedInput>) -> wasmtime::Result<Option<u64>> {
+        Ok(Some(self.table.get(&file)?.size()))
     }
 
-    fn drop(&mut self, file: Resource<GrantedInput>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, file: Resource<GrantedInput>) -> wasmtime::Result<()> {
         self.table.delete(file)?;
         Ok(())
     }

@@ -95,6 +95,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("{plugin}/{tool} was cancelled")]
+    Cancelled { plugin: String, tool: String },
+
     #[error("{0}")]
     Usage(String),
 }
@@ -147,6 +150,7 @@ impl From<skill_runtime::Error> for Error {
                 kind,
                 detail,
             },
+            Runtime::Cancelled { plugin, tool } => Error::Cancelled { plugin, tool },
             Runtime::Crashed {
                 plugin,
                 tool,

@@ -28,4 +28,4 @@ mod service;
 pub use error::{Error, InputProblem, LimitKind, Result};
 pub use paths::Paths;
 pub use service::{Call, Outcome, Service, Settings, today_utc};
-pub use skill_runtime::{Limits, Manifest, Progress, ProgressFn, ToolSpec};
+pub use skill_runtime::{CancellationToken, Limits, Manifest, Progress, ProgressFn, ToolSpec};

@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Map, Value};
-use skill_runtime::{CompiledCache, Grant, Invocation, Limits, ProgressFn, Runtime};
+use skill_runtime::{
+    CancellationToken, CompiledCache, Grant, Invocation, Limits, ProgressFn, Runtime,
+};
 
 use crate::catalog::{Catalog, ToolRef};
 use crate::error::InputProblem;
@@ -64,6 +66,13 @@ pub struct Service {
 /// Outputs above this size are parsed and validated one at a time: a parsed copy
 /// costs more memory than its text, and the parts of a parallel run finish together.
 const LARGE_OUTPUT: usize = 1 << 20;
+
+/// One call's tool, its schemas, and what cancels it.
+struct Run<'a> {
+    tool: &'a ToolRef<'a>,
+    schemas: &'a ToolSchemas,
+    cancel: &'a CancellationToken,
+}
 
 /// A tool's schemas, compiled on first use and kept for later calls.
 struct ToolSchemas {
@@ -126,7 +135,17 @@ impl Service {
 
     /// Runs `call`. Fields marked `x-skill-default: "today"` that the call
     /// leaves out get today's date in UTC.
-    pub fn run(&self, call: Call, mut progress: Option<ProgressFn>) -> Result<Outcome> {
+    pub fn run(&self, call: Call, progress: Option<ProgressFn>) -> Result<Outcome> {
+        self.run_cancellable(call, progress, &CancellationToken::new())
+    }
+
+    /// Runs `call` until it ends or `cancel` is cancelled (see [`Service::run`]).
+    pub fn run_cancellable(
+        &self,
+        call: Call,
+        mut progress: Option<ProgressFn>,
+        cancel: &CancellationToken,
+    ) -> Result<Outcome> {
         let tool = self.catalog.get(&call.tool)?;
         let schemas = self.schemas(&tool)?;
         let input_schema = schemas.input.schema();
@@ -157,37 +176,34 @@ impl Service {
             )));
         }
 
-        if let Some(outcome) = self.run_parallel(
-            &tool,
-            &schemas,
-            &input,
-            &grants,
-            call.format.as_deref(),
-            &mut progress,
-        ) {
+        let run = Run {
+            tool: &tool,
+            schemas: &schemas,
+            cancel,
+        };
+        if let Some(outcome) =
+            self.run_parallel(&run, &input, &grants, call.format.as_deref(), &mut progress)
+        {
             return Ok(outcome);
         }
-        self.execute(
-            &tool,
-            &schemas,
-            input.to_string(),
-            grants,
-            call.format,
-            progress,
-        )
+        self.execute(&run, input.to_string(), grants, call.format, progress)
     }
 
     /// Runs a tool on an input (JSON text) already validated and granted, and checks
     /// its output.
     fn execute(
         &self,
-        tool: &ToolRef<'_>,
-        schemas: &ToolSchemas,
+        run: &Run<'_>,
         input: String,
         grants: Vec<Grant>,
         format: Option<String>,
         progress: Option<ProgressFn>,
     ) -> Result<Outcome> {
+        let Run {
+            tool,
+            schemas,
+            cancel,
+        } = run;
         let plugin = tool.entry.load(&self.runtime)?;
         let invocation = Invocation {
             tool: tool.spec.name.clone(),
@@ -195,9 +211,9 @@ impl Service {
             format,
         };
         let plugin_name = &tool.entry.manifest.name;
-        let output = self
-            .runtime
-            .invoke(plugin, plugin_name, &invocation, grants, progress)?;
+        let output =
+            self.runtime
+                .invoke(plugin, plugin_name, &invocation, grants, progress, cancel)?;
         let _one_at_a_time = (output.output.len() > LARGE_OUTPUT).then(|| {
             self.large_output
                 .lock()
@@ -239,13 +255,13 @@ impl Service {
     /// `None` means "run it in one pass" (not worth it, or the parallel run failed).
     fn run_parallel(
         &self,
-        tool: &ToolRef<'_>,
-        schemas: &ToolSchemas,
+        run: &Run<'_>,
         input: &Value,
         grants: &[Grant],
         format: Option<&str>,
         progress: &mut Option<ProgressFn>,
     ) -> Option<Outcome> {
+        let Run { tool, schemas, .. } = run;
         let split = Split::of(schemas.input.schema())?;
         let input = input.as_object()?;
         if input.contains_key(&split.merge) {
@@ -273,16 +289,8 @@ impl Service {
         };
         tracing::debug!(parts = parts.len(), tool = %tool.spec.name, "parallel run");
         let shared = progress.take().map(|p| Arc::new(Mutex::new(p)));
-        let result = self.map_and_merge(
-            tool,
-            schemas,
-            &split,
-            input,
-            grants,
-            &parts,
-            format,
-            shared.as_ref(),
-        );
+        let result =
+            self.map_and_merge(run, &split, input, grants, &parts, format, shared.as_ref());
         if let Some(shared) = shared {
             // Every map call has ended, so this is the last reference.
             *progress = Arc::into_inner(shared)
@@ -303,8 +311,7 @@ impl Service {
     #[allow(clippy::too_many_arguments)]
     fn map_and_merge(
         &self,
-        tool: &ToolRef<'_>,
-        schemas: &ToolSchemas,
+        run: &Run<'_>,
         split: &Split,
         input: &Map<String, Value>,
         grants: &[Grant],
@@ -312,6 +319,7 @@ impl Service {
         format: Option<&str>,
         progress: Option<&Arc<Mutex<ProgressFn>>>,
     ) -> Result<Outcome> {
+        let tool = run.tool;
         let map_tool = self.catalog.get(&split.map)?;
         if map_tool.entry.manifest.name != tool.entry.manifest.name {
             return Err(Error::Usage(format!(
@@ -322,6 +330,11 @@ impl Service {
             )));
         }
         let map_schemas = self.schemas(&map_tool)?;
+        let map_run = Run {
+            tool: &map_tool,
+            schemas: &map_schemas,
+            cancel: run.cancel,
+        };
         let map_input =
             parallel::shared_properties(input, map_schemas.input.schema(), &split.split);
         let tracker = progress.map(|p| PartProgress::new(p, parts));
@@ -347,8 +360,7 @@ impl Service {
                         };
                         let result = self
                             .execute(
-                                &map_tool,
-                                &map_schemas,
+                                &map_run,
                                 Value::Object(part_input).to_string(),
                                 vec![grant],
                                 None,
@@ -380,8 +392,7 @@ impl Service {
         // Everything but the states was validated with the call; each state against
         // the map tool's output schema.
         self.execute(
-            tool,
-            schemas,
+            run,
             parallel::merge_input(input, &split.merge, states),
             grants.to_vec(),
             format.map(str::to_owned),
@@ -409,12 +420,21 @@ fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<Gr
         return Ok(grants);
     };
     for (pointer, path) in schema::input_files(input_schema, input) {
+        // Only regular files: a FIFO or a device could block a read for as
+        // long as its other end likes (see `skill_runtime::Grant`).
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => {
                 return Err(invalid(
                     tool,
                     &pointer,
                     &format!("{path} is a directory, not a file"),
+                ));
+            }
+            Ok(meta) if !meta.is_file() => {
+                return Err(invalid(
+                    tool,
+                    &pointer,
+                    &format!("{path} is not a regular file"),
                 ));
             }
             Ok(_) => grants.push(Grant::whole(path)),

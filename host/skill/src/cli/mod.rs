@@ -47,7 +47,7 @@ struct CallArgs {
     #[arg(long, global = true, value_name = "SECONDS",
           help = with_default("Wall-clock time one call may take, in seconds, host calls included", Limits::default().timeout.as_secs()))]
     timeout: Option<f64>,
-    #[arg(long, global = true, value_name = "KIB", value_parser = clap::value_parser!(u64).range(64..=2048),
+    #[arg(long, global = true, value_name = "KIB", value_parser = clap::value_parser!(u64).range(64..=8192),
           help = with_default("The plugin's wasm stack, in KiB", Limits::default().stack_bytes >> 10))]
     max_stack: Option<u64>,
     #[arg(long, global = true, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=4096),

@@ -138,7 +138,7 @@ impl ServerHandler for Server {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
         let call = Call {
             tool: request.name.into_owned(),
@@ -147,12 +147,16 @@ impl ServerHandler for Server {
         };
         let service = Arc::clone(&self.service);
         // Service::run is synchronous and may take seconds (the sandbox's deadline).
-        let outcome = tokio::task::spawn_blocking(move || service.run(call, None))
-            .await
-            .map_err(|error| {
-                ErrorData::internal_error(format!("the call did not finish: {error}"), None)
-            })?
-            .map(|outcome| (outcome.value, outcome.json));
+        // rmcp cancels this token on the client's `notifications/cancelled`,
+        // which stops the plugin wherever it is.
+        let cancel = context.ct.clone();
+        let outcome =
+            tokio::task::spawn_blocking(move || service.run_cancellable(call, None, &cancel))
+                .await
+                .map_err(|error| {
+                    ErrorData::internal_error(format!("the call did not finish: {error}"), None)
+                })?
+                .map(|outcome| (outcome.value, outcome.json));
         match outcome {
             // The output object stands on its own (some clients show the model
             // nothing else); the text block is the same JSON, as the plugin wrote

@@ -39,9 +39,14 @@ const TOOLS: &[(&str, &str)] = &[
         "produce-files",
         "Produces one file at the path given as its message.",
     ),
+    ("sleep", "Sleeps for an hour in a WASI host call."),
+    (
+        "open-many",
+        "Opens its granted file 1,000 times and keeps every handle.",
+    ),
 ];
 
-const INPUT_SCHEMA: &str = r#"{"type":"object","properties":{"message":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535}},"additionalProperties":false}"#;
+const INPUT_SCHEMA: &str = r#"{"type":"object","properties":{"message":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535},"file":{"type":"string","x-skill-input-file":true}},"additionalProperties":false}"#;
 const FILES_SCHEMA: &str = r#"{"type":"object","properties":{"files":{"type":"array","x-skill-output-files":true,"items":{"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"}},"required":["path","content"]}}},"required":["files"]}"#;
 const OUTPUT_SCHEMA: &str = r#"{"type":"object","properties":{"value":{"type":"string"}},"required":["value"],"additionalProperties":false}"#;
 
@@ -201,6 +206,25 @@ impl Guest for Hostile {
                 rendered: None,
             }),
             "echo" => value("ok"),
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                value("woke up")
+            }
+            "open-many" => {
+                let path = string_field(&call.input, "file").unwrap_or_default();
+                let mut handles = Vec::new();
+                let mut refusal = String::new();
+                for _ in 0..1000 {
+                    match skill::plugin::host::open_input(&path) {
+                        Ok(handle) => handles.push(handle),
+                        Err(message) => {
+                            refusal = message;
+                            break;
+                        }
+                    }
+                }
+                value(&format!("opened {}; then: {refusal}", handles.len()))
+            }
             "produce-files" => {
                 let path = string_field(&call.input, "message").unwrap_or_default();
                 let output = format!(
