@@ -9,6 +9,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("hostile-plugin", "tests/plugins/hostile"),
     ("future-contract-plugin", "tests/plugins/future-contract"),
     ("hello-plugin", "tests/plugins/hello"),
+    ("huge-manifest-plugin", "tests/plugins/huge-manifest"),
 ];
 
 fn main() {

@@ -319,3 +319,20 @@ fn host_opens_per_call_are_capped() {
         "{text}"
     );
 }
+
+/// Plugin metadata is bounded: a plugin that declares a 112 MB schema is
+/// refused at install in well under a second, before the user is asked (no
+/// `--yes`, no terminal), and nothing is installed.
+#[test]
+fn plugin_metadata_is_bounded() {
+    let skill = skill_tests::Skill::new();
+    let started = Instant::now();
+    let output = skill.run(&["plugin", "install", skill_tests::HUGE_MANIFEST_WASM]);
+    let (_, stderr) = skill_tests::text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("memory limit of 64 MiB"), "{stderr}");
+    assert!(!stderr.contains("--yes"), "asked before refusing: {stderr}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let list = skill.run(&["list"]);
+    assert!(!skill_tests::text(&list).0.contains("huge"));
+}
