@@ -251,8 +251,9 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
 /// Person or machine, by `userIdentity.type` (DOMAIN-FACTS §B.1): IAM users, the root
 /// user, federated users and IAM Identity Center users are people, and so are the
 /// sessions of the roles IAM Identity Center makes for them (`AWSReservedSSO_*`, under
-/// `aws-reserved/sso.amazonaws.com/`); any other assumed role is a workload, peer of
-/// the other sessions of the same role; AWS services are machines.
+/// `aws-reserved/sso.amazonaws.com/`); AWS services are machines. Any other assumed
+/// role may be either (an instance profile, or a person switching roles in the
+/// console): its class is unknown, and its peers are the other sessions of the role.
 fn login_of<'a>(user: &UserIdentity<'a>) -> Option<Login<'a>> {
     let account = || {
         user.account_id
@@ -289,7 +290,7 @@ fn login_of<'a>(user: &UserIdentity<'a>) -> Option<Login<'a>> {
                 class: if sso {
                     IdentityClass::Human
                 } else {
-                    IdentityClass::Machine
+                    IdentityClass::Unknown
                 },
                 method: Cow::Borrowed(if sso { "aws-sso" } else { "aws-assumed-role" }),
                 mount: arn,
