@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Event, IdentityKind, Outcome, Phase};
+use crate::event::{Event, IdentityClass, IdentityKind, Login, Outcome, Phase};
 use crate::gcp::audit_log;
 use crate::retrieval::{SecretReads, is_secret_read};
 use crate::samples::{Samples, max_opt, min_opt};
@@ -104,6 +104,49 @@ pub struct IdentityStats {
     /// counted here, apart from its own, and as the service's accesses.
     #[serde(default)]
     pub via_services: u64,
+    /// How it logged in: the first of the logins its records showed, people before
+    /// machines (an entity with both kinds of alias is judged as a person).
+    #[serde(default)]
+    pub login: Option<LoginStats>,
+}
+
+/// An identity's login, owned.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LoginStats {
+    /// Person or machine.
+    pub class: IdentityClass,
+    /// The auth method or kind of principal ([`crate::Login::method`]).
+    pub method: String,
+    /// Its peer group ([`crate::Login::mount`]).
+    pub mount: Option<String>,
+}
+
+impl LoginStats {
+    /// Keeps the smaller of the two, so any order of records and merges agrees.
+    fn offer(slot: &mut Option<LoginStats>, login: &Login<'_>) {
+        let smaller = match slot {
+            None => true,
+            Some(known) => {
+                (login.class, login.method.as_ref(), login.mount.as_deref())
+                    < (known.class, known.method.as_str(), known.mount.as_deref())
+            }
+        };
+        if smaller {
+            *slot = Some(LoginStats {
+                class: login.class,
+                method: login.method.to_string(),
+                mount: login.mount.as_deref().map(str::to_owned),
+            });
+        }
+    }
+
+    fn merge(slot: &mut Option<LoginStats>, other: Option<LoginStats>) {
+        if let Some(other) = other
+            && slot.as_ref().is_none_or(|known| other < *known)
+        {
+            *slot = Some(other);
+        }
+    }
 }
 
 /// One identity's use of one source address.
@@ -167,7 +210,15 @@ impl IdentityStats {
             samples: Samples::default(),
             secret_reads: SecretReads::default(),
             via_services: 0,
+            login: None,
         }
+    }
+
+    /// Person, machine or unknown, by how it logged in.
+    pub fn class(&self) -> IdentityClass {
+        self.login
+            .as_ref()
+            .map_or(IdentityClass::Unknown, |l| l.class)
     }
 
     fn merge(&mut self, other: IdentityStats) {
@@ -190,6 +241,7 @@ impl IdentityStats {
         self.samples.merge(other.samples);
         self.secret_reads.merge(other.secret_reads);
         self.via_services += other.via_services;
+        LoginStats::merge(&mut self.login, other.login);
     }
 }
 
@@ -254,6 +306,11 @@ pub struct Analysis {
     /// [`LIVE_TOKENS`] smallest fingerprints are kept.
     #[serde(default)]
     pub live_tokens: BTreeMap<String, Option<String>>,
+    /// Second keys of identities (an Azure UPN) with the key they belong to (its
+    /// object id), learnt from records that carry both; [`Analysis::finish`] counts
+    /// what was keyed by the second under the first. The smallest key is kept.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
     /// Vault halves waiting for their pair (see [`Analysis::merge`]).
     #[serde(default)]
     pending: Pending,
@@ -329,8 +386,12 @@ impl Analysis {
             signals,
             gcp_logs,
             live_tokens,
+            aliases,
             pending,
         } = other;
+        for (alias, key) in aliases {
+            self.offer_alias(&alias, &key);
+        }
         for (fingerprint, accessor) in live_tokens {
             self.offer_live_token(&fingerprint, accessor.as_deref());
         }
@@ -403,6 +464,49 @@ impl Analysis {
         }
         for (_, (_, event)) in responses {
             self.record(&event, event.outcome, Assembly::ResponseOnly);
+        }
+        self.fold_aliases();
+    }
+
+    /// Counts everything keyed by a second key under the identity it belongs to.
+    fn fold_aliases(&mut self) {
+        for (alias, key) in &self.aliases {
+            if alias == key {
+                continue;
+            }
+            if let Some(stats) = self.identities.remove(alias) {
+                match self.identities.get_mut(key) {
+                    Some(mine) => mine.merge(stats),
+                    None => {
+                        self.identities.insert(key.clone(), stats);
+                    }
+                }
+            }
+            if let Some(by_address) = self.failures.remove(alias) {
+                let mine = self.failures.entry(key.clone()).or_default();
+                for (address, counts) in by_address {
+                    add_array(mine.entry(address).or_insert([0; 5]), &counts);
+                }
+            }
+            for signal in self.signals.values_mut() {
+                if let Some(stats) = signal.identities.remove(alias) {
+                    signal
+                        .identities
+                        .entry(key.clone())
+                        .or_default()
+                        .merge(stats);
+                }
+            }
+        }
+    }
+
+    fn offer_alias(&mut self, alias: &str, key: &str) {
+        match self.aliases.get_mut(alias) {
+            Some(known) if key < known.as_str() => *known = key.to_owned(),
+            Some(_) => {}
+            None => {
+                self.aliases.insert(alias.to_owned(), key.to_owned());
+            }
         }
     }
 
@@ -550,6 +654,9 @@ impl Analysis {
         };
         stats.events += 1;
         stats.by_outcome[outcome.index()] += 1;
+        if let Some(login) = &event.login {
+            LoginStats::offer(&mut stats.login, login);
+        }
         if let Some(name) = &event.display_name {
             offer_name(&mut stats.display_names, name);
         }
@@ -589,6 +696,12 @@ impl Analysis {
                     .or_insert_with(|| IdentityStats::new(IdentityKind::Principal)),
             };
             stats.via_services += 1;
+        }
+
+        if let Some(alias) = &event.alias
+            && event.identity.kind != IdentityKind::Anonymous
+        {
+            self.offer_alias(alias, key);
         }
 
         let mut signals = Vec::new();

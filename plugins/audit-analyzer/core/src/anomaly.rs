@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{AddressStats, Analysis, IdentityStats};
-use crate::event::Outcome;
+use crate::event::{IdentityClass, Outcome};
 use crate::gcp::AuditLogKind;
 use crate::retrieval::MAX_DISTINCT_PER_MINUTE;
 use crate::signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity};
@@ -179,6 +179,13 @@ pub struct Thresholds {
     pub mass_retrieval_secrets: u64,
     /// Mass retrieval: the window, in minutes (default 5).
     pub mass_retrieval_minutes: u64,
+    /// Volume spike without a baseline of the identity's own: its busiest hour must
+    /// reach this many times the median busiest hour of its peers, the identities of
+    /// the same class logged in through the same auth mount (default 5), and
+    /// `spike_min_events`.
+    pub peer_factor: f64,
+    /// Volume spike against peers: at least this many peers (default 3).
+    pub min_peers: u64,
 }
 
 impl Default for Thresholds {
@@ -195,6 +202,8 @@ impl Default for Thresholds {
             long_ttl_seconds: LONG_TTL_SECONDS,
             mass_retrieval_secrets: 20,
             mass_retrieval_minutes: 5,
+            peer_factor: 5.0,
+            min_peers: 3,
         }
     }
 }
@@ -237,11 +246,14 @@ pub fn detect_anomalies(
     let mut found = Vec::new();
     let mut keys: Vec<&String> = analysis.identities.keys().collect();
     keys.sort();
+    let peers = Peers::new(analysis);
     for key in keys {
         let stats = &analysis.identities[key];
         let base = Base::new(key, stats);
         if key != "(anonymous)" {
-            volume_spike(&base, analysis, baseline, thresholds, &mut found);
+            if !volume_spike(&base, analysis, baseline, thresholds, &mut found) {
+                peer_spike(&base, &peers, thresholds, &mut found);
+            }
             threshold(
                 &base,
                 AnomalyKind::MultiAddress,
@@ -265,9 +277,12 @@ pub fn detect_anomalies(
                 new_identity(&base, &mut found);
             }
         }
+        let Some(from) = off_hours_from(stats, key, analysis, baseline, thresholds, hours) else {
+            continue;
+        };
         let off: u64 = stats
             .hourly
-            .iter()
+            .range(from..)
             .filter(|(hour, _)| !hours.contains(**hour))
             .map(|(_, n)| n)
             .sum();
@@ -441,23 +456,23 @@ fn who(key: &str, stats: &IdentityStats) -> String {
 }
 
 /// The identity's busiest hour against its own baseline rate: a baseline log when
-/// given, else the first part of this window. An identity with no baseline activity
-/// has no rate to exceed and is not flagged.
+/// given, else the first part of this window. Returns false when the identity has no
+/// baseline activity of its own, hence no rate to exceed: its peers are the measure.
 fn volume_spike(
     base: &Base<'_>,
     analysis: &Analysis,
     baseline: Option<&Analysis>,
     t: &Thresholds,
     found: &mut Vec<Anomaly>,
-) {
+) -> bool {
     let (Some(first), Some(last)) = (analysis.first_ms, analysis.last_ms) else {
-        return;
+        return false;
     };
     let (h0, h1) = (first.div_euclid(HOUR_MS), last.div_euclid(HOUR_MS));
     let (base_events, base_hours, from) = match baseline {
         Some(b) => {
             let (Some(bf), Some(bl)) = (b.first_ms, b.last_ms) else {
-                return;
+                return false;
             };
             let hours = bl.div_euclid(HOUR_MS) - bf.div_euclid(HOUR_MS) + 1;
             let events = b.identities.get(base.key).map_or(0, |s| s.events);
@@ -465,7 +480,7 @@ fn volume_spike(
         }
         None => {
             let Some(hours) = window_baseline_hours(h0, h1, t) else {
-                return;
+                return false;
             };
             let events = base
                 .stats
@@ -477,7 +492,7 @@ fn volume_spike(
         }
     };
     if base_events == 0 {
-        return;
+        return false;
     }
     let Some((peak_hour, peak)) = base
         .stats
@@ -486,11 +501,11 @@ fn volume_spike(
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
         .map(|(h, n)| (*h, *n))
     else {
-        return;
+        return true;
     };
     let rate = base_events as f64 / base_hours as f64;
     if peak < t.spike_min_events || (peak as f64) < t.spike_factor * rate {
-        return;
+        return true;
     }
     let window: u64 = base.stats.hourly.range(from..).map(|(_, n)| n).sum();
     let message = format!(
@@ -509,6 +524,127 @@ fn volume_spike(
         ],
         message,
     ));
+    true
+}
+
+/// The busiest hours of the identities of each class and auth mount, for comparing
+/// an identity without a history of its own with its peers.
+struct Peers<'a>(BTreeMap<(IdentityClass, &'a str), Vec<u64>>);
+
+impl<'a> Peers<'a> {
+    fn new(analysis: &'a Analysis) -> Self {
+        let mut groups: BTreeMap<(IdentityClass, &str), Vec<u64>> = BTreeMap::new();
+        for stats in analysis.identities.values() {
+            if let Some((group, peak)) = group_of(stats).zip(peak_hour(stats)) {
+                groups.entry(group).or_default().push(peak.1);
+            }
+        }
+        for peaks in groups.values_mut() {
+            peaks.sort_unstable();
+        }
+        Self(groups)
+    }
+}
+
+fn group_of(stats: &IdentityStats) -> Option<(IdentityClass, &str)> {
+    let login = stats.login.as_ref()?;
+    Some((login.class, login.mount.as_deref()?))
+}
+
+/// The busiest hour (the earliest on a tie) and its accesses.
+fn peak_hour(stats: &IdentityStats) -> Option<(i64, u64)> {
+    stats
+        .hourly
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(h, n)| (*h, *n))
+}
+
+/// An identity with no history of its own against its peers (same class, same auth
+/// mount) in the same window: its busiest hour must reach `peer_factor` times their
+/// median busiest hour, and `spike_min_events`.
+fn peer_spike(base: &Base<'_>, peers: &Peers<'_>, t: &Thresholds, found: &mut Vec<Anomaly>) {
+    let (Some(group), Some((hour, peak))) = (group_of(base.stats), peak_hour(base.stats)) else {
+        return;
+    };
+    let Some(all) = peers.0.get(&group) else {
+        return;
+    };
+    // The group without this identity (one of its equal values, if several).
+    let mut others = all.clone();
+    if let Ok(at) = others.binary_search(&peak) {
+        others.remove(at);
+    }
+    if (others.len() as u64) < t.min_peers.max(1) {
+        return;
+    }
+    let median = others[others.len() / 2];
+    if peak < t.spike_min_events || (peak as f64) < t.peer_factor * median.max(1) as f64 {
+        return;
+    }
+    let (class, mount) = group;
+    let class = serde_json::to_value(class)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let message = format!(
+        "{} {peak} accesses in the hour from {}, against a median of {median} in the busiest \
+         hour of its {} peers ({class} identities of {mount}); it has no baseline of its own",
+        who(base.key, base.stats),
+        format_time(hour * HOUR_MS),
+        others.len()
+    );
+    found.push(base.anomaly(
+        AnomalyKind::VolumeSpike,
+        peak,
+        &[
+            ("peak_hour_accesses", peak),
+            ("peer_median_peak_hour", median),
+            ("peers", others.len() as u64),
+        ],
+        message,
+    ));
+}
+
+/// The first hour the off-hours detector judges for an identity, or `None` when it
+/// does not apply. People (and identities of unknown class) are judged over the whole
+/// window. A machine runs when it is scheduled: it is judged only when its own
+/// baseline (a baseline log, else the first part of the window) shows quiet hours, at
+/// least `off_hours` accesses and none outside business hours, and then only after it.
+fn off_hours_from(
+    stats: &IdentityStats,
+    key: &str,
+    analysis: &Analysis,
+    baseline: Option<&Analysis>,
+    t: &Thresholds,
+    hours: &BusinessHours,
+) -> Option<i64> {
+    if stats.class() != IdentityClass::Machine {
+        return Some(i64::MIN);
+    }
+    let quiet = |hourly: &mut dyn Iterator<Item = (&i64, &u64)>| {
+        let (mut on, mut off) = (0, 0);
+        for (hour, n) in hourly {
+            if hours.contains(*hour) {
+                on += n;
+            } else {
+                off += n;
+            }
+        }
+        off == 0 && on >= t.off_hours.max(1)
+    };
+    match baseline {
+        Some(b) => {
+            let own = b.identities.get(key)?;
+            quiet(&mut own.hourly.iter()).then_some(i64::MIN)
+        }
+        None => {
+            let (first, last) = (analysis.first_ms?, analysis.last_ms?);
+            let h0 = first.div_euclid(HOUR_MS);
+            let n = window_baseline_hours(h0, last.div_euclid(HOUR_MS), t)?;
+            quiet(&mut stats.hourly.range(h0..h0 + n)).then_some(h0 + n)
+        }
+    }
 }
 
 /// How many of the window's hours `h0..=h1` are its own baseline when no baseline log

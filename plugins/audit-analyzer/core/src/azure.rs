@@ -11,7 +11,9 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
+use crate::event::{
+    Credentials, Event, Format, Identity, IdentityClass, IdentityKind, Login, Outcome, Phase,
+};
 use crate::problem::RecordError;
 use crate::signals::Signal;
 use crate::text::{LooseNumber, Text};
@@ -64,8 +66,33 @@ struct Record<'a> {
     request_uri: Text<'a>,
     #[serde(borrow, default, rename = "id_s", alias = "Id")]
     object_id: Text<'a>,
-    #[serde(borrow, default)]
-    identity_claim_upn_s: Text<'a>,
+    // Log Analytics' `AzureDiagnostics` flattens the claims into columns, each named
+    // after the claim's key as it was logged, short or long.
+    #[serde(
+        borrow,
+        default,
+        rename = "identity_claim_upn_s",
+        alias = "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s"
+    )]
+    flat_upn: Text<'a>,
+    #[serde(
+        borrow,
+        default,
+        rename = "identity_claim_oid_g",
+        alias = "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g"
+    )]
+    flat_oid: Text<'a>,
+    #[serde(borrow, default, rename = "identity_claim_appid_g")]
+    flat_appid: Text<'a>,
+    #[serde(borrow, default, rename = "identity_claim_idtyp_s")]
+    flat_idtyp: Text<'a>,
+    #[serde(
+        borrow,
+        default,
+        rename = "identity_claim_tid_g",
+        alias = "identity_claim_http_schemas_microsoft_com_identity_claims_tenantid_g"
+    )]
+    flat_tid: Text<'a>,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +119,7 @@ struct IdentityObject<'a> {
     claim: Option<Claims<'a>>,
 }
 
+/// The claims of the caller's token, under their short or their long (URI) keys.
 #[derive(Deserialize, Default)]
 struct Claims<'a> {
     #[serde(
@@ -108,6 +136,69 @@ struct Claims<'a> {
         alias = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"
     )]
     upn: Text<'a>,
+    /// `app` for an application's own token, `user` for a person's.
+    #[serde(borrow, default)]
+    idtyp: Text<'a>,
+    #[serde(
+        borrow,
+        default,
+        alias = "http://schemas.microsoft.com/identity/claims/tenantid"
+    )]
+    tid: Text<'a>,
+}
+
+impl Claims<'_> {
+    fn into_owned(self) -> Claims<'static> {
+        Claims {
+            oid: self.oid.into_owned(),
+            appid: self.appid.into_owned(),
+            upn: self.upn.into_owned(),
+            idtyp: self.idtyp.into_owned(),
+            tid: self.tid.into_owned(),
+        }
+    }
+}
+
+/// Each claim of `first`, or else `second`'s.
+fn either<'a>(first: Claims<'a>, second: Claims<'a>) -> Claims<'a> {
+    let pick = |a: Text<'a>, b: Text<'a>| {
+        if a.as_deref().is_some_and(|v| !v.is_empty()) {
+            a
+        } else {
+            b
+        }
+    };
+    Claims {
+        oid: pick(first.oid, second.oid),
+        appid: pick(first.appid, second.appid),
+        upn: pick(first.upn, second.upn),
+        idtyp: pick(first.idtyp, second.idtyp),
+        tid: pick(first.tid, second.tid),
+    }
+}
+
+/// Microsoft's own public clients (DOMAIN-FACTS §B.3): a token they hold is a
+/// person's, signed in through the tool, so their application id names the tool,
+/// never who acted. Ids as Microsoft's first-party applications are registered in
+/// every tenant (the sign-in logs' `appId`).
+const PUBLIC_CLIENTS: [(&str, &str); 6] = [
+    ("04b07795-8ddb-461a-bbee-02f9e1bf7b46", "Azure CLI"),
+    ("1950a258-227b-4e31-a9cf-717495945fc2", "Azure PowerShell"),
+    (
+        "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+        "Microsoft Graph Command Line Tools",
+    ),
+    ("aebc6443-996d-45c2-90f0-388ff96faa56", "Visual Studio Code"),
+    ("872cd9fa-d31f-45e0-9eab-6e460a02d1f1", "Visual Studio"),
+    ("d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office"),
+];
+
+/// The tool's name when `appid` is one of Microsoft's public clients.
+pub fn public_client(appid: &str) -> Option<&'static str> {
+    PUBLIC_CLIENTS
+        .iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(appid))
+        .map(|(_, name)| *name)
 }
 
 /// Parses one record.
@@ -119,35 +210,33 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
     let signals = access_change(&operation, record.resource_id.as_deref())
         .into_iter()
         .collect();
-    let claims: Claims<'_> = match record.identity {
+    let nested: Claims<'_> = match record.identity {
         Some(IdentityField::Object(o)) => o.claim.unwrap_or_default(),
         Some(IdentityField::Text(text)) => {
-            // Parsed from a temporary string, so the values must be copied out.
-            let parsed: IdentityObject<'_> = serde_json::from_str(&text).unwrap_or_default();
-            let c = parsed.claim.unwrap_or_default();
-            Claims {
-                oid: c.oid.into_owned(),
-                appid: c.appid.into_owned(),
-                upn: c.upn.into_owned(),
+            // A JSON string (Managed HSM, `AZKVAuditLogs` exports): the claims under
+            // `claim`, or flattened into the object itself. Parsed from a temporary
+            // string, so the values are copied out.
+            match serde_json::from_str::<IdentityObject<'_>>(&text) {
+                Ok(IdentityObject { claim: Some(c) }) => c.into_owned(),
+                _ => serde_json::from_str::<Claims<'_>>(&text)
+                    .unwrap_or_default()
+                    .into_owned(),
             }
         }
         None => Claims::default(),
     };
-    let upn = claims
-        .upn
-        .non_empty()
-        .or(record.identity_claim_upn_s.non_empty());
-    let display_name = upn.clone().or_else(|| claims.appid.clone().non_empty());
+    let claims = either(
+        nested,
+        Claims {
+            oid: record.flat_oid,
+            appid: record.flat_appid,
+            upn: record.flat_upn,
+            idtyp: record.flat_idtyp,
+            tid: record.flat_tid,
+        },
+    );
+    let (identity, display_name, login, alias) = who(&claims);
     let app_id = claims.appid.non_empty();
-    let identity = claims
-        .oid
-        .non_empty()
-        .or(app_id.clone())
-        .or(upn)
-        .map_or_else(Identity::anonymous, |id| Identity {
-            kind: IdentityKind::Principal,
-            id,
-        });
     let (prop_id, prop_uri, prop_status) = match record.properties {
         Some(p) => (p.id, p.request_uri, p.http_status.0),
         None => (Text::default(), Text::default(), None),
@@ -192,7 +281,60 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         on_behalf_of: None,
         signals,
         bad_time,
+        login,
+        alias,
     })
+}
+
+/// The identity, display name, login class and alias of a caller's claims.
+///
+/// The object id is the identity; a UPN beside it is its alias, so that a record
+/// carrying only the UPN (an older Log Analytics column) counts for the same person.
+/// UPNs are compared in lower case, as Entra ID matches them. An application id is
+/// the identity only of an application's own token: one of Microsoft's public
+/// clients (Azure CLI, PowerShell, …) only says which tool a person used.
+type Who<'a> = (
+    Identity<'a>,
+    Option<Cow<'a, str>>,
+    Option<Login<'a>>,
+    Option<Cow<'a, str>>,
+);
+
+fn who<'a>(claims: &Claims<'a>) -> Who<'a> {
+    let text = |t: &Text<'a>| t.clone().non_empty();
+    let upn = text(&claims.upn);
+    let oid = text(&claims.oid);
+    let appid = text(&claims.appid);
+    let tool = appid.as_deref().and_then(public_client);
+    let upn_key = upn.as_deref().map(|u| Cow::Owned(u.to_lowercase()));
+    let app = claims.idtyp.as_deref() == Some("app");
+    let human = !app && (upn.is_some() || tool.is_some());
+    let id = oid
+        .clone()
+        .or_else(|| upn_key.clone())
+        .or_else(|| appid.clone().filter(|_| tool.is_none()));
+    let identity = id.map_or_else(Identity::anonymous, |id| Identity {
+        kind: IdentityKind::Principal,
+        id,
+    });
+    let display_name = upn.clone().or_else(|| match tool {
+        Some(tool) => Some(Cow::Owned(format!("{tool} user"))),
+        None => appid.clone(),
+    });
+    let login = (identity.kind != IdentityKind::Anonymous).then(|| Login {
+        class: if human {
+            IdentityClass::Human
+        } else {
+            IdentityClass::Machine
+        },
+        method: Cow::Borrowed(if human { "azure-user" } else { "azure-app" }),
+        mount: text(&claims.tid).map(|t| Cow::Owned(format!("azure:{t}"))),
+    });
+    let alias = match (&oid, upn_key) {
+        (Some(_), Some(upn)) => Some(upn),
+        _ => None,
+    };
+    (identity, display_name, login, alias)
 }
 
 /// Who may read a vault's secrets changed: its access policies (`VaultPut` and

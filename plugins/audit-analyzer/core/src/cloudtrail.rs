@@ -18,7 +18,9 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
+use crate::event::{
+    Credentials, Event, Format, Identity, IdentityClass, IdentityKind, Login, Outcome, Phase,
+};
 use crate::problem::RecordError;
 use crate::signals::Signal;
 use crate::text::{Strings, Text};
@@ -152,7 +154,7 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
     let source = record.event_source.non_empty();
     let source_ip = record.source_ip.non_empty();
     let mut signals = control_plane(source.as_deref(), &event_name);
-    let (identity, display_name, access_key_id, on_behalf_of) = match record.user_identity {
+    let (identity, display_name, access_key_id, on_behalf_of, login) = match record.user_identity {
         Some(mut user) => {
             if user.kind.as_deref() == Some("Root") {
                 signals.push(Signal::CloudRootUse);
@@ -161,6 +163,7 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             let service = std::mem::take(&mut user.invoked_by)
                 .non_empty()
                 .or_else(|| source_ip.clone().filter(|ip| is_service_name(ip)));
+            let login = login_of(&user);
             let (principal, display_name) = identity_of(user);
             match service {
                 // The service acted; the principal only asked it to.
@@ -172,11 +175,16 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
                     display_name,
                     key,
                     (principal.kind != IdentityKind::Anonymous).then_some(principal.id),
+                    Some(Login {
+                        class: IdentityClass::Machine,
+                        method: Cow::Borrowed("aws-service"),
+                        mount: None,
+                    }),
                 ),
-                None => (principal, display_name, key, None),
+                None => (principal, display_name, key, None, login),
             }
         }
-        None => (Identity::anonymous(), None, None, None),
+        None => (Identity::anonymous(), None, None, None, None),
     };
     let error_code = record.error_code.non_empty();
     let outcome = match (&error_code, record.error_message.as_deref()) {
@@ -235,6 +243,60 @@ fn to_event(record: Record<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         on_behalf_of,
         signals,
         bad_time,
+        login,
+        alias: None,
+    })
+}
+
+/// Person or machine, by `userIdentity.type` (DOMAIN-FACTS §B.1): IAM users, the root
+/// user, federated users and IAM Identity Center users are people, and so are the
+/// sessions of the roles IAM Identity Center makes for them (`AWSReservedSSO_*`, under
+/// `aws-reserved/sso.amazonaws.com/`); AWS services are machines. Any other assumed
+/// role may be either (an instance profile, or a person switching roles in the
+/// console): its class is unknown, and its peers are the other sessions of the role.
+fn login_of<'a>(user: &UserIdentity<'a>) -> Option<Login<'a>> {
+    let account = || {
+        user.account_id
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .map(|a| Cow::Owned(format!("aws:{a}")))
+    };
+    let human = |method: &'static str| Login {
+        class: IdentityClass::Human,
+        method: Cow::Borrowed(method),
+        mount: account(),
+    };
+    Some(match user.kind.as_deref()? {
+        "IAMUser" => human("aws-iam-user"),
+        "Root" => human("aws-root"),
+        "FederatedUser" => human("aws-federated-user"),
+        "IdentityCenterUser" => human("aws-identity-center-user"),
+        "AWSService" => Login {
+            class: IdentityClass::Machine,
+            method: Cow::Borrowed("aws-service"),
+            mount: None,
+        },
+        "AssumedRole" => {
+            let issuer = user.session_context.as_ref()?.session_issuer.as_ref()?;
+            let arn = issuer.arn.clone().non_empty();
+            let sso = issuer
+                .user_name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("AWSReservedSSO_"))
+                || arn
+                    .as_deref()
+                    .is_some_and(|a| a.contains("/aws-reserved/sso.amazonaws.com/"));
+            Login {
+                class: if sso {
+                    IdentityClass::Human
+                } else {
+                    IdentityClass::Unknown
+                },
+                method: Cow::Borrowed(if sso { "aws-sso" } else { "aws-assumed-role" }),
+                mount: arn,
+            }
+        }
+        _ => return None,
     })
 }
 

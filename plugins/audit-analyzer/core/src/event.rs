@@ -131,6 +131,51 @@ pub enum IdentityKind {
     Anonymous,
 }
 
+/// Whether a person or a machine stands behind an identity, by how it logged in.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityClass {
+    /// A person: Vault userpass, LDAP, OIDC; AWS IAM users, the root user, SSO
+    /// (IAM Identity Center) roles; GCP user accounts; Azure users (a UPN, or a
+    /// Microsoft public client such as Azure CLI acting for one).
+    Human,
+    /// A workload: Vault AppRole, Kubernetes, JWT (CI), TLS certificates, cloud auth;
+    /// AWS assumed roles and services; GCP service accounts; Azure applications and
+    /// managed identities.
+    Machine,
+    /// Nothing says which (a Vault token made by `auth/token/create`, a bare id).
+    #[default]
+    Unknown,
+}
+
+/// How an identity logged in, as far as one record tells.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Login<'a> {
+    /// Person or machine.
+    pub class: IdentityClass,
+    /// The method: a Vault auth `mount_type` (`userpass`, `approle`, …) or what its
+    /// token metadata shows, or the cloud's kind of principal (`aws-iam-user`,
+    /// `aws-sso`, `aws-assumed-role`, `gcp-user`, `gcp-service-account`,
+    /// `azure-user`, `azure-app`).
+    pub method: Cow<'a, str>,
+    /// Where identities like it come from, so they can be compared as peers: a Vault
+    /// auth mount (`auth/userpass/`), an AWS account or the role whose sessions
+    /// they are, a GCP domain or project, an Azure tenant.
+    pub mount: Option<Cow<'a, str>>,
+}
+
+impl Login<'_> {
+    fn into_owned(self) -> Login<'static> {
+        Login {
+            class: self.class,
+            method: Cow::Owned(self.method.into_owned()),
+            mount: own(self.mount),
+        }
+    }
+}
+
 /// Who made a call.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity<'a> {
@@ -293,6 +338,13 @@ pub struct Event<'a> {
     /// problem on the record's line; the access still counts, untimed).
     #[serde(default)]
     pub bad_time: bool,
+    /// How the identity logged in, when the record shows it.
+    #[serde(default)]
+    pub login: Option<Login<'a>>,
+    /// Another key the record gives the same identity (an Azure UPN beside the object
+    /// id): the analysis counts accesses keyed by either as one identity's.
+    #[serde(default)]
+    pub alias: Option<Cow<'a, str>>,
 }
 
 fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
@@ -343,6 +395,8 @@ impl Event<'_> {
             on_behalf_of: own(self.on_behalf_of),
             signals: self.signals,
             bad_time: self.bad_time,
+            login: self.login.map(Login::into_owned),
+            alias: own(self.alias),
         }
     }
 }

@@ -5,7 +5,9 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Credentials, Event, Format, Identity, IdentityKind, Outcome, Phase};
+use crate::event::{
+    Credentials, Event, Format, Identity, IdentityClass, IdentityKind, Login, Outcome, Phase,
+};
 use crate::problem::RecordError;
 use crate::signals::Signal;
 use crate::text::{Strings, Text};
@@ -170,17 +172,16 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
     let bad_time = time_ms.is_none() && times.iter().any(|t| read_time(t.as_deref()).1);
     let method = payload.method_name.or_empty();
     let signals = iam_change(&method, payload.service_data);
-    let identity = payload
-        .authentication
-        .and_then(|a| {
-            a.principal_email
-                .non_empty()
-                .or(a.principal_subject.non_empty())
-        })
-        .map_or_else(Identity::anonymous, |id| Identity {
-            kind: IdentityKind::Principal,
-            id,
-        });
+    let principal = payload.authentication.and_then(|a| {
+        a.principal_email
+            .non_empty()
+            .or(a.principal_subject.non_empty())
+    });
+    let login = principal.as_deref().and_then(login_of);
+    let identity = principal.map_or_else(Identity::anonymous, |id| Identity {
+        kind: IdentityKind::Principal,
+        id,
+    });
     // google.rpc.Code: 0 or absent = OK, 7 PERMISSION_DENIED, 16 UNAUTHENTICATED.
     let (outcome, error) = match payload.status {
         Some(Status {
@@ -219,6 +220,38 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         on_behalf_of: None,
         signals,
         bad_time,
+        login,
+        alias: None,
+    })
+}
+
+/// Person or machine, by the form of `principalEmail` (or `principalSubject`):
+/// service accounts and service agents end in `gserviceaccount.com` (peers: the
+/// other accounts of the same project domain); workload identity federation
+/// subjects name a `workloadIdentityPools` pool, workforce federation ones a
+/// `workforcePools` pool (people); any other address is a Google or Workspace user
+/// (peers: the users of the same domain).
+fn login_of(principal: &str) -> Option<Login<'static>> {
+    let owned = |class, method: &'static str, mount: &str| Login {
+        class,
+        method: Cow::Borrowed(method),
+        mount: Some(Cow::Owned(format!("gcp:{mount}"))),
+    };
+    if let Some(pool) = principal.strip_prefix("principal://") {
+        let pool = pool.split("/subject/").next().unwrap_or(pool);
+        return if pool.contains("/workforcePools/") {
+            Some(owned(IdentityClass::Human, "gcp-workforce-user", pool))
+        } else if pool.contains("/workloadIdentityPools/") {
+            Some(owned(IdentityClass::Machine, "gcp-workload-identity", pool))
+        } else {
+            None
+        };
+    }
+    let (_, domain) = principal.rsplit_once('@')?;
+    Some(if domain.ends_with("gserviceaccount.com") {
+        owned(IdentityClass::Machine, "gcp-service-account", domain)
+    } else {
+        owned(IdentityClass::Human, "gcp-user", domain)
     })
 }
 

@@ -130,5 +130,7 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<Event<'_>, RecordError> {
         on_behalf_of: None,
         signals: Vec::new(),
         bad_time,
+        login: None,
+        alias: None,
     })
 }

@@ -62,7 +62,7 @@ mod token;
 mod vault;
 
 pub use analysis::{
-    AddressStats, Analysis, GcpLogStats, HashMap, IdentityStats, LIVE_TOKENS, Totals,
+    AddressStats, Analysis, GcpLogStats, HashMap, IdentityStats, LIVE_TOKENS, LoginStats, Totals,
 };
 pub use anomaly::{
     Anomaly, AnomalyKind, BusinessHours, Severity, Thresholds, detect_anomalies,
@@ -70,7 +70,8 @@ pub use anomaly::{
 };
 pub use detect::{Container, Detected, FormatError, MAX_DETECT_BYTES, detect};
 pub use event::{
-    Credentials, Event, Format, Identity, IdentityKind, NewToken, Outcome, Phase, VaultDetails,
+    Credentials, Event, Format, Identity, IdentityClass, IdentityKind, Login, NewToken, Outcome,
+    Phase, VaultDetails,
 };
 pub use framer::{Framed, JsonFramer, Stray};
 pub use gcp::AuditLogKind;

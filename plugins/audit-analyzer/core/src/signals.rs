@@ -70,7 +70,7 @@ impl SignalByIdentity {
         self.samples.offer(time_ms, request_id);
     }
 
-    fn merge(&mut self, other: SignalByIdentity) {
+    pub(crate) fn merge(&mut self, other: SignalByIdentity) {
         self.count += other.count;
         self.first_ms = crate::samples::min_opt(self.first_ms, other.first_ms);
         self.last_ms = crate::samples::max_opt(self.last_ms, other.last_ms);

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::event::{
-    Credentials, Event, Format, Identity, IdentityKind, NewToken, Outcome, Phase, VaultDetails,
+    Credentials, Event, Format, Identity, IdentityClass, IdentityKind, Login, NewToken, Outcome,
+    Phase, VaultDetails,
 };
 use crate::problem::RecordError;
 use crate::text::{HasRoot, IsTrue, Text};
@@ -54,6 +55,31 @@ struct Auth<'a> {
     token_type: Text<'a>,
     #[serde(default)]
     num_uses: Option<i64>,
+    #[serde(borrow, default)]
+    metadata: Option<Metadata<'a>>,
+}
+
+/// The token metadata keys that tell which auth method issued a token (each method
+/// writes its own; OpenBao does not HMAC them).
+#[derive(Deserialize, Default)]
+struct Metadata<'a> {
+    /// userpass, LDAP, Okta, RADIUS.
+    #[serde(borrow, default)]
+    username: Text<'a>,
+    /// AppRole.
+    #[serde(borrow, default)]
+    role_name: Text<'a>,
+    /// Kubernetes.
+    #[serde(borrow, default)]
+    service_account_name: Text<'a>,
+    #[serde(borrow, default)]
+    service_account_namespace: Text<'a>,
+    /// TLS certificates.
+    #[serde(borrow, default)]
+    cert_name: Text<'a>,
+    /// JWT and OIDC.
+    #[serde(borrow, default)]
+    role: Text<'a>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +96,8 @@ struct Request<'a> {
     mount_type: Text<'a>,
     #[serde(borrow, default)]
     mount_point: Text<'a>,
+    #[serde(borrow, default)]
+    mount_class: Text<'a>,
     #[serde(borrow, default)]
     path: Text<'a>,
     #[serde(borrow, default)]
@@ -149,6 +177,8 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
             on_behalf_of: None,
             signals: Vec::new(),
             bad_time,
+            login: None,
+            alias: None,
         });
     };
 
@@ -204,6 +234,22 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         Identity::anonymous()
     };
 
+    let login = if request.mount_class.as_deref() == Some("auth")
+        && path.contains("/login")
+        && new_auth.is_some()
+        && let Some(method) = request.mount_type.clone().non_empty()
+    {
+        // A login: the auth mount that issued the token says it all.
+        Some(Login {
+            class: class_of(&method),
+            method,
+            mount: request.mount_point.clone().non_empty(),
+        })
+    } else {
+        auth.metadata
+            .as_ref()
+            .and_then(|m| login_of(m, display_name.as_deref()))
+    };
     let new_token = new_auth.map(|a| {
         let root = a.policies.0 || a.token_policies.0;
         NewToken {
@@ -262,6 +308,76 @@ fn to_event(entry: Entry<'_>, line: u64) -> Result<Event<'_>, RecordError> {
         on_behalf_of: None,
         signals: Vec::new(),
         bad_time,
+        login,
+        alias: None,
+    })
+}
+
+/// The class of a Vault/OpenBao auth method (`mount_type`): people log in with a
+/// password, a directory or a browser; workloads with a role, a platform identity,
+/// a CI token or a certificate. The token store itself says nothing.
+fn class_of(method: &str) -> IdentityClass {
+    match method {
+        "userpass" | "ldap" | "oidc" | "okta" | "radius" | "github" | "kerberos" => {
+            IdentityClass::Human
+        }
+        "approle" | "kubernetes" | "jwt" | "cert" | "aws" | "gcp" | "azure" | "alicloud" | "cf"
+        | "oci" => IdentityClass::Machine,
+        _ => IdentityClass::Unknown,
+    }
+}
+
+/// How a token was obtained, from the metadata its auth method wrote, when the login
+/// itself is not in the log. The mount comes from `display_name`, which OpenBao builds
+/// as the mount path (slashes as dashes) followed by `-` and the method's own name for
+/// the caller (the user name, `<namespace>-<service account>`, the certificate's
+/// name; nothing for AppRole). JWT and OIDC share a plugin and write only `role`: a
+/// mount named `oidc…` is taken for people, any other for CI and workloads.
+fn login_of<'a>(m: &Metadata<'a>, display_name: Option<&str>) -> Option<Login<'a>> {
+    let mount_before = |suffix: Option<String>| {
+        let name = display_name?;
+        let mount = match suffix {
+            Some(suffix) => name.strip_suffix(&suffix)?,
+            None => name,
+        };
+        (!mount.is_empty()).then(|| Cow::Owned(format!("auth/{mount}/")))
+    };
+    let (method, mount) = if let Some(user) = m.username.as_deref().filter(|v| !v.is_empty()) {
+        let mount = mount_before(Some(format!("-{user}")));
+        let kind = mount
+            .as_deref()
+            .and_then(|p: &str| p.strip_prefix("auth/")?.strip_suffix('/'))
+            .filter(|kind: &&str| class_of(kind) == IdentityClass::Human)
+            .unwrap_or("userpass");
+        (kind.to_owned(), mount)
+    } else if let Some(sa) = m.service_account_name.as_deref().filter(|v| !v.is_empty()) {
+        let ns = m.service_account_namespace.as_deref().unwrap_or_default();
+        (
+            "kubernetes".to_owned(),
+            mount_before(Some(format!("-{ns}-{sa}"))),
+        )
+    } else if m.role_name.as_deref().is_some_and(|v| !v.is_empty()) {
+        ("approle".to_owned(), mount_before(None))
+    } else if let Some(cert) = m.cert_name.as_deref().filter(|v| !v.is_empty()) {
+        ("cert".to_owned(), mount_before(Some(format!("-{cert}"))))
+    } else if m.role.as_deref().is_some_and(|v| !v.is_empty()) {
+        let prefix = display_name?.split('-').next()?;
+        let method = if prefix.starts_with("oidc") {
+            "oidc"
+        } else {
+            "jwt"
+        };
+        (
+            method.to_owned(),
+            Some(Cow::Owned(format!("auth/{prefix}/"))),
+        )
+    } else {
+        return None;
+    };
+    Some(Login {
+        class: class_of(&method),
+        method: Cow::Owned(method),
+        mount,
     })
 }
 

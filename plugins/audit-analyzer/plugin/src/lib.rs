@@ -366,12 +366,17 @@ pub fn plugin() -> Plugin {
                  Vault request/response pair, and reports anomalies with severity, identity, \
                  evidence counts, first/last time and request ids: volume spikes against each \
                  identity's own baseline (a baseline log, or the first part of the window), \
+                 or against its peers (same class, same auth mount) when it has none, \
                  many source addresses, repeated failures per identity@address, login \
-                 failures, off-hours access, broad access, new source addresses (against a \
+                 failures, off-hours access (people; machines whose baseline keeps hours), \
+                 broad access, mass retrieval, new identities, new source addresses (against a \
                  baseline log, or the first part of the window), root token use and \
                  generate-root, long-TTL and orphan tokens, policy/auth/audit/mount changes \
-                 (audit disable is critical), seal, lease mass revocation, a raw-mode \
-                 (log_raw) log, and GCP projects whose Data Access logs look off. Also \
+                 (audit disable is critical), role changes, seal, lease mass revocation, a \
+                 raw-mode (log_raw) log, cloud root use, trail and IAM changes, sensitive GCP \
+                 grants, Key Vault access changes, and GCP projects whose Data Access logs \
+                 look off. Identities are classed as people or machines by how they logged \
+                 in; an Azure caller is one identity whichever shape names it. Also \
                  totals, top identities and paths, and an hour-of-day histogram; as text, \
                  Markdown, or a self-contained HTML report with charts. Large logs are read \
                  on all cores (see audit-state).",

@@ -46,3 +46,17 @@ pub fn analyse(bytes: &[u8]) -> Analysis {
 }
 
 pub mod synthetic;
+
+/// Reads several fixtures, in order, into one finished analysis, as the tool reads
+/// the files it is given.
+pub fn analyse_files(names: &[&str]) -> Analysis {
+    let mut analysis = Analysis::new();
+    for name in names {
+        let (events, _) = read(&fixture(name));
+        for e in &events {
+            analysis.add(e);
+        }
+    }
+    analysis.finish();
+    analysis
+}
