@@ -22,6 +22,7 @@ pub mod parse;
 mod policy;
 mod render;
 mod request;
+pub mod role_lint;
 mod secrets;
 mod shell;
 mod terraform;

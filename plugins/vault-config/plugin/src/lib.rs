@@ -5,6 +5,7 @@
 
 use skill_pdk::prelude::*;
 use vault_core::lint::{LintReport, Severity};
+use vault_core::role_lint::{RoleLintReport, RoleMethod};
 use vault_core::{Config, Flavour, InputError, Request};
 
 /// Most a policy file may hold; real policies are a few kilobytes.
@@ -56,56 +57,158 @@ struct LintInput {
     fail_on: Option<Severity>,
 }
 
-fn policy_lint(input: LintInput) -> Result<LintReport, ToolError> {
-    let (text, source) = match (input.policy, input.policy_file) {
-        (Some(text), None) => (text, "/policy"),
+/// What a lint tool was given: the inline value, or the bytes of the file.
+enum Given<T> {
+    Inline(T),
+    File(Vec<u8>),
+}
+
+/// Exactly one of `inline` (field `name`) and `file` (field `name_file`).
+fn inline_or_file<T>(
+    inline: Option<T>,
+    file: Option<InputPath>,
+    name: &str,
+    what: &str,
+) -> Result<(Given<T>, String), ToolError> {
+    match (inline, file) {
+        (Some(value), None) => Ok((Given::Inline(value), format!("/{name}"))),
         (None, Some(path)) => {
             let bytes = host::open_input(&path)?.read_to_end_limited(MAX_POLICY_BYTES)?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                ToolError::invalid_input("/policy_file", "the policy file is not UTF-8 text")
-            })?;
-            (text, "/policy_file")
+            Ok((Given::File(bytes), format!("/{name}_file")))
         }
-        (Some(_), Some(_)) => {
-            return Err(ToolError::invalid_input(
-                "/policy_file",
-                "give either `policy` (inline) or `policy_file`, not both",
-            ));
-        }
-        (None, None) => {
-            return Err(ToolError::invalid_input(
-                "",
-                "nothing to lint: give `policy` (HCL text) or `policy_file`",
-            ));
-        }
+        (Some(_), Some(_)) => Err(ToolError::invalid_input(
+            format!("/{name}_file"),
+            format!("give either `{name}` (inline) or `{name}_file`, not both"),
+        )),
+        (None, None) => Err(ToolError::invalid_input(
+            "",
+            format!("nothing to lint: give `{name}` ({what}) or `{name}_file`"),
+        )),
+    }
+}
+
+/// The CI gate: a failure listing the summary, then one line per error and
+/// per finding at or above the threshold.
+fn gate_failure(
+    summary: &str,
+    source: &str,
+    threshold: Severity,
+    lines: impl IntoIterator<Item = String>,
+) -> ToolError {
+    let mut message = format!("{summary} (from {source}; fail_on {})", threshold.as_str());
+    for line in lines {
+        message.push('\n');
+        message.push_str(&line);
+    }
+    ToolError::failed(message)
+}
+
+fn policy_lint(input: LintInput) -> Result<LintReport, ToolError> {
+    let (given, source) = inline_or_file(input.policy, input.policy_file, "policy", "HCL text")?;
+    let text = match given {
+        Given::Inline(text) => text,
+        Given::File(bytes) => String::from_utf8(bytes).map_err(|_| {
+            ToolError::invalid_input("/policy_file", "the policy file is not UTF-8 text")
+        })?,
     };
     let report = vault_core::lint::lint(&text, input.flavour);
     if let Some(threshold) = input.fail_on
         && report.fails(threshold)
     {
-        let mut message = format!(
-            "{} (from {source}; fail_on {})",
-            report.report,
-            threshold.as_str()
-        );
-        for error in &report.errors {
-            message.push_str(&format!(
-                "\nerror: line {}, column {}: {}",
+        let errors = report.errors.iter().map(|error| {
+            format!(
+                "error: line {}, column {}: {}",
                 error.line, error.column, error.message
-            ));
-        }
-        for finding in report.findings.iter().filter(|f| f.severity >= threshold) {
-            message.push_str(&format!(
-                "\n{}: line {}: `{}` [{}] {} (fix: {})",
-                finding.severity.as_str(),
-                finding.line,
-                finding.path,
-                finding.rule,
-                finding.message,
-                finding.fix
-            ));
-        }
-        return Err(ToolError::failed(message));
+            )
+        });
+        let findings = report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .map(|finding| {
+                format!(
+                    "{}: line {}: `{}` [{}] {} (fix: {})",
+                    finding.severity.as_str(),
+                    finding.line,
+                    finding.path,
+                    finding.rule,
+                    finding.message,
+                    finding.fix
+                )
+            });
+        return Err(gate_failure(
+            &report.report,
+            &source,
+            threshold,
+            errors.chain(findings),
+        ));
+    }
+    Ok(report)
+}
+
+/// Lint an auth-method role (AppRole, Kubernetes, JWT/OIDC).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RoleLintInput {
+    /// The role, inline: a payload object (what you would `vault write`), or the
+    /// whole `vault read -format=json auth/<mount>/role/<name>` output; a JSON
+    /// string holding either is read too.
+    role: Option<serde_json::Value>,
+    /// A JSON file holding either form, to read instead.
+    role_file: Option<InputPath>,
+    /// The auth method, when the role's parameters do not tell it: approle,
+    /// kubernetes, or jwt (the jwt and oidc mounts; `role_type` tells them apart).
+    method: Option<RoleMethod>,
+    /// Fail (exit status 1) when the server would refuse the role or a finding
+    /// reaches this severity, for CI gates; without it the tool only reports.
+    fail_on: Option<Severity>,
+}
+
+fn role_lint(input: RoleLintInput) -> Result<RoleLintReport, ToolError> {
+    let (given, source) = inline_or_file(input.role, input.role_file, "role", "a JSON object")?;
+    let role = match given {
+        Given::Inline(serde_json::Value::String(text)) => serde_json::from_str(&text),
+        Given::Inline(role) => Ok(role),
+        Given::File(bytes) => serde_json::from_slice(&bytes),
+    }
+    .map_err(|error| {
+        ToolError::invalid_input(source.as_str(), format!("the role is not JSON: {error}"))
+    })?;
+    let report = vault_core::role_lint::lint_role(&role, input.method).map_err(|error| {
+        let field = if error.field == "/role" {
+            source.clone()
+        } else {
+            error.field
+        };
+        ToolError::invalid_input(field, error.message)
+    })?;
+    if let Some(threshold) = input.fail_on
+        && report.fails(threshold)
+    {
+        let errors = report
+            .errors
+            .iter()
+            .map(|error| format!("refused: {}: {}", error.parameter, error.message));
+        let findings = report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .map(|finding| {
+                format!(
+                    "{}: {} [{}] {} (fix: {})",
+                    finding.severity.as_str(),
+                    finding.parameter,
+                    finding.rule,
+                    finding.message,
+                    finding.fix
+                )
+            });
+        return Err(gate_failure(
+            &report.report,
+            &source,
+            threshold,
+            errors.chain(findings),
+        ));
     }
     Ok(report)
 }
@@ -165,6 +268,34 @@ pub fn plugin() -> Plugin {
             )
             .render("text", vault_core::lint::render_lint_text)
             .render("markdown", vault_core::lint::render_lint_markdown),
+        )
+        .tool(
+            Tool::new(
+                "role-lint",
+                "Check a Vault/OpenBao auth role (AppRole, Kubernetes, JWT/OIDC): what the server would refuse, and risky settings with fixes.",
+                role_lint,
+            )
+            .description(
+                "Reads a role as `vault read -format=json auth/<mount>/role/<name>` prints it (the \
+                 `data` envelope, defaults filled in) or as a payload for `vault write` (absent \
+                 keys take the server's defaults, legacy names apply when the current one is \
+                 absent). Reports what the server would refuse, in the server's words (token_ttl \
+                 above token_max_ttl, batch tokens that are periodic or use-limited, `*` mixed \
+                 with names, a JWT role with no bound constraint, an OIDC role without redirect \
+                 URIs, AppRole without secret-id or CIDRs, values that do not parse), then \
+                 findings with severity, parameter, fix and the documentation cited: deprecated \
+                 names (policies, period, ttl, max_ttl, bound_cidrs, num_uses, bound_cidr_list), \
+                 parameters the server ignores without a warning (typos; AppRole's ttl/max_ttl), \
+                 no max TTL, no TTL, periodic tokens without an explicit max TTL, long-lived batch \
+                 tokens, token_no_default_policy, the root policy, AppRole secret-ids that never \
+                 expire or have unlimited uses or no CIDR binding, Kubernetes `*` service \
+                 accounts (critical with `*` namespaces) or namespaces, no audience, aliases by \
+                 name, JWT roles without a subject/repository/project/workspace binding (or only \
+                 a leading wildcard), `*` in string-matched claims, no bound audience, verbose \
+                 OIDC logging. Checked against a real OpenBao. With `fail_on` it fails for CI gates.",
+            )
+            .render("text", vault_core::role_lint::render_role_text)
+            .render("markdown", vault_core::role_lint::render_role_markdown),
         )
 }
 

