@@ -332,7 +332,11 @@ fn plugin_metadata_is_bounded() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("memory limit of 64 MiB"), "{stderr}");
     assert!(!stderr.contains("--yes"), "asked before refusing: {stderr}");
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let list = skill.run(&["list"]);
     assert!(!skill_tests::text(&list).0.contains("huge"));
 }

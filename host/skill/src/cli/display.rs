@@ -53,9 +53,18 @@ fn escape_where(
     escape_it: impl Fn(char, Option<char>) -> bool,
     escape: impl Fn(&mut String, char),
 ) -> Cow<'_, str> {
+    // Most of a rendering or a JSON output is printable ASCII, which needs no
+    // escape and no decoding: start where the first other byte is.
+    let plain = |b: &u8| matches!(b, b' '..=b'~' | b'\n' | b'\t');
+    let Some(first) = text.bytes().position(|b| !plain(&b)) else {
+        return Cow::Borrowed(text);
+    };
     let mut out = String::new();
     let mut copied = 0;
-    let mut chars = text.char_indices().peekable();
+    let mut chars = text[first..]
+        .char_indices()
+        .map(|(at, c)| (first + at, c))
+        .peekable();
     while let Some((start, c)) = chars.next() {
         let next = chars.peek().map(|&(_, next)| next);
         if escape_it(c, next) {
