@@ -176,6 +176,13 @@ fn gcp_secret_manager_and_a_project_without_data_access_logs() {
                 evidence: ("distinct_secrets", 24),
             },
             Planted {
+                kind: "volume-spike",
+                identity: "inventory-scanner@prod-payments.iam.gserviceaccount.com",
+                address: None,
+                count: 24,
+                evidence: ("peer_median_peak_hour", 4),
+            },
+            Planted {
                 kind: "iam-policy-change",
                 identity: "ops-admin@example.com",
                 address: None,
@@ -234,7 +241,8 @@ fn azure_key_vault_records_and_azure_diagnostics() {
             Planted {
                 kind: "failed-access",
                 // AzureDiagnostics rows name the caller by UPN.
-                identity: "jdoe_contractor.example#EXT#@contoso.onmicrosoft.com",
+                // The guest's UPN and object id are one identity, named by the object id.
+                identity: "5febeb4f-0aad-4757-a041-00403e8b3231",
                 address: Some("203.0.113.90"),
                 count: 6,
                 evidence: ("denied", 6),
@@ -259,6 +267,13 @@ fn azure_key_vault_records_and_azure_diagnostics() {
                 address: None,
                 count: 24,
                 evidence: ("distinct_secrets", 24),
+            },
+            Planted {
+                kind: "volume-spike",
+                identity: "a6eb8011-a7fd-4844-a62e-37cd2b3b9c57",
+                address: None,
+                count: 24,
+                evidence: ("peer_median_peak_hour", 4),
             },
         ],
     );

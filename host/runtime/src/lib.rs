@@ -329,10 +329,17 @@ impl Runtime {
                 plugin,
                 tool,
                 LimitKind::Memory,
-                format!(
-                    "it used more than the memory limit of {} MiB (raise it with --max-memory)",
-                    limits.memory_bytes >> 20
-                ),
+                if state.memory_limit() == limits.memory_bytes {
+                    format!(
+                        "it used more than the memory limit of {} MiB (raise it with --max-memory)",
+                        limits.memory_bytes >> 20
+                    )
+                } else {
+                    format!(
+                        "it used more than the memory limit of {} MiB a plugin has to describe itself",
+                        state.memory_limit() >> 20
+                    )
+                },
             );
         }
         if let Some(detail) = state.console_overflow() {

@@ -85,6 +85,11 @@ impl CallState {
         &mut self.limiter
     }
 
+    /// The memory limit of this call (describing a plugin gets less than a tool call).
+    pub fn memory_limit(&self) -> u64 {
+        self.limiter.limit()
+    }
+
     pub fn memory_exceeded(&self) -> bool {
         self.limiter.exceeded()
     }
