@@ -84,6 +84,9 @@ pub struct ToolRef<'a> {
 
 pub struct Catalog {
     entries: Vec<Entry>,
+    /// Installed plugins left out, with why: a call to one of their recorded
+    /// tools gets the reason, not "no tool named …".
+    refused: Vec<(InstallRecord, String)>,
     manifest_cache: PathBuf,
 }
 
@@ -93,6 +96,7 @@ impl Catalog {
     pub fn load(runtime: &Runtime, plugins_dir: &Path, cache_dir: &Path) -> Result<Self> {
         let mut catalog = Self {
             entries: Vec::new(),
+            refused: Vec::new(),
             manifest_cache: cache_dir.join("manifests"),
         };
         for builtin in builtins() {
@@ -121,12 +125,19 @@ impl Catalog {
             });
             if let Err(error) = added {
                 tracing::warn!("skipping plugin {}: {error}", record.name);
+                catalog.refused.push((record, error.to_string()));
             }
         }
         Ok(catalog)
     }
 
     fn add(&mut self, source: PluginSource, manifest: Manifest) -> Result<()> {
+        if self.plugin(&manifest.name).is_some() {
+            return Err(Error::PluginLoad {
+                plugin: manifest.name.clone(),
+                detail: "another plugin already has its name".to_owned(),
+            });
+        }
         for tool in &manifest.tools {
             if let Some(other) = self.find(&tool.name) {
                 return Err(Error::PluginLoad {
@@ -189,6 +200,13 @@ impl Catalog {
         tools
     }
 
+    /// The plugin named `name`.
+    pub fn plugin(&self, name: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|entry| entry.manifest.name == name)
+    }
+
     pub fn find(&self, name: &str) -> Option<ToolRef<'_>> {
         self.entries.iter().find_map(|entry| {
             entry
@@ -202,7 +220,21 @@ impl Catalog {
 
     /// The tool, or an error listing the tools there are.
     pub fn get(&self, name: &str) -> Result<ToolRef<'_>> {
-        self.find(name).ok_or_else(|| Error::UnknownTool {
+        if let Some(tool) = self.find(name) {
+            return Ok(tool);
+        }
+        if let Some((record, reason)) = self
+            .refused
+            .iter()
+            .find(|(record, _)| record.tools.iter().any(|tool| tool == name))
+        {
+            return Err(Error::PluginRefused {
+                plugin: record.name.clone(),
+                tool: name.to_owned(),
+                reason: reason.clone(),
+            });
+        }
+        Err(Error::UnknownTool {
             name: name.to_owned(),
             available: self
                 .tools()

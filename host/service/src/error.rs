@@ -81,12 +81,23 @@ pub enum Error {
     PluginLoad { plugin: String, detail: String },
 
     #[error(
-        "plugin file {path} changed since it was installed (pinned sha256 {pinned}, now {actual}); reinstall it if the change is expected"
+        "plugin file {} changed since it was installed (pinned sha256 {pinned}, now {actual}); reinstall it if the change is expected",
+        crate::read::shown(path)
     )]
     DigestMismatch {
         path: PathBuf,
         pinned: String,
         actual: String,
+    },
+
+    /// A tool of an installed plugin that was refused when the catalog loaded
+    /// (its file changed, its manifest broke the rules): the refusal, not "no
+    /// tool named …".
+    #[error("tool `{tool}` belongs to plugin {plugin}, which is refused: {reason}")]
+    PluginRefused {
+        plugin: String,
+        tool: String,
+        reason: String,
     },
 
     #[error("{context}: {source}")]

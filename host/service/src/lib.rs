@@ -13,6 +13,7 @@
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`parallel`]: cutting a large input into parts for mergeable tools;
 //! - [`paths`]: where plugins and caches live;
+//! - [`read`]: reading what the user hands the host, regular files only and capped;
 //! - `service`: one tool call from input to validated output.
 
 pub mod catalog;
@@ -22,6 +23,7 @@ pub mod install;
 pub mod manifest;
 pub mod parallel;
 pub mod paths;
+pub mod read;
 pub mod schema;
 mod service;
 

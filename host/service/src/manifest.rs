@@ -30,8 +30,8 @@ pub fn check(label: &str, manifest: &Manifest) -> Result<()> {
     }
     if !valid_name(&manifest.name) {
         return bad(format!(
-            "its name {:?} is not lowercase letters, digits and `-`",
-            manifest.name
+            "its name {} is not lowercase letters, digits and `-`",
+            untrusted_text::one_line(&format!("{:?}", manifest.name))
         ));
     }
     if !skill_runtime::contract::is_supported(&manifest.contract) {
@@ -45,12 +45,21 @@ pub fn check(label: &str, manifest: &Manifest) -> Result<()> {
     for tool in &manifest.tools {
         if !valid_name(&tool.name) {
             return bad(format!(
-                "tool name {:?} is not lowercase letters, digits and `-`",
-                tool.name
+                "tool name {} is not lowercase letters, digits and `-`",
+                untrusted_text::one_line(&format!("{:?}", tool.name))
             ));
         }
         if !seen.insert(tool.name.as_str()) {
             return bad(format!("it names tool `{}` twice", tool.name));
+        }
+        // Format names become `--format` values, printed by `--help` and in
+        // clap's errors: the same rule as tool names.
+        if let Some(format) = tool.formats.iter().find(|format| !valid_name(format)) {
+            return bad(format!(
+                "tool {} offers a format {} that is not lowercase letters, digits and `-`",
+                tool.name,
+                untrusted_text::one_line(&format!("{format:?}"))
+            ));
         }
         for (which, text) in [
             ("input", &tool.input_schema),
@@ -161,6 +170,17 @@ mod tests {
         );
         let error = check("p", &manifest(deep)).unwrap_err().to_string();
         assert!(error.contains("nested deeper"), "{error}");
+    }
+
+    #[test]
+    fn format_names_follow_the_tool_name_rule() {
+        let mut shady = manifest(r#"{"type":"object"}"#.into());
+        shady.tools[0].formats = vec!["csv".into(), "text\u{9b}2J\u{202e}".into()];
+        let error = check("p", &shady).unwrap_err().to_string();
+        assert!(error.contains(r#""text\u{9b}2J\u{202e}""#), "{error}");
+        assert!(!error.contains(['\u{9b}', '\u{202e}']), "{error}");
+        shady.tools[0].formats = vec!["csv".into(), "markdown".into()];
+        assert!(check("p", &shady).is_ok());
     }
 
     #[test]

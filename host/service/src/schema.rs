@@ -18,6 +18,8 @@ const MAX_PROBLEMS: usize = 20;
 /// A schema compiled once and used for many validations.
 pub struct Compiled {
     schema: Value,
+    /// The schema the validator was built from, which its schema paths name.
+    validated: Value,
     validator: jsonschema::Validator,
 }
 
@@ -25,12 +27,17 @@ impl Compiled {
     pub fn new(schema: Value) -> Result<Self, String> {
         // The `regex` engine builds patterns several times faster than the
         // default backtracking one, and schemas here need no look-around.
+        let validated = enums_for_constant_choices(&schema);
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .with_pattern_options(jsonschema::PatternOptions::regex())
-            .build(&enums_for_constant_choices(&schema))
+            .build(&validated)
             .map_err(|error| format!("the schema itself is invalid: {error}"))?;
-        Ok(Self { schema, validator })
+        Ok(Self {
+            schema,
+            validated,
+            validator,
+        })
     }
 
     pub fn schema(&self) -> &Value {
@@ -49,10 +56,61 @@ impl Compiled {
             .take(MAX_PROBLEMS)
             .map(|error| InputProblem {
                 pointer: error.instance_path().to_string(),
-                message: shorten(&error.to_string()),
+                message: self.message(&error),
             })
             .collect()
     }
+
+    /// The validator's message; for a value none of a set of constants
+    /// (`anyOf`/`oneOf` of `enum`, `const` and `null`) matched, with the
+    /// values allowed, as the message for a plain `enum` has them.
+    fn message(&self, error: &jsonschema::ValidationError<'_>) -> String {
+        let message = shorten(&error.to_string());
+        let path = error.schema_path().to_string();
+        if !(path.ends_with("/anyOf") || path.ends_with("/oneOf")) {
+            return message;
+        }
+        let Some(values) = self
+            .validated
+            .pointer(path.rsplit_once('/').map_or("", |(parent, _)| parent))
+            .and_then(allowed_values)
+        else {
+            return message;
+        };
+        let values: Vec<String> = values.iter().map(Value::to_string).collect();
+        shorten(&format!(
+            "{message}; expected one of: {}",
+            values.join(", ")
+        ))
+    }
+}
+
+/// The values `schema` allows, when it lists them: `enum`, `const`, `"type":
+/// "null"`, or `oneOf`/`anyOf` of those, nested (as schemars derives an
+/// `Option` of a documented enum). `None` when it allows more than a list.
+pub fn allowed_values(schema: &Value) -> Option<Vec<Value>> {
+    fn collect(schema: &Value, out: &mut Vec<Value>) -> bool {
+        if schema.get("type").and_then(Value::as_str) == Some("null") {
+            out.push(Value::Null);
+            return true;
+        }
+        if let Some(value) = schema.get("const") {
+            out.push(value.clone());
+            return true;
+        }
+        if let Some(Value::Array(values)) = schema.get("enum") {
+            out.extend(values.iter().cloned());
+            return true;
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(choices)) = schema.get(key) {
+                return choices.iter().all(|choice| collect(choice, out));
+            }
+        }
+        false
+    }
+    let mut values = Vec::new();
+    (collect(schema, &mut values) && !values.is_empty()).then_some(values)
 }
 
 /// The schema to validate with: `schema`, with every `oneOf` whose choices are
@@ -311,6 +369,36 @@ mod tests {
         }
         let problems = compiled.problems(&json!({"u": "medium"}));
         assert!(problems[0].message.contains("\"critical\""), "{problems:?}");
+    }
+
+    #[test]
+    fn a_value_outside_any_of_constants_lists_the_allowed_ones() {
+        let schema = json!({"type": "object", "properties": {
+            "maybe": {"anyOf": [urgency(), {"type": "null"}]},
+            "mixed": {"anyOf": [{"const": 1}, {"enum": ["a"]}]},
+            "free": {"anyOf": [{"type": "string"}, {"type": "integer"}]}
+        }});
+        let problems =
+            validate(&schema, &json!({"maybe": "soon", "mixed": 2, "free": []})).unwrap();
+        let message = |pointer: &str| {
+            problems
+                .iter()
+                .find(|p| p.pointer == pointer)
+                .map(|p| p.message.clone())
+                .unwrap_or_else(|| panic!("no problem at {pointer}: {problems:?}"))
+        };
+        assert!(
+            message("/maybe").ends_with(r#"expected one of: "critical", "high", "low", null"#),
+            "{problems:?}"
+        );
+        assert!(
+            message("/mixed").ends_with(r#"expected one of: 1, "a""#),
+            "{problems:?}"
+        );
+        assert!(
+            !message("/free").contains("expected one of"),
+            "{problems:?}"
+        );
     }
 
     #[test]

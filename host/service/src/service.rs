@@ -247,7 +247,9 @@ impl Service {
             tool: invocation.tool,
             json: output.output,
             value,
-            rendered: output.rendered,
+            // A rendering nobody asked for is dropped: the caller wanted the
+            // output object, and the plugin's text must not stand in for it.
+            rendered: output.rendered.filter(|_| invocation.format.is_some()),
         })
     }
 
@@ -413,39 +415,28 @@ pub fn today_utc() -> String {
     )
 }
 
-/// Checks that each file the input names can be read, and returns the grants.
+/// Checks that each file the input names is a regular file that can be read,
+/// and returns the grants. A FIFO or a device is refused here, with the
+/// field's pointer: reading one could block or never end.
 fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<Grant>> {
     let mut grants = Vec::new();
     let Some(input) = input.as_object() else {
         return Ok(grants);
     };
     for (pointer, path) in schema::input_files(input_schema, input) {
-        // Only regular files: a FIFO or a device could block a read for as
-        // long as its other end likes (see `skill_runtime::Grant`).
-        match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => {
-                return Err(invalid(
-                    tool,
-                    &pointer,
-                    &format!("{path} is a directory, not a file"),
-                ));
+        let shown = crate::read::shown(std::path::Path::new(&path));
+        let refusal = match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => {
+                grants.push(Grant::whole(path));
+                continue;
             }
-            Ok(meta) if !meta.is_file() => {
-                return Err(invalid(
-                    tool,
-                    &pointer,
-                    &format!("{path} is not a regular file"),
-                ));
-            }
-            Ok(_) => grants.push(Grant::whole(path)),
-            Err(error) => {
-                return Err(invalid(
-                    tool,
-                    &pointer,
-                    &format!("cannot read {path}: {error}"),
-                ));
-            }
-        }
+            Ok(meta) if meta.is_dir() => format!("{shown} is a directory, not a file"),
+            Ok(_) => format!(
+                "{shown} is not a regular file (a pipe or a device); only regular files are read"
+            ),
+            Err(error) => format!("cannot read {shown}: {error}"),
+        };
+        return Err(invalid(tool, &pointer, &refusal));
     }
     Ok(grants)
 }

@@ -7,7 +7,6 @@ mod agents;
 mod cli;
 mod mcp;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
@@ -37,9 +36,11 @@ fn init_tracing(verbose: u8) {
     let filter = EnvFilter::builder()
         .with_default_directive(level.into())
         .from_env_lossy();
+    // No colours: the writer escapes every control character an event holds,
+    // the formatter's own escape sequences as much as a plugin's.
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(|| cli::EscapedStderr)
+        .with_ansi(false)
         .with_target(false)
         .without_time()
         .with_env_filter(filter)

@@ -1,9 +1,13 @@
-//! Renderings made safe to print: a plugin's text must not drive the terminal.
+//! Text made safe to print: nothing a plugin controls may drive the terminal.
 //!
 //! A rendering is the plugin's text, and it often quotes hostile data (an audit
-//! log's identities, an inventory's names). Whatever a plugin escapes or forgets,
-//! the host prints no terminal control sequence and no character that reorders
-//! what a reader sees: each becomes a visible escape such as `\u{1b}`.
+//! log's identities, an inventory's names); error messages, JSON Pointers,
+//! panic text, file names and log lines carry a plugin's bytes too. Whatever a
+//! plugin escapes or forgets, the host prints no terminal control sequence and
+//! no character that reorders what a reader sees: each becomes a visible escape
+//! such as `\u{1b}`. Every sink (stdout, the error report, `wrote …`, clap's
+//! help and errors, the log) goes through [`displayable`], [`displayable_line`]
+//! or, for JSON, [`json_displayable`], which share one rule.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -23,10 +27,44 @@ pub fn displayable(text: &str) -> Cow<'_, str> {
     escape_where(
         text,
         |c, next| is_unsafe(c) && !(c == '\r' && next == Some('\n')),
-        |out, c| {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        },
+        visible,
     )
+}
+
+/// `text` on one line: [`displayable`], and line feeds and tabs escaped too
+/// (a file name with a line feed in it must not forge the next line).
+pub fn displayable_line(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c, _| untrusted_text::is_disguising(c), visible)
+}
+
+/// The log's writer: stderr, with each event's text on one line as
+/// [`displayable_line`] makes it, ended by its own line feed. A plugin logs
+/// text of its own, and a log line must not be rewritten by a carriage return,
+/// reordered by a bidirectional control, or followed by a forged one. The
+/// formatter writes each event whole, in one call.
+pub struct EscapedStderr;
+
+impl std::io::Write for EscapedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let (line, end) = match text.strip_suffix('\n') {
+            Some(line) => (line, "\n"),
+            None => (&*text, ""),
+        };
+        let mut stderr = std::io::stderr().lock();
+        stderr.write_all(displayable_line(line).as_bytes())?;
+        stderr.write_all(end.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// Writes `c` as a visible escape, `\u{1b}`.
+fn visible(out: &mut String, c: char) {
+    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
 }
 
 /// JSON text made safe to print, as the same JSON value: every character
@@ -115,6 +153,15 @@ mod tests {
                 assert_eq!(displayable(&text), expected, "at {at} after {lead:?}");
             }
         }
+    }
+
+    #[test]
+    fn one_line_escapes_line_breaks_too() {
+        assert_eq!(
+            displayable_line("a\nwrote /etc/passwd\tb\r\n\u{1b}[2J"),
+            "a\\u{a}wrote /etc/passwd\\u{9}b\\u{d}\\u{a}\\u{1b}[2J"
+        );
+        assert!(matches!(displayable_line("out/a b.txt"), Cow::Borrowed(_)));
     }
 
     #[test]

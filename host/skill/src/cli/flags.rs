@@ -85,35 +85,14 @@ fn primary_type(property: &Value) -> Option<&str> {
     }
 }
 
-/// The values a property may take, when its schema lists them: `enum`,
-/// `const`, or `oneOf`/`anyOf` of those, nested (as schemars derives an
-/// `Option` of a documented enum), with `null` left out.
+/// The values a property may take, when its schema lists them (see
+/// [`schema::allowed_values`]), with `null` left out.
 fn allowed_values(property: &Value) -> Vec<Value> {
-    fn collect(schema: &Value, out: &mut Vec<Value>) -> bool {
-        if schema.get("type").and_then(Value::as_str) == Some("null") {
-            return true;
-        }
-        if let Some(value) = schema.get("const") {
-            out.push(value.clone());
-            return true;
-        }
-        if let Some(Value::Array(values)) = schema.get("enum") {
-            out.extend(values.iter().filter(|v| !v.is_null()).cloned());
-            return true;
-        }
-        for key in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(choices)) = schema.get(key) {
-                return choices.iter().all(|choice| collect(choice, out));
-            }
-        }
-        false
-    }
-    let mut values = Vec::new();
-    if collect(property, &mut values) {
-        values
-    } else {
-        Vec::new()
-    }
+    schema::allowed_values(property)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|value| !value.is_null())
+        .collect()
 }
 
 fn kind_of(property: &Value) -> Kind {

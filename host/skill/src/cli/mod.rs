@@ -8,12 +8,15 @@ mod flags;
 mod plugin;
 mod progress;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use clap::{Args, Command, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value, json};
+use skill_service::read::{self, MAX_INPUT_BYTES};
 use skill_service::{Call, Limits, Paths, Service, Settings};
+
+pub use display::EscapedStderr;
 
 use crate::{Error, Result};
 
@@ -132,7 +135,7 @@ impl CallArgs {
         }
         let matches = command
             .try_get_matches_from(call)
-            .unwrap_or_else(|error| error.exit());
+            .unwrap_or_else(|error| clap_exit(error));
         let parsed = CallArgs::from_arg_matches(&matches)
             .map_err(|error| Error::Usage(error.to_string()))?;
         Ok((parsed, rest))
@@ -276,9 +279,25 @@ fn run_overview(service: &Service) -> String {
     display::displayable(&out).into_owned()
 }
 
-/// Writes the error that ends the command to stderr: the program's answer, not a log line.
+/// Writes the error that ends the command to stderr: the program's answer, not
+/// a log line. It quotes a plugin's messages, pointers and panic text.
 pub fn report(error: &Error) {
-    let _ = writeln!(std::io::stderr(), "error: {error}");
+    let text = format!("error: {error}\n");
+    let _ = std::io::stderr().write_all(display::displayable(&text).as_bytes());
+}
+
+/// Ends the process as clap would for `error` (help, or bad usage), with its
+/// text escaped: a tool's help and clap's errors quote a plugin's descriptions
+/// and format names.
+fn clap_exit(error: clap::Error) -> ! {
+    let text = error.render().to_string();
+    let text = display::displayable(&text);
+    if error.use_stderr() {
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    } else {
+        let _ = print_stdout(&text);
+    }
+    std::process::exit(error.exit_code())
 }
 
 /// `skill install|uninstall --agent ...`.
@@ -401,10 +420,8 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
     let (tool_flags, command) = flags::ToolFlags::attach(&input_schema, command);
     let matches = match command.try_get_matches_from(args) {
         Ok(matches) => matches,
-        Err(error) => {
-            // --help and bad flags alike: clap prints and picks the exit status.
-            error.exit();
-        }
+        // --help and bad flags alike: clap's text, and its exit status.
+        Err(error) => clap_exit(error),
     };
     let mut input = match matches.get_one::<String>("input") {
         Some(text) => read_input(text)?,
@@ -443,10 +460,17 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         let output_schema: Value = serde_json::from_str(&tool.spec.output_schema)
             .map_err(|e| Error::Usage(e.to_string()))?;
         let produced = skill_service::files::produced(&output_schema, &outcome.value);
-        let written = skill_service::files::write_all(dir, &produced, matches.get_flag("force"))?;
+        let producer = skill_service::files::Producer {
+            plugin: &outcome.plugin,
+            tool: &outcome.tool,
+        };
+        let written =
+            skill_service::files::write_all(dir, producer, &produced, matches.get_flag("force"))?;
         let mut stderr = std::io::stderr().lock();
         for path in written {
-            let _ = writeln!(stderr, "wrote {}", path.display());
+            // The plugin named the file: one line per file, whatever it put in the name.
+            let path = path.to_string_lossy();
+            let _ = writeln!(stderr, "wrote {}", display::displayable_line(&path));
         }
     }
     match outcome.rendered {
@@ -458,22 +482,22 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
     }
 }
 
-/// Reads `--input`: inline JSON, `@FILE`, or `-` for stdin.
+/// Reads `--input`: inline JSON, `@FILE` (a regular file), or `-` for stdin,
+/// each at most [`MAX_INPUT_BYTES`]. The same bytes give the same error
+/// whichever way they came.
 fn read_input(text: &str) -> Result<Map<String, Value>> {
     let (source, body) = if text == "-" {
-        let mut body = String::new();
-        std::io::stdin()
-            .read_to_string(&mut body)
-            .map_err(|e| Error::io("cannot read the input from stdin", e))?;
+        let body = read::capped(std::io::stdin().lock(), MAX_INPUT_BYTES)
+            .map_err(|e| Error::Usage(format!("--input - (stdin): {e}")))?;
         ("stdin".to_owned(), body)
     } else if let Some(path) = text.strip_prefix('@') {
-        let body = std::fs::read_to_string(path)
-            .map_err(|e| Error::Usage(format!("--input @{path}: cannot read it: {e}")))?;
-        (path.to_owned(), body)
+        let body = read::regular_file(std::path::Path::new(path), MAX_INPUT_BYTES)
+            .map_err(|e| Error::Usage(format!("--input @FILE: {e}")))?;
+        (read::shown(std::path::Path::new(path)), body)
     } else {
-        ("--input".to_owned(), text.to_owned())
+        ("--input".to_owned(), text.as_bytes().to_vec())
     };
-    match serde_json::from_str::<Value>(&body) {
+    match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(Error::InvalidInput {
             tool: source,

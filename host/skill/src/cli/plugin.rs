@@ -1,7 +1,7 @@
 //! `skill plugin install|list|verify|remove`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
@@ -9,6 +9,7 @@ use super::{display, interactive, print_stdout};
 use skill_service::Service;
 use skill_service::catalog::{Origin, origin_text};
 use skill_service::install::{self, InstallRecord};
+use skill_service::read;
 
 use crate::{Error, Result};
 
@@ -69,7 +70,8 @@ pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
                     }
                 }
             }
-            print_stdout(&out)?;
+            // Names and paths come from install records, files a hostile hand can edit.
+            print_stdout(&display::displayable(&out))?;
             if changed > 0 {
                 return Err(Error::ToolFailed {
                     plugin: "skill".to_owned(),
@@ -87,9 +89,8 @@ pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
     }
 }
 
-fn install_file(service: &Service, file: &PathBuf, yes: bool, force: bool) -> Result<()> {
-    let wasm = std::fs::read(file)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?;
+fn install_file(service: &Service, file: &Path, yes: bool, force: bool) -> Result<()> {
+    let wasm = read::regular_file(file, read::MAX_PLUGIN_BYTES).map_err(Error::Usage)?;
     let label = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -100,6 +101,26 @@ fn install_file(service: &Service, file: &PathBuf, yes: bool, force: bool) -> Re
         sha256,
     } = service.inspect(&label, &wasm)?;
 
+    // A plugin's name is its identity: a first-party plugin's is never taken,
+    // an installed one's only with --force, whatever tools the new one has.
+    if let Some(existing) = service.catalog.plugin(&manifest.name)
+        && existing.source.origin == Origin::Builtin
+    {
+        return Err(Error::Usage(format!(
+            "plugin name {} belongs to a first-party plugin",
+            manifest.name
+        )));
+    }
+    if !force
+        && install::records(&service.paths.plugins)?
+            .iter()
+            .any(|record| record.name == manifest.name)
+    {
+        return Err(Error::Usage(format!(
+            "plugin {} is already installed; pass --force to replace it",
+            manifest.name
+        )));
+    }
     for tool in &manifest.tools {
         if let Some(existing) = service.catalog.find(&tool.name) {
             let same_plugin = existing.entry.manifest.name == manifest.name;
@@ -166,7 +187,7 @@ fn install_file(service: &Service, file: &PathBuf, yes: bool, force: bool) -> Re
         name: manifest.name.clone(),
         version: manifest.version.clone(),
         sha256,
-        installed_from: file.display().to_string(),
+        installed_from: file.to_string_lossy().into_owned(),
         tools: manifest.tools.iter().map(|t| t.name.clone()).collect(),
         imports,
     };
