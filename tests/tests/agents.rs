@@ -1,7 +1,7 @@
 //! `skill install --agent ...` and `skill uninstall` through the real binary,
 //! with a private HOME and project directory.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use serde_json::{Value, json};
@@ -238,7 +238,7 @@ fn config_files_are_edited_through_their_links_and_keep_their_mode() {
 #[test]
 fn a_new_user_config_is_private_and_new_project_files_follow_the_umask() {
     use std::os::unix::fs::PermissionsExt as _;
-    let mode = |path: PathBuf| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
     for (agent, config, _) in USER_CONFIGS {
@@ -247,7 +247,7 @@ fn a_new_user_config_is_private_and_new_project_files_follow_the_umask() {
             project.path(),
             &["install", "--agent", agent],
         ));
-        assert_eq!(mode(home.path().join(config)), 0o600, "{agent}");
+        assert_eq!(mode(&home.path().join(config)), 0o600, "{agent}");
     }
     ok(skill(
         home.path(),
@@ -262,7 +262,7 @@ fn a_new_user_config_is_private_and_new_project_files_follow_the_umask() {
     ];
     for path in shared {
         // 0666 less the umask: readable by its owner, never executable.
-        let mode = mode(path.clone());
+        let mode = mode(&path);
         assert_eq!(mode & 0o711, 0o600, "{}: {mode:o}", path.display());
     }
 }

@@ -271,20 +271,35 @@ impl AppServer {
         }
     }
 
-    /// Our server's status in a new thread in the project, if Codex has it.
+    /// Our server's status in a new thread in the project, once it has
+    /// started (or failed to), if Codex has it.
     fn skill_status(&mut self, project: &Path) -> Option<Value> {
         let thread = self.request("thread/start", json!({"cwd": project, "ephemeral": true}));
         let thread_id = thread["thread"]["id"].clone();
-        let status = self.request(
-            "mcpServerStatus/list",
-            json!({"threadId": thread_id, "detail": "toolsAndAuthOnly"}),
-        );
-        status["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|server| server["name"] == "skill")
-            .cloned()
+        // The thread's servers start in the background.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let status = self.request(
+                "mcpServerStatus/list",
+                json!({"threadId": thread_id, "detail": "toolsAndAuthOnly"}),
+            );
+            let ours = status["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|server| server["name"] == "skill")
+                .cloned();
+            let starting = ours.as_ref().is_some_and(|server| {
+                matches!(
+                    server["runtimeStatus"].as_str(),
+                    Some("starting" | "notStarted")
+                )
+            });
+            if !starting || Instant::now() > deadline {
+                return ours;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// The skills Codex loads for the project, by name, and its load errors.
@@ -356,8 +371,12 @@ fn codex_connects_to_skill_mcp_with_every_tool() {
             "{scope:?}: codex mcpServerStatus/list: skill {} {} tools {tools:?}",
             status["runtimeStatus"], status["serverInfo"]
         );
-        assert_eq!(status["runtimeStatus"], "connected", "{scope:?}: {status}");
-        assert_eq!(status["toolsError"], Value::Null, "{scope:?}: {status}");
+        let summary = (&status["runtimeStatus"], &status["toolsError"]);
+        assert_eq!(
+            status["runtimeStatus"], "connected",
+            "{scope:?}: {summary:?}"
+        );
+        assert_eq!(status["toolsError"], Value::Null, "{scope:?}: {summary:?}");
         assert_eq!(tools, machine.tools(), "{scope:?}: not every tool");
         let (skills, errors) = codex.skills(&machine.project);
         println!("{scope:?}: codex skills/list: {skills:?}, errors {errors}");

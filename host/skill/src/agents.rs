@@ -210,13 +210,15 @@ impl Launch {
 }
 
 /// Whether an entry with this command and these arguments is one that
-/// `skill install` writes: `<any path>/skill mcp`, or the shared script.
-fn is_ours(command: Option<&str>, args: Option<Vec<&str>>) -> bool {
+/// `skill install` writes: this binary (`this`) or any `<path>/skill` with the
+/// argument `mcp`, or the shared script.
+fn is_ours(command: Option<&str>, args: Option<Vec<&str>>, this: &Path) -> bool {
     let (Some(command), Some(args)) = (command, args) else {
         return false;
     };
+    let program = Path::new(command);
     let runs_skill_mcp =
-        args == ["mcp"] && Path::new(command).file_name().is_some_and(|n| n == NAME);
+        args == ["mcp"] && (program == this || program.file_name().is_some_and(|n| n == NAME));
     runs_skill_mcp || (command == "sh" && args == ["-c", SHARED_SCRIPT])
 }
 
@@ -284,10 +286,12 @@ fn check_ours(path: &Path, ours: bool, command: Option<&str>, force: bool) -> Re
 }
 
 /// Our entry set to `launch` (`Some`) or removed (`None`).
+/// `this` is this binary, whose entries are ours whatever its name.
 fn edit_mcp_config(
     agent: Agent,
     path: &Path,
     launch: Option<&Launch>,
+    this: &Path,
     force: bool,
 ) -> Result<Option<Edited>> {
     let existing = read_optional(path)?;
@@ -316,7 +320,7 @@ fn edit_mcp_config(
                     .get("args")
                     .and_then(Value::as_array)
                     .map(|args| args.iter().filter_map(Value::as_str).collect::<Vec<_>>());
-                check_ours(path, is_ours(command, args), command, force)?;
+                check_ours(path, is_ours(command, args, this), command, force)?;
             }
             let entry = match launch {
                 Some(launch) => {
@@ -368,7 +372,7 @@ fn edit_mcp_config(
                     .get("args")
                     .and_then(toml_edit::Item::as_array)
                     .map(|args| args.iter().filter_map(|a| a.as_str()).collect::<Vec<_>>());
-                check_ours(path, is_ours(command, args), command, force)?;
+                check_ours(path, is_ours(command, args, this), command, force)?;
             }
             let entry = match launch {
                 Some(launch) => {
@@ -442,26 +446,29 @@ fn config_change(agent: Agent, scope: Scope, path: &Path, edited: Edited) -> Cha
     }
 }
 
-/// What installing changes: the skill files and our MCP entry.
+/// What installing changes: the skill files and our MCP entry. `binary` is this program.
 pub fn plan_install(
     agent: Agent,
     scope: Scope,
     at: &Locations,
-    launch: &Launch,
+    binary: &Path,
     force: bool,
 ) -> Result<Vec<Change>> {
+    let launch = &Launch::for_scope(scope, binary);
     let mut changes = skill_files(&at.skill_dir);
-    if let Some(edited) = edit_mcp_config(agent, &at.mcp_config, Some(launch), force)? {
+    if let Some(edited) = edit_mcp_config(agent, &at.mcp_config, Some(launch), binary, force)? {
         changes.push(config_change(agent, scope, &at.mcp_config, edited));
     }
     Ok(changes)
 }
 
-/// What uninstalling changes: our skill folder (only if it is ours) and our MCP entry.
+/// What uninstalling changes: our skill folder (only if it is ours) and our
+/// MCP entry. `binary` is this program.
 pub fn plan_uninstall(
     agent: Agent,
     scope: Scope,
     at: &Locations,
+    binary: &Path,
     force: bool,
 ) -> Result<Vec<Change>> {
     let mut changes = Vec::new();
@@ -477,7 +484,7 @@ pub fn plan_uninstall(
             path: at.skill_dir.clone(),
         });
     }
-    if let Some(edited) = edit_mcp_config(agent, &at.mcp_config, None, force)? {
+    if let Some(edited) = edit_mcp_config(agent, &at.mcp_config, None, binary, force)? {
         changes.push(config_change(agent, scope, &at.mcp_config, edited));
     }
     Ok(changes)
@@ -720,9 +727,9 @@ pub fn run(
     } = *options;
     let at = locations(agent, scope, home, project);
     let changes = if install {
-        plan_install(agent, scope, &at, &Launch::for_scope(scope, binary), force)?
+        plan_install(agent, scope, &at, binary, force)?
     } else {
-        plan_uninstall(agent, scope, &at, force)?
+        plan_uninstall(agent, scope, &at, binary, force)?
     };
     if dry_run {
         return describe(&changes);
@@ -771,6 +778,9 @@ mod tests {
         Launch::Binary(PathBuf::from("/bin/skill"))
     }
 
+    /// This program, as the tests name it to `edit_mcp_config`.
+    const THIS: &str = "/opt/skill-1.0/bin/skill-1.0";
+
     #[test]
     fn codex_config_keeps_other_servers_and_comments() {
         let dir = tempfile::tempdir().unwrap();
@@ -780,7 +790,7 @@ mod tests {
             "# mine\nmodel = \"o4\"\n\n[mcp_servers.other]\ncommand = \"other\"\n",
         )
         .unwrap();
-        let edited = edit_mcp_config(Agent::Codex, &path, Some(&binary()), false)
+        let edited = edit_mcp_config(Agent::Codex, &path, Some(&binary()), Path::new(THIS), false)
             .unwrap()
             .unwrap();
         let text = edited.content;
@@ -794,7 +804,7 @@ mod tests {
         assert!(text.contains(ours), "{text}");
         assert_eq!(edited.entry.as_deref(), Some(ours));
         std::fs::write(&path, &text).unwrap();
-        let removed = edit_mcp_config(Agent::Codex, &path, None, false)
+        let removed = edit_mcp_config(Agent::Codex, &path, None, Path::new(THIS), false)
             .unwrap()
             .unwrap()
             .content;
@@ -813,9 +823,15 @@ mod tests {
             "[mcp_servers.skill]\ncommand = \"/old/skill\"\nargs = [\"mcp\"]\ntool_timeout_sec = 120\n",
         )
         .unwrap();
-        let edited = edit_mcp_config(Agent::Codex, &toml, Some(&Launch::Shared), false)
-            .unwrap()
-            .unwrap();
+        let edited = edit_mcp_config(
+            Agent::Codex,
+            &toml,
+            Some(&Launch::Shared),
+            Path::new(THIS),
+            false,
+        )
+        .unwrap()
+        .unwrap();
         let document: toml_edit::DocumentMut = edited.content.parse().unwrap();
         let entry = &document["mcp_servers"]["skill"];
         assert_eq!(entry["tool_timeout_sec"].as_integer(), Some(120));
@@ -829,9 +845,15 @@ mod tests {
             r#"{"mcpServers": {"skill": {"command": "/old/skill", "args": ["mcp"], "env": {"RUST_LOG": "debug"}}}}"#,
         )
         .unwrap();
-        let edited = edit_mcp_config(Agent::ClaudeCode, &json_path, Some(&binary()), false)
-            .unwrap()
-            .unwrap();
+        let edited = edit_mcp_config(
+            Agent::ClaudeCode,
+            &json_path,
+            Some(&binary()),
+            Path::new(THIS),
+            false,
+        )
+        .unwrap()
+        .unwrap();
         let config: Value = serde_json::from_str(&edited.content).unwrap();
         assert_eq!(
             config["mcpServers"]["skill"],
@@ -858,12 +880,13 @@ mod tests {
             let path = dir.path().join(name);
             std::fs::write(&path, text).unwrap();
             for launch in [Some(&binary()), None] {
-                let Err(error) = edit_mcp_config(agent, &path, launch, false) else {
+                let Err(error) = edit_mcp_config(agent, &path, launch, Path::new(THIS), false)
+                else {
                     panic!("{agent:?}: replaced or removed someone else's entry");
                 };
                 assert_eq!(error.exit_code(), 2);
                 assert!(error.to_string().contains("--force"), "{error}");
-                let forced = edit_mcp_config(agent, &path, launch, true)
+                let forced = edit_mcp_config(agent, &path, launch, Path::new(THIS), true)
                     .unwrap()
                     .unwrap();
                 assert!(!forced.content.contains("skill-server"), "{agent:?}");
@@ -873,12 +896,31 @@ mod tests {
 
     #[test]
     fn which_entries_are_ours() {
-        assert!(is_ours(Some("/home/a/.cargo/bin/skill"), Some(vec!["mcp"])));
-        assert!(is_ours(Some("sh"), Some(vec!["-c", SHARED_SCRIPT])));
-        assert!(!is_ours(Some("/usr/bin/skill"), Some(vec!["-9", "mcp"])));
-        assert!(!is_ours(Some("npx"), Some(vec!["mcp"])));
-        assert!(!is_ours(Some("sh"), Some(vec!["-c", "exec other mcp"])));
-        assert!(!is_ours(None, Some(vec!["mcp"])));
+        let this = Path::new(THIS);
+        assert!(is_ours(
+            Some("/home/a/.cargo/bin/skill"),
+            Some(vec!["mcp"]),
+            this
+        ));
+        assert!(is_ours(Some(THIS), Some(vec!["mcp"]), this));
+        assert!(is_ours(Some("sh"), Some(vec!["-c", SHARED_SCRIPT]), this));
+        assert!(!is_ours(
+            Some("/usr/bin/skill"),
+            Some(vec!["-9", "mcp"]),
+            this
+        ));
+        assert!(!is_ours(
+            Some("/opt/skill-0.9/bin/skill-0.9"),
+            Some(vec!["mcp"]),
+            this
+        ));
+        assert!(!is_ours(Some("npx"), Some(vec!["mcp"]), this));
+        assert!(!is_ours(
+            Some("sh"),
+            Some(vec!["-c", "exec other mcp"]),
+            this
+        ));
+        assert!(!is_ours(None, Some(vec!["mcp"]), this));
     }
 
     #[test]
@@ -886,7 +928,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".claude.json");
         std::fs::write(&path, "{ not json").unwrap();
-        let Err(error) = edit_mcp_config(Agent::ClaudeCode, &path, Some(&binary()), false) else {
+        let Err(error) = edit_mcp_config(
+            Agent::ClaudeCode,
+            &path,
+            Some(&binary()),
+            Path::new(THIS),
+            false,
+        ) else {
             panic!("a broken file was edited");
         };
         assert_eq!(error.exit_code(), 2);
