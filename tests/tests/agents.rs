@@ -69,10 +69,13 @@ fn claude_code_install_is_idempotent_keeps_other_entries_and_uninstalls() {
         project.path(),
         &["install", "--agent", "claude-code"],
     ));
+    // One line per file, then the next step.
+    let (files, next) = again.split_once("\n\n").unwrap();
     assert!(
-        again.lines().all(|line| line.starts_with("unchanged ")),
+        files.lines().all(|line| line.starts_with("unchanged ")),
         "{again}"
     );
+    assert!(next.starts_with("Next: "), "{again}");
     assert_eq!(std::fs::read(&config).unwrap(), before);
 
     ok(skill(
@@ -109,12 +112,13 @@ fn codex_dry_run_writes_nothing_and_project_scope_lands_in_the_project() {
     ));
     assert!(
         plan.contains(&format!(
-            "would write {}",
-            home.path().join(".codex/config.toml").display()
+            "would set [mcp_servers.skill] in {} (the rest of the file unchanged):\n\
+             [mcp_servers.skill]\ncommand = {:?}\nargs = [\"mcp\"]\n",
+            home.path().join(".codex/config.toml").display(),
+            skill_bin().to_str().unwrap()
         )),
         "{plan}"
     );
-    assert!(plan.contains("[mcp_servers.skill]"), "{plan}");
     assert!(
         !home.path().join(".codex").exists() && !home.path().join(".agents").exists(),
         "dry run wrote files"
@@ -133,10 +137,7 @@ fn codex_dry_run_writes_nothing_and_project_scope_lands_in_the_project() {
     );
     let config = std::fs::read_to_string(project.path().join(".codex/config.toml")).unwrap();
     assert!(
-        config.contains(&format!(
-            "[mcp_servers.skill]\ncommand = {:?}\nargs = [\"mcp\"]",
-            skill_bin().to_str().unwrap()
-        )),
+        config.starts_with("[mcp_servers.skill]\ncommand = \"sh\"\nargs = [\"-c\", "),
         "{config}"
     );
 }
@@ -155,4 +156,224 @@ fn a_foreign_skill_folder_is_never_removed() {
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(theirs.join("SKILL.md").exists());
+}
+
+/// The user-scope configuration of each agent, relative to HOME, with what a
+/// user keeps there that is none of our business.
+const USER_CONFIGS: [(&str, &str, &str); 2] = [
+    (
+        "claude-code",
+        ".claude.json",
+        r#"{"numStartups": 3, "userID": "the-users-id", "projects": {"/home/a/secret-project": {}}}"#,
+    ),
+    (
+        "codex",
+        ".codex/config.toml",
+        "# the user's\nmodel = \"the-users-model\"\n\n[projects.\"/home/a/secret-project\"]\ntrust_level = \"trusted\"\n",
+    ),
+];
+
+/// What a user's file says, in the parts that are not ours.
+fn theirs_kept(text: &str) -> bool {
+    text.contains("the-users-") && text.contains("/home/a/secret-project")
+}
+
+#[cfg(unix)]
+#[test]
+fn config_files_are_edited_through_their_links_and_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt as _;
+    for (agent, config, content) in USER_CONFIGS {
+        let home = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        // A dotfile manager's layout: the file in a repository, a relative link in HOME.
+        let dotfile = home.path().join("dotfiles").join(agent);
+        std::fs::create_dir_all(dotfile.parent().unwrap()).unwrap();
+        std::fs::write(&dotfile, content).unwrap();
+        std::fs::set_permissions(&dotfile, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let link = home.path().join(config);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        let up = "../".repeat(config.matches('/').count());
+        std::os::unix::fs::symlink(format!("{up}dotfiles/{agent}"), &link).unwrap();
+        let is_link = || {
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        };
+
+        let report = ok(skill(
+            home.path(),
+            project.path(),
+            &["install", "--agent", agent],
+        ));
+        assert!(
+            report.contains(&format!("(through the link to {})", dotfile.display())),
+            "{agent}: {report}"
+        );
+        assert!(is_link(), "{agent}: the link was replaced");
+        let written = std::fs::read_to_string(&dotfile).unwrap();
+        assert!(theirs_kept(&written), "{agent}: {written}");
+        assert!(
+            written.contains(skill_bin().to_str().unwrap()),
+            "{agent}: {written}"
+        );
+        let mode = std::fs::metadata(&dotfile).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o644, "{agent}: mode changed");
+
+        ok(skill(
+            home.path(),
+            project.path(),
+            &["uninstall", "--agent", agent],
+        ));
+        assert!(is_link(), "{agent}: the link was replaced");
+        let left = std::fs::read_to_string(&dotfile).unwrap();
+        assert!(
+            theirs_kept(&left) && !left.contains(skill_bin().to_str().unwrap()),
+            "{agent}: {left}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_user_config_is_private_and_new_project_files_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let home = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    for (agent, config, _) in USER_CONFIGS {
+        ok(skill(
+            home.path(),
+            project.path(),
+            &["install", "--agent", agent],
+        ));
+        assert_eq!(mode(&home.path().join(config)), 0o600, "{agent}");
+    }
+    ok(skill(
+        home.path(),
+        project.path(),
+        &["install", "--agent", "claude-code", "--scope", "project"],
+    ));
+    let shared = [
+        project.path().join(".mcp.json"),
+        project
+            .path()
+            .join(".claude/skills/secrets-management/SKILL.md"),
+    ];
+    for path in shared {
+        // 0666 less the umask: readable by its owner, never executable.
+        let mode = mode(&path);
+        assert_eq!(mode & 0o711, 0o600, "{}: {mode:o}", path.display());
+    }
+}
+
+#[test]
+fn dry_run_shows_our_entry_and_nothing_else_of_the_file() {
+    for (agent, config, content) in USER_CONFIGS {
+        let home = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let path = home.path().join(config);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        let plan = ok(skill(
+            home.path(),
+            project.path(),
+            &["install", "--agent", agent, "--dry-run"],
+        ));
+        assert!(
+            !plan.contains("the-users-") && !plan.contains("secret-project"),
+            "{agent}: {plan}"
+        );
+        assert!(
+            plan.contains(skill_bin().to_str().unwrap()),
+            "{agent}: {plan}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), content, "{agent}");
+    }
+}
+
+#[test]
+fn an_entry_named_skill_that_runs_something_else_is_kept_without_force() {
+    let foreign = [
+        (
+            "claude-code",
+            ".claude.json",
+            r#"{"mcpServers": {"skill": {"command": "npx", "args": ["-y", "their-skill-server"]}}}"#,
+        ),
+        (
+            "codex",
+            ".codex/config.toml",
+            "[mcp_servers.skill]\ncommand = \"npx\"\nargs = [\"-y\", \"their-skill-server\"]\n",
+        ),
+    ];
+    for (agent, config, content) in foreign {
+        let home = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let path = home.path().join(config);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        for command in ["install", "uninstall"] {
+            let output = skill(home.path(), project.path(), &[command, "--agent", agent]);
+            let (_, stderr) = text(&output);
+            assert_eq!(output.status.code(), Some(2), "{agent} {command}: {stderr}");
+            assert!(
+                stderr.contains("--force") && stderr.contains("npx"),
+                "{stderr}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                content,
+                "{agent} {command}"
+            );
+        }
+        assert!(
+            !home.path().join(".claude/skills").exists() && !home.path().join(".agents").exists(),
+            "{agent}: a refused install wrote the skill"
+        );
+        ok(skill(
+            home.path(),
+            project.path(),
+            &["install", "--agent", agent, "--force"],
+        ));
+        let replaced = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !replaced.contains("their-skill-server")
+                && replaced.contains(skill_bin().to_str().unwrap()),
+            "{agent}: {replaced}"
+        );
+    }
+}
+
+#[test]
+fn project_scope_names_no_path_of_this_machine_and_says_what_comes_next() {
+    let scope = [
+        ("claude-code", ".mcp.json", "approve `skill`"),
+        ("codex", ".codex/config.toml", "trust_level = \"trusted\""),
+    ];
+    for (agent, config, next_step) in scope {
+        let home = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let report = ok(skill(
+            home.path(),
+            project.path(),
+            &["install", "--agent", agent, "--scope", "project"],
+        ));
+        assert!(report.contains(next_step), "{agent}: {report}");
+        let written = std::fs::read_to_string(project.path().join(config)).unwrap();
+        for local in [home.path(), project.path(), skill_bin().as_path()] {
+            assert!(
+                !written.contains(local.to_str().unwrap()),
+                "{agent}: {config} names {}:\n{written}",
+                local.display()
+            );
+        }
+        assert!(written.contains("$c/bin/skill"), "{agent}: {written}");
+        ok(skill(
+            home.path(),
+            project.path(),
+            &["uninstall", "--agent", agent, "--scope", "project"],
+        ));
+        let left = std::fs::read_to_string(project.path().join(config)).unwrap();
+        assert!(!left.contains("skill"), "{agent}: {left}");
+    }
 }

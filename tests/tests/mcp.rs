@@ -66,3 +66,30 @@ fn the_python_sdk_drives_skill_mcp() {
     );
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
+
+/// Relative input-file paths: the client's first root when it offers roots,
+/// else the server's directory (see the script).
+#[test]
+fn relative_paths_resolve_against_the_clients_first_root() {
+    require_python_sdk();
+    let skill_home = tempfile::tempdir().unwrap();
+    let script = workspace().join("tests/mcp/roots.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg("--skill")
+        .arg(skill_bin())
+        .arg("--workspace")
+        .arg(workspace())
+        .env("SKILL_HOME", skill_home.path())
+        .env("SKILL_CACHE_DIR", shared_cache())
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run the MCP roots script");
+    let (stdout, stderr) = text(&output);
+    assert!(
+        output.status.success(),
+        "{} failed:\n{stdout}\n--- stderr ---\n{stderr}",
+        script.display()
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}

@@ -173,25 +173,9 @@ enum Commands {
         args: Vec<String>,
     },
     /// Put the skill and `skill mcp` into a coding agent (Claude Code, Codex).
-    Install {
-        #[arg(long, value_enum)]
-        agent: crate::agents::Agent,
-        #[arg(long, value_enum, default_value_t = crate::agents::Scope::User)]
-        scope: crate::agents::Scope,
-        /// Print what would be written, and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Install(crate::agents::Options),
     /// Take the skill and `skill mcp` out of a coding agent again.
-    Uninstall {
-        #[arg(long, value_enum)]
-        agent: crate::agents::Agent,
-        #[arg(long, value_enum, default_value_t = crate::agents::Scope::User)]
-        scope: crate::agents::Scope,
-        /// Print what would be removed, and change nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Uninstall(crate::agents::Options),
     /// Install, list, verify or remove third-party plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
@@ -202,16 +186,8 @@ enum Commands {
 /// Runs a parsed command line.
 pub fn main_with(cli: Cli) -> Result<()> {
     let (call_args, command) = match cli.command {
-        Commands::Install {
-            agent,
-            scope,
-            dry_run,
-        } => return agent_install(agent, scope, dry_run, true),
-        Commands::Uninstall {
-            agent,
-            scope,
-            dry_run,
-        } => return agent_install(agent, scope, dry_run, false),
+        Commands::Install(options) => return agent_install(&options, true),
+        Commands::Uninstall(options) => return agent_install(&options, false),
         Commands::Run {
             tool: Some(tool),
             args,
@@ -247,7 +223,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
         } if !matches!(tool.as_str(), "--help" | "-h") => run(&service, &tool, args),
         Commands::Run { .. } => print_stdout(&run_overview(&service)),
         Commands::Plugin(command) => plugin::run(&service, command),
-        Commands::Install { .. } | Commands::Uninstall { .. } => {
+        Commands::Install(_) | Commands::Uninstall(_) => {
             unreachable!("handled before the service starts")
         }
         Commands::Mcp => crate::mcp::serve(service),
@@ -301,30 +277,16 @@ fn clap_exit(error: clap::Error) -> ! {
 }
 
 /// `skill install|uninstall --agent ...`.
-fn agent_install(
-    agent: crate::agents::Agent,
-    scope: crate::agents::Scope,
-    dry_run: bool,
-    install: bool,
-) -> Result<()> {
-    use crate::agents;
+fn agent_install(options: &crate::agents::Options, install: bool) -> Result<()> {
     let home = dirs::home_dir()
         .ok_or_else(|| Error::Usage("cannot find the home directory".to_owned()))?;
     let project =
         std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
-    let at = agents::locations(agent, scope, &home, &project);
-    let changes = if install {
-        let binary =
-            std::env::current_exe().map_err(|e| Error::io("cannot find this program's path", e))?;
-        agents::plan_install(agent, &at, &binary)?
-    } else {
-        agents::plan_uninstall(agent, &at)?
-    };
-    if dry_run {
-        return print_stdout(&agents::describe(&changes));
-    }
-    let report = agents::apply(&changes)?;
-    print_stdout(&format!("{}\n", report.join("\n")))
+    let binary =
+        std::env::current_exe().map_err(|e| Error::io("cannot find this program's path", e))?;
+    print_stdout(&crate::agents::run(
+        options, install, &home, &project, &binary,
+    )?)
 }
 
 fn list(service: &Service, format: ListFormat) -> Result<()> {

@@ -9,17 +9,31 @@
 //! that does not exist is a JSON-RPC error. rmcp serves both protocol
 //! generations (the `initialize` handshake and the stateless 2026 one);
 //! [`stdio`] adds the parse-error answer rmcp leaves out.
+//!
+//! Relative paths: an argument the input schema marks `x-skill-input-file`
+//! that is a relative path resolves against the client's first root (a
+//! `file://` URI), when the client offers roots, and otherwise against this
+//! server's working directory, as SKILL.md says. Only that argument's value
+//! changes (to the absolute path), before the service validates it and grants
+//! that one file, so a root widens nothing: the grant is still the file named.
+//! The roots come from `roots/list` on a session that began with `initialize`,
+//! and from an `input_required` round trip on a 2026 stateless one (which
+//! allows no request from server to client).
 
 mod stdio;
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ClientResult, ContentBlock,
+    Implementation, InputRequest, InputRequests, InputRequiredResult, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, ServerRequest, Tool,
     ToolAnnotations,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{PeerRequestOptions, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::Value;
 
@@ -29,7 +43,7 @@ use skill_service::{Call, Service};
 use crate::{Error, Result};
 
 /// What a client is told about this server at connection time.
-const INSTRUCTIONS: &str = "Each tool runs in a sandbox and reads only the files its arguments name: pass them by absolute path. Inputs and outputs follow the JSON Schemas listed; a result marked isError says what to fix, with the JSON Pointer of the offending field.";
+const INSTRUCTIONS: &str = "Each tool runs in a sandbox and reads only the files its arguments name. An absolute path always works; a relative one resolves against the client's first MCP root when the client offers roots, otherwise against the directory this server was started in. Inputs and outputs follow the JSON Schemas listed; a result marked isError says what to fix, with the JSON Pointer of the offending field.";
 
 /// Serves MCP on stdin/stdout until the client closes stdin.
 pub fn serve(service: Service) -> Result<()> {
@@ -63,6 +77,8 @@ pub fn serve(service: Service) -> Result<()> {
 struct Server {
     service: Arc<Service>,
     tools: Arc<Vec<Tool>>,
+    /// Each tool's input schema, by name: where its input files are.
+    input_schemas: Arc<HashMap<String, Value>>,
 }
 
 impl Server {
@@ -79,10 +95,18 @@ impl Server {
                     None
                 }
             })
+            .collect::<Vec<Tool>>();
+        let input_schemas = tools
+            .iter()
+            .map(|tool| {
+                let schema = Value::Object(tool.input_schema.as_ref().clone());
+                (tool.name.to_string(), schema)
+            })
             .collect();
         Self {
             service: Arc::new(service),
             tools: Arc::new(tools),
+            input_schemas: Arc::new(input_schemas),
         }
     }
 }
@@ -140,9 +164,34 @@ impl ServerHandler for Server {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
+        let mut input = Value::Object(request.arguments.clone().unwrap_or_default());
+        let relative = self
+            .input_schemas
+            .get(request.name.as_ref())
+            .map(|schema| relative_input_files(schema, &input))
+            .unwrap_or_default();
+        if !relative.is_empty() {
+            match roots_base(&request, &context).await {
+                Base::Root(root) => {
+                    for (pointer, path) in relative {
+                        if let Some(value) = input.pointer_mut(&pointer) {
+                            *value = Value::String(root.join(path).display().to_string());
+                        }
+                    }
+                }
+                Base::WorkingDirectory => {}
+                Base::Ask(result) => return Ok(result.into()),
+                Base::Failed(why) => {
+                    return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                        "cannot resolve the relative paths in the arguments: {why}; pass absolute paths"
+                    ))])
+                    .into());
+                }
+            }
+        }
         let call = Call {
             tool: request.name.into_owned(),
-            input: Value::Object(request.arguments.unwrap_or_default()),
+            input,
             format: None,
         };
         let service = Arc::clone(&self.service);
@@ -176,5 +225,174 @@ impl ServerHandler for Server {
                 Ok(CallToolResult::error(vec![ContentBlock::text(error.to_string())]).into())
             }
         }
+    }
+}
+
+/// The input files of `input` named by a relative path: `(JSON Pointer, path)`.
+fn relative_input_files(schema: &Value, input: &Value) -> Vec<(String, String)> {
+    let Some(input) = input.as_object() else {
+        return Vec::new();
+    };
+    skill_service::schema::input_files(schema, input)
+        .into_iter()
+        .filter(|(_, path)| !path.is_empty() && Path::new(path).is_relative())
+        .collect()
+}
+
+/// What relative input files resolve against, for one call.
+enum Base {
+    /// The client's first root.
+    Root(PathBuf),
+    /// The client offers no roots (or an empty list): the server's directory.
+    WorkingDirectory,
+    /// A stateless (2026) client must be asked for its roots first.
+    Ask(InputRequiredResult),
+    /// The client offers roots but did not give a usable one.
+    Failed(String),
+}
+
+/// The key of the roots request in an `input_required` round trip.
+const ROOTS_INPUT: &str = "roots";
+
+/// How long a client may take to list its roots.
+const ROOTS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Finds the base for relative input files (see the module's documentation).
+// Roots are deprecated by SEP-2577 in favour of other means, but they are what
+// the clients offer today, and rmcp still serves them.
+#[allow(deprecated)]
+async fn roots_base(request: &CallToolRequestParams, context: &RequestContext<RoleServer>) -> Base {
+    use rmcp::model::{ListRootsRequest, ListRootsResult};
+    // The answer to our `input_required` (a 2026 client's retry).
+    if let Some(answer) = request
+        .input_responses
+        .as_ref()
+        .and_then(|responses| responses.get(ROOTS_INPUT))
+    {
+        return match serde_json::from_value::<ListRootsResult>(answer.clone()) {
+            Ok(list) => first_root(&list),
+            Err(error) => {
+                Base::Failed(format!("the roots sent back are not a roots list: {error}"))
+            }
+        };
+    }
+    let offers_roots = context
+        .client_capabilities()
+        .is_some_and(|capabilities| capabilities.roots.is_some());
+    if !offers_roots {
+        return Base::WorkingDirectory;
+    }
+    let stateless = context
+        .protocol_version()
+        .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
+    if stateless {
+        let ask = InputRequests::from([(
+            ROOTS_INPUT.to_owned(),
+            InputRequest::ListRoots(ListRootsRequest::default()),
+        )]);
+        return Base::Ask(InputRequiredResult::from_input_requests(ask));
+    }
+    let sent = context
+        .peer
+        .send_request_with_option(
+            ServerRequest::ListRootsRequest(ListRootsRequest::default()),
+            PeerRequestOptions::with_timeout(ROOTS_TIMEOUT),
+        )
+        .await;
+    match sent {
+        Ok(handle) => match handle.await_response().await {
+            Ok(ClientResult::ListRootsResult(list)) => first_root(&list),
+            Ok(_) => Base::Failed("the client answered roots/list with something else".to_owned()),
+            Err(error) => Base::Failed(format!("the client did not list its roots: {error}")),
+        },
+        Err(error) => Base::Failed(format!("cannot ask the client for its roots: {error}")),
+    }
+}
+
+#[allow(deprecated)]
+fn first_root(list: &rmcp::model::ListRootsResult) -> Base {
+    match list.roots.first() {
+        None => Base::WorkingDirectory,
+        Some(root) => match file_uri_path(&root.uri) {
+            Some(path) => Base::Root(path),
+            None => Base::Failed(format!(
+                "the first root, {:?}, is not a local file:// URI",
+                root.uri
+            )),
+        },
+    }
+}
+
+/// The absolute path a `file://` URI names (RFC 8089: an empty host or
+/// `localhost`, the path percent-encoded).
+fn file_uri_path(uri: &str) -> Option<PathBuf> {
+    let scheme = uri.get(..7)?;
+    if !scheme.eq_ignore_ascii_case("file://") {
+        return None;
+    }
+    let rest = &uri[7..];
+    let slash = rest.find('/')?;
+    let (host, path) = rest.split_at(slash);
+    if !(host.is_empty() || host.eq_ignore_ascii_case("localhost")) {
+        return None;
+    }
+    // No query or fragment in a root.
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let mut bytes = Vec::with_capacity(path.len());
+    let mut rest = path.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(byte);
+            rest = tail;
+        }
+    }
+    let path = PathBuf::from(String::from_utf8(bytes).ok()?);
+    path.is_absolute().then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_become_paths() {
+        assert_eq!(
+            file_uri_path("file:///home/a/my%20project"),
+            Some(PathBuf::from("/home/a/my project"))
+        );
+        assert_eq!(
+            file_uri_path("FILE://localhost/srv/x"),
+            Some(PathBuf::from("/srv/x"))
+        );
+        assert_eq!(file_uri_path("file://server/share"), None);
+        assert_eq!(file_uri_path("https://example.com/x"), None);
+        assert_eq!(file_uri_path("file:///bad%2"), None);
+        assert_eq!(file_uri_path("file:///%ff"), None);
+    }
+
+    #[test]
+    fn only_relative_input_files_are_resolved() {
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "logs": {"type": "array", "items": {"type": "string", "x-skill-input-file": true}},
+                "policy": {"type": "string", "x-skill-input-file": true},
+                "name": {"type": "string"}
+            }
+        });
+        let input = serde_json::json!({
+            "logs": ["a.log", "/abs/b.log"], "policy": "p/x.hcl", "name": "rel"
+        });
+        assert_eq!(
+            relative_input_files(&schema, &input),
+            vec![
+                ("/logs/0".to_owned(), "a.log".to_owned()),
+                ("/policy".to_owned(), "p/x.hcl".to_owned())
+            ]
+        );
     }
 }
