@@ -196,6 +196,12 @@ fn from_first_object(
             Ok(None)
         };
     };
+    if record.is_empty() {
+        return Err(FormatError::Unknown(format!(
+            "the first record is longer than {} MiB",
+            crate::MAX_RECORD_BYTES >> 20
+        )));
+    }
     let format = classify(&record)?;
     let one_line = line == 1 && !record.contains(&b'\n');
     Ok(Some(make(format, one_line)))

@@ -7,13 +7,36 @@
 //! `{"Records":[…]}`, `{"records":[…]}` and `{"Events":[…]}` (depth 2). Objects that
 //! start at exactly the target depth are emitted; everything else is skipped.
 
+use crate::carry::{Carry, Completed};
+
 /// One complete object handed to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Framed<'a> {
     /// 1-based line on which the object starts.
     pub line: u64,
-    /// The object's bytes, from `{` to the matching `}`.
+    /// The object's bytes, from `{` to the matching `}`; empty for an oversized object.
     pub bytes: &'a [u8],
+    /// `Some(length)` for an object longer than
+    /// [`MAX_RECORD_BYTES`](crate::MAX_RECORD_BYTES) (its length in bytes): it was
+    /// skipped, never buffered whole.
+    pub oversized: Option<u64>,
+}
+
+impl<'a> Framed<'a> {
+    fn new(line: u64, completed: Completed<'a>) -> Self {
+        match completed {
+            Completed::Whole(bytes) => Framed {
+                line,
+                bytes,
+                oversized: None,
+            },
+            Completed::Oversized(length) => Framed {
+                line,
+                bytes: &[],
+                oversized: Some(length),
+            },
+        }
+    }
 }
 
 /// Something found outside any record, reported instead of silently skipped.
@@ -34,8 +57,8 @@ pub struct JsonFramer {
     line: u64,
     /// Start line of the object being collected, when inside one.
     record_line: Option<u64>,
-    /// The beginning of an object that started in an earlier chunk.
-    carry: Vec<u8>,
+    /// The beginning of an object that started in an earlier chunk, bounded.
+    carry: Carry,
     /// Line of the last stray byte reported, so a garbage line is reported once.
     last_stray_line: u64,
 }
@@ -44,16 +67,35 @@ impl JsonFramer {
     /// A framer emitting the objects that start at nesting depth `target`
     /// (0 = top-level values, 1 = elements of a top-level array, …).
     pub fn new(target: u32) -> Self {
+        Self::starting_at(target, 1)
+    }
+
+    /// The same framer, with the first byte pushed on line `line` (earlier lines were
+    /// consumed elsewhere, e.g. blank lines before the first record).
+    pub fn starting_at(target: u32, line: u64) -> Self {
         Self {
             target,
             depth: 0,
             in_string: false,
             escaped: false,
-            line: 1,
+            line,
             record_line: None,
-            carry: Vec::new(),
+            carry: Carry::default(),
             last_stray_line: 0,
         }
+    }
+
+    /// The same framer with another cap on an object's length (tests use a small one).
+    pub fn with_cap(target: u32, cap: usize) -> Self {
+        Self {
+            carry: Carry::with_cap(cap),
+            ..Self::new(target)
+        }
+    }
+
+    /// Bytes allocated for an object spanning chunks; never more than the cap.
+    pub fn buffered_capacity(&self) -> usize {
+        self.carry.capacity()
     }
 
     /// Feeds a chunk; emits every object completed by it, and reports bytes at the
@@ -116,7 +158,8 @@ impl JsonFramer {
                         self.record_line = Some(self.line);
                         start = Some(i);
                     }
-                    self.depth += 1;
+                    // Saturates: a gigabyte of `[` from a gzip bomb must not wrap.
+                    self.depth = self.depth.saturating_add(1);
                 }
                 b'}' | b']' => {
                     self.depth = self.depth.saturating_sub(1);
@@ -124,18 +167,12 @@ impl JsonFramer {
                         && let Some(line) = self.record_line.take()
                     {
                         match start.take() {
-                            Some(s) => on_object(Framed {
-                                line,
-                                bytes: &chunk[s..=i],
-                            }),
-                            None => {
-                                self.carry.extend_from_slice(&chunk[..=i]);
-                                on_object(Framed {
-                                    line,
-                                    bytes: &self.carry,
-                                });
-                                self.carry.clear();
+                            Some(s) => {
+                                on_object(Framed::new(line, self.carry.check(&chunk[s..=i])))
                             }
+                            None => self
+                                .carry
+                                .complete(&chunk[..=i], |done| on_object(Framed::new(line, done))),
                         }
                     }
                 }
@@ -156,8 +193,8 @@ impl JsonFramer {
         }
         if self.record_line.is_some() {
             match start {
-                Some(s) => self.carry.extend_from_slice(&chunk[s..]),
-                None => self.carry.extend_from_slice(chunk),
+                Some(s) => self.carry.hold(&chunk[s..]),
+                None => self.carry.hold(chunk),
             }
         }
     }
@@ -173,16 +210,33 @@ impl JsonFramer {
 mod tests {
     use super::*;
 
-    fn frame(target: u32, chunks: &[&[u8]]) -> (Vec<(u64, String)>, Vec<u64>, Option<u64>) {
-        let mut framer = JsonFramer::new(target);
+    type Frames = (Vec<(u64, String)>, Vec<u64>, Option<u64>);
+
+    fn frame(target: u32, chunks: &[&[u8]]) -> Frames {
+        frame_capped(target, chunks, crate::MAX_RECORD_BYTES, &mut |o| {
+            assert_eq!(o.oversized, None)
+        })
+    }
+
+    fn frame_capped(
+        target: u32,
+        chunks: &[&[u8]],
+        cap: usize,
+        seen: &mut dyn FnMut(Framed<'_>),
+    ) -> Frames {
+        let mut framer = JsonFramer::with_cap(target, cap);
         let mut objects = Vec::new();
         let mut strays = Vec::new();
         for chunk in chunks {
             framer.push(
                 chunk,
-                |o| objects.push((o.line, String::from_utf8(o.bytes.to_vec()).unwrap())),
+                |o| {
+                    seen(o);
+                    objects.push((o.line, String::from_utf8(o.bytes.to_vec()).unwrap()))
+                },
                 |s| strays.push(s.line),
             );
+            assert!(framer.buffered_capacity() <= cap);
         }
         let open = framer.finish();
         (objects, strays, open)
@@ -221,5 +275,28 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!(strays, vec![2]);
         assert_eq!(open, Some(3));
+    }
+
+    #[test]
+    fn an_object_over_the_cap_is_reported_with_its_length_whatever_the_chunking() {
+        let text: &[u8] = b"[{\"a\":1},\n{\"b\":\"0123456789\"},{\"c\":2}]";
+        for cut in 0..=text.len() {
+            let mut oversized = Vec::new();
+            let (got, strays, open) =
+                frame_capped(1, &[&text[..cut], &text[cut..]], 12, &mut |o| {
+                    oversized.push(o.oversized)
+                });
+            assert_eq!(oversized, vec![None, Some(18), None], "cut at {cut}");
+            assert_eq!(got[1], (2, String::new()), "cut at {cut}");
+            assert!(strays.is_empty() && open.is_none());
+        }
+    }
+
+    #[test]
+    fn nesting_deeper_than_u32_cannot_wrap_the_depth() {
+        let mut framer = JsonFramer::new(0);
+        framer.depth = u32::MAX - 1;
+        framer.push(b"[[[[", |_| panic!("no object"), |_| panic!("no stray"));
+        assert_eq!(framer.depth, u32::MAX);
     }
 }

@@ -43,6 +43,7 @@
 mod analysis;
 mod anomaly;
 mod azure;
+mod carry;
 mod cloudtrail;
 mod detect;
 mod event;
@@ -68,6 +69,7 @@ pub use anomaly::{
     Anomaly, AnomalyKind, BusinessHours, Severity, Thresholds, detect_anomalies,
     flagged_identities, format_time,
 };
+pub use carry::MAX_RECORD_BYTES;
 pub use detect::{Container, Detected, FormatError, MAX_DETECT_BYTES, detect};
 pub use event::{
     Credentials, Event, Format, Identity, IdentityClass, IdentityKind, Login, NewToken, Outcome,
@@ -77,7 +79,7 @@ pub use framer::{Framed, JsonFramer, Stray};
 pub use gcp::AuditLogKind;
 pub use lines::{Line, LineSplitter};
 pub use problem::{Problem, ProblemKind, Problems};
-pub use reader::{AuditReader, ReadError, ReadSummary};
+pub use reader::{AuditReader, GZIP_PIECE_BYTES, ReadError, ReadSummary};
 pub use retrieval::{Burst, MAX_DISTINCT_PER_MINUTE, MinuteReads, SecretReads};
 pub use samples::Samples;
 pub use signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity, SignalStats};

@@ -18,6 +18,9 @@ pub enum ProblemKind {
     Empty,
     /// A record whose time cannot be read: it is counted, without a time.
     BadTime,
+    /// A line or record longer than [`MAX_RECORD_BYTES`](crate::MAX_RECORD_BYTES):
+    /// skipped without being buffered.
+    TooLong,
 }
 
 /// One problem, with the line it starts on.

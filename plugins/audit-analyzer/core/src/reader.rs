@@ -2,17 +2,31 @@
 //! normalized [`Event`]s. Detects the format from the first bytes, cuts records with
 //! the line splitter or the JSON framer, parses them with the format's parser, and
 //! records every unusable record as a [`Problem`] instead of failing.
+//!
+//! Memory is bounded whatever the input: gzip is inflated in pieces of at most
+//! [`GZIP_PIECE_BYTES`] (a 2 MB file that inflates to gigabytes never exists whole),
+//! blank lines before the first record are counted, not kept, the format detector
+//! waits for at most [`MAX_DETECT_BYTES`], and a record spanning chunks is held up to
+//! [`MAX_RECORD_BYTES`](crate::MAX_RECORD_BYTES): a longer one is a
+//! [`ProblemKind::TooLong`] problem on its line, never fatal.
 
 use std::io::Write;
+
+use memchr::memchr_iter;
 
 use flate2::write::MultiGzDecoder;
 
 use crate::detect::{Detected, FormatError, GZIP_MAGIC, MAX_DETECT_BYTES, detect};
 use crate::event::{Event, Format};
 use crate::framer::JsonFramer;
-use crate::lines::LineSplitter;
+use crate::lines::{Line, LineSplitter};
 use crate::problem::{ProblemKind, Problems, RecordError};
 use crate::{azure, cloudtrail, gcp, generic, vault};
+
+/// The most decompressed bytes handed on at once: inflating stops at this size (plus
+/// at most one inflate step, 32 KiB) and the piece is cut into records before
+/// inflating on.
+pub const GZIP_PIECE_BYTES: usize = 1 << 20;
 
 /// What reading one input produced, apart from the events.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -64,6 +78,11 @@ pub struct AuditReader {
     bytes: u64,
     records: u64,
     problems: Problems,
+    /// Blank lines dropped before the first record (the splitter or framer starts
+    /// after them).
+    blank_lines: u64,
+    /// The most bytes the reader's own buffers held allocated at once.
+    peak_buffered: usize,
 }
 
 impl Default for AuditReader {
@@ -82,7 +101,36 @@ impl AuditReader {
             bytes: 0,
             records: 0,
             problems: Problems::default(),
+            blank_lines: 0,
+            peak_buffered: 0,
         }
+    }
+
+    /// Bytes the reader's own buffers hold allocated now: the first bytes awaiting a
+    /// decision, inflated bytes not yet cut, the detector's head, a record spanning
+    /// chunks. (The inflater's fixed state, about 40 KiB, is not counted.)
+    pub fn buffered_capacity(&self) -> usize {
+        let compression = match &self.compression {
+            Compression::Undecided(first) => first.capacity(),
+            Compression::Plain => 0,
+            Compression::Gzip(decoder) => decoder.get_ref().capacity(),
+        };
+        let cutter = match &self.cutter {
+            Cutter::Detecting(head) => head.capacity(),
+            Cutter::Lines(splitter) => splitter.buffered_capacity(),
+            Cutter::Frames(framer) => framer.buffered_capacity(),
+        };
+        compression + cutter
+    }
+
+    /// The most [`AuditReader::buffered_capacity`] seen so far, sampled after every
+    /// inflate step and at the end of every push.
+    pub fn peak_buffered(&self) -> usize {
+        self.peak_buffered
+    }
+
+    fn note_buffers(&mut self) {
+        self.peak_buffered = self.peak_buffered.max(self.buffered_capacity());
     }
 
     /// The detected format, once known.
@@ -102,7 +150,9 @@ impl AuditReader {
         mut sink: impl FnMut(&Event<'_>),
     ) -> Result<(), FormatError> {
         self.bytes += chunk.len() as u64;
-        self.push_input(chunk, &mut sink)
+        let result = self.push_input(chunk, &mut sink);
+        self.note_buffers();
+        result
     }
 
     fn push_input(
@@ -125,20 +175,49 @@ impl AuditReader {
                 };
                 self.push_input(&first, sink)
             }
-            Compression::Gzip(decoder) => {
-                decoder
-                    .write_all(chunk)
-                    .map_err(|e| FormatError::CorruptGzip(e.to_string()))?;
-                let mut out = std::mem::take(decoder.get_mut());
-                let result = self.push_plain(&out, sink);
-                // Hand the buffer back so decompression reuses its allocation.
-                out.clear();
-                if let Compression::Gzip(decoder) = &mut self.compression {
-                    *decoder.get_mut() = out;
+            Compression::Gzip(_) => {
+                let mut rest = chunk;
+                // One `write` inflates at most one step (32 KiB of output), so the
+                // output buffer is cut into records whenever it reaches a piece.
+                while !rest.is_empty()
+                    && let Compression::Gzip(decoder) = &mut self.compression
+                {
+                    let taken = decoder
+                        .write(rest)
+                        .map_err(|e| FormatError::CorruptGzip(e.to_string()))?;
+                    if taken == 0 {
+                        return Err(FormatError::CorruptGzip(
+                            "the decompressor takes no more input".into(),
+                        ));
+                    }
+                    rest = &rest[taken..];
+                    let full = decoder.get_ref().len() >= GZIP_PIECE_BYTES;
+                    self.note_buffers();
+                    if full {
+                        self.cut_inflated(sink)?;
+                    }
                 }
-                result
+                self.cut_inflated(sink)
             }
         }
+    }
+
+    /// Hands the inflated bytes so far on to the record cutter.
+    fn cut_inflated(&mut self, sink: &mut dyn FnMut(&Event<'_>)) -> Result<(), FormatError> {
+        let Compression::Gzip(decoder) = &mut self.compression else {
+            return Ok(());
+        };
+        if decoder.get_ref().is_empty() {
+            return Ok(());
+        }
+        let mut out = std::mem::take(decoder.get_mut());
+        let result = self.push_plain(&out, sink);
+        // Hand the buffer back so decompression reuses its allocation.
+        out.clear();
+        if let Compression::Gzip(decoder) = &mut self.compression {
+            *decoder.get_mut() = out;
+        }
+        result
     }
 
     fn push_plain(
@@ -158,6 +237,7 @@ impl AuditReader {
                     if head.is_empty() {
                         head.extend_from_slice(chunk);
                     }
+                    self.blank_lines += drop_blank(head);
                     if head.len() > MAX_DETECT_BYTES {
                         return Err(FormatError::Unknown(format!(
                             "no complete record in the first {MAX_DETECT_BYTES} bytes"
@@ -237,16 +317,7 @@ impl AuditReader {
             Cutter::Lines(splitter) => {
                 let (records, problems) = (&mut self.records, &mut self.problems);
                 let format = format.unwrap_or(Format::Vault);
-                splitter.finish(|line| {
-                    handle_line(
-                        format,
-                        line.number,
-                        line.bytes,
-                        records,
-                        problems,
-                        &mut sink,
-                    )
-                });
+                splitter.finish(|line| handle_line(format, line, records, problems, &mut sink));
                 lines = Some(splitter.lines());
             }
             Cutter::Frames(framer) => {
@@ -274,8 +345,8 @@ impl AuditReader {
     fn start(&mut self, detected: Detected) {
         self.detected = Some(detected);
         self.cutter = match detected.container.frame_depth() {
-            None => Cutter::Lines(LineSplitter::new()),
-            Some(depth) => Cutter::Frames(JsonFramer::new(depth)),
+            None => Cutter::Lines(LineSplitter::after_lines(self.blank_lines)),
+            Some(depth) => Cutter::Frames(JsonFramer::starting_at(depth, self.blank_lines + 1)),
         };
     }
 
@@ -288,7 +359,7 @@ impl AuditReader {
         match &mut self.cutter {
             Cutter::Detecting(_) => {}
             Cutter::Lines(splitter) => splitter.push(chunk, |line| {
-                handle_line(format, line.number, line.bytes, records, problems, sink)
+                handle_line(format, line, records, problems, sink)
             }),
             Cutter::Frames(framer) => {
                 // Both callbacks need the problem list; collect strays and add them
@@ -296,8 +367,16 @@ impl AuditReader {
                 let mut strays = Vec::new();
                 framer.push(
                     chunk,
-                    |object| {
-                        handle_record(format, object.line, object.bytes, records, problems, sink)
+                    |object| match object.oversized {
+                        Some(length) => too_long(object.line, "record", length, problems),
+                        None => handle_record(
+                            format,
+                            object.line,
+                            object.bytes,
+                            records,
+                            problems,
+                            sink,
+                        ),
                     },
                     |stray| strays.push(stray.line),
                 );
@@ -311,14 +390,45 @@ impl AuditReader {
     }
 }
 
+/// Drops a head that holds nothing but blank lines (after a byte-order mark), so that
+/// a file of blank lines never accumulates; returns the newlines dropped.
+fn drop_blank(head: &mut Vec<u8>) -> u64 {
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    if !head[bom..].iter().all(u8::is_ascii_whitespace) {
+        return 0;
+    }
+    let newlines = memchr_iter(b'\n', &head[bom..]).count() as u64;
+    head.truncate(bom);
+    if head.capacity() > GZIP_PIECE_BYTES {
+        head.shrink_to(GZIP_PIECE_BYTES);
+    }
+    newlines
+}
+
+fn too_long(line: u64, what: &str, length: u64, problems: &mut Problems) {
+    problems.push(line, ProblemKind::TooLong, || {
+        format!(
+            "the {what} is {length} bytes long, over the {} MiB cap on one record; skipped",
+            crate::MAX_RECORD_BYTES >> 20
+        )
+    });
+}
+
 fn handle_line(
     format: Format,
-    number: u64,
-    bytes: &[u8],
+    line: Line<'_>,
     records: &mut u64,
     problems: &mut Problems,
     sink: &mut dyn FnMut(&Event<'_>),
 ) {
+    let (number, bytes) = (line.number, line.bytes);
+    if let Some(length) = line.oversized {
+        return too_long(number, "line", length, problems);
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return;
     }
