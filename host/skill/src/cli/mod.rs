@@ -5,6 +5,7 @@
 
 mod display;
 mod flags;
+mod new;
 mod plugin;
 mod progress;
 
@@ -189,9 +190,9 @@ enum Commands {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Install, list, verify or remove third-party plugins.
+    /// Write a new plugin crate; install, list, verify or remove third-party plugins.
     #[command(subcommand)]
-    Plugin(plugin::PluginCommand),
+    Plugin(new::PluginCommands),
     /// Serve every tool to an agent over MCP on stdin/stdout.
     Mcp,
 }
@@ -209,6 +210,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
             scope,
             dry_run,
         } => return agent_install(agent, scope, dry_run, false),
+        Commands::Plugin(new::PluginCommands::New(args)) => return new::run(args),
         Commands::Run {
             tool: Some(tool),
             args,
@@ -243,8 +245,10 @@ pub fn main_with(cli: Cli) -> Result<()> {
             args,
         } if !matches!(tool.as_str(), "--help" | "-h") => run(&service, &tool, args),
         Commands::Run { .. } => print_stdout(&run_overview(&service)),
-        Commands::Plugin(command) => plugin::run(&service, command),
-        Commands::Install { .. } | Commands::Uninstall { .. } => {
+        Commands::Plugin(new::PluginCommands::Installed(command)) => plugin::run(&service, command),
+        Commands::Install { .. }
+        | Commands::Uninstall { .. }
+        | Commands::Plugin(new::PluginCommands::New(_)) => {
             unreachable!("handled before the service starts")
         }
         Commands::Mcp => crate::mcp::serve(service),
