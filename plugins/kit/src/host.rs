@@ -7,14 +7,24 @@ use crate::{InputPath, ToolError};
 
 pub use bindings::LogLevel;
 
+// Built natively (a plugin's own `cargo test`, see [`crate::testing`]) there
+// is no host: logs and progress go nowhere and no file is granted, where the
+// generated bindings would panic.
+
 /// Sends a log record to the host, which forwards it to its `tracing` output.
 pub fn log(level: LogLevel, message: &str) {
+    #[cfg(target_arch = "wasm32")]
     bindings::log(level, message);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (level, message);
 }
 
 /// Reports progress of the current call; pass `total = 0` when it is unknown.
 pub fn progress(done: u64, total: u64, message: &str) {
+    #[cfg(target_arch = "wasm32")]
     bindings::progress(done, total, message);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (done, total, message);
 }
 
 /// A read-only stream over a file the user granted for this call.
@@ -33,8 +43,16 @@ pub struct InputFile {
 const CHUNK: u32 = 1 << 20;
 
 /// Opens the file named by an [`InputPath`] field of this call's input.
+///
+/// Natively (in tests) no host grants files, so this fails with a message that
+/// says so: test the code that reads with any [`io::Read`] instead.
 pub fn open_input(path: &InputPath) -> Result<InputFile, ToolError> {
-    let handle = bindings::open_input(path.as_str()).map_err(|message| {
+    #[cfg(target_arch = "wasm32")]
+    let opened = bindings::open_input(path.as_str());
+    #[cfg(not(target_arch = "wasm32"))]
+    let opened: Result<bindings::InputFile, String> =
+        Err("files are granted by the skill host; run natively, a tool has none".to_owned());
+    let handle = opened.map_err(|message| {
         ToolError::failed(format!("cannot open `{}`: {message}", path.as_str()))
     })?;
     Ok(InputFile {

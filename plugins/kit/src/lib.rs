@@ -2,19 +2,133 @@
 //!
 //! A tool is an input type, an output type and one function. The kit derives
 //! both JSON Schemas, parses the input, maps errors to the contract's typed
-//! errors, and hides the WIT bindings. A complete plugin, in 30 lines (it is
-//! `tests/plugins/hello`, which the test suite builds, installs and runs):
+//! errors, and hides the WIT bindings. A complete plugin with its test (it is
+//! `examples/hello.rs` of this crate, which the `skill` test suite also builds,
+//! installs and runs):
 //!
-#![doc = concat!("```no_run\n", include_str!("../../../tests/plugins/hello/src/lib.rs"), "```")]
+#![doc = concat!("```no_run\n", include_str!("../examples/hello.rs"), "```")]
 //!
 //! The plugin's `Cargo.toml` needs `[lib] crate-type = ["cdylib"]` and the
 //! dependencies `skill-pdk`, `serde` (with `derive`) and `schemars` (the derive
-//! macros name those crates). Build it with
+//! macros name those crates); its tests use `serde_json`. Build it with
 //! `cargo build --release --target wasm32-wasip2`;
 //! the `.wasm` file is the component `skill plugin install` takes.
+//! `skill plugin new NAME` writes such a crate, with a size profile.
+//!
+//! # Defaults
+//!
+//! What a tool is unless its builder says otherwise:
+//!
+//! - read-only: it only reads its inputs and changes nothing anywhere; call
+//!   [`Tool::writes`] when it does (see below);
+//! - no description beyond its one-line summary ([`Tool::description`] adds a paragraph);
+//! - JSON output only: each [`Tool::render`] offers one more rendering
+//!   (`"text"`, `"markdown"`, ...), which the caller picks with `--format`;
+//! - its input schema refuses unknown properties (`additionalProperties: false`)
+//!   unless the input type says otherwise, so a misspelt argument is an error;
+//!   a field is optional when serde can do without it (`Option`, `#[serde(default)]`);
+//! - every subschema is inlined (no `$ref`: many agent clients mishandle it) and
+//!   only the `format`s JSON Schema 2020-12 defines remain.
+//!
+//! ```
+//! use serde_json::json;
+//! use skill_pdk::prelude::*;
+//! use skill_pdk::testing;
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Input {
+//!     name: String,
+//!     #[serde(default)]
+//!     shout: bool,
+//! }
+//!
+//! #[derive(Serialize, JsonSchema)]
+//! struct Output {
+//!     greeting: String,
+//! }
+//!
+//! let greet = |input: Input| {
+//!     let greeting = format!("Hello, {}!", input.name);
+//!     Ok(Output { greeting: if input.shout { greeting.to_uppercase() } else { greeting } })
+//! };
+//! let plugin = Plugin::new("hello", "0.1.0").tool(Tool::new("greet", "Greets.", greet));
+//!
+//! let info = testing::describe(&plugin, "greet").unwrap();
+//! assert!(info.read_only);
+//! assert!(info.formats.is_empty());
+//! assert_eq!(info.input_schema["additionalProperties"], false);
+//! assert_eq!(info.input_schema["required"], json!(["name"]));
+//! assert_eq!(
+//!     testing::check(&plugin, "greet", json!({"name": "Ada"})).unwrap(),
+//!     json!({"greeting": "Hello, Ada!"})
+//! );
+//! let misspelt = testing::check(&plugin, "greet", json!({"name": "Ada", "shuot": true}));
+//! assert!(misspelt.unwrap_err().contains("shuot"));
+//! ```
+//!
+//! # Files in, files out
+//!
+//! A plugin sees no filesystem. A file a tool reads is an input field of type
+//! [`InputPath`]: the schema marks it (`"x-skill-input-file": true`), the host
+//! checks that the user granted it, opens it read-only for this one call, and
+//! [`host::open_input`] streams it. Files a tool produces are an output field of
+//! type [`OutputFiles`] (marked `"x-skill-output-files": true`): the plugin
+//! returns their paths and text, and the host writes them inside the directory
+//! the user names (`skill run TOOL --out DIR`), all or nothing. A tool that
+//! changes something outside its own output says so with [`Tool::writes`]: the
+//! install preview shows it as `(writes)`, and MCP clients no longer see it
+//! annotated read-only.
+//!
+//! ```
+//! use std::io::Read;
+//!
+//! use serde_json::json;
+//! use skill_pdk::prelude::*;
+//! use skill_pdk::testing;
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Input {
+//!     /// The inventory to read.
+//!     inventory: InputPath,
+//! }
+//!
+//! #[derive(Serialize, JsonSchema)]
+//! struct Output {
+//!     /// One policy file a secret.
+//!     files: OutputFiles,
+//! }
+//!
+//! fn policies(input: Input) -> Result<Output, ToolError> {
+//!     let mut text = String::new();
+//!     host::open_input(&input.inventory)?
+//!         .read_to_string(&mut text)
+//!         .map_err(|error| ToolError::failed(error.to_string()))?;
+//!     let files = text
+//!         .lines()
+//!         .map(|name| OutputFile {
+//!             path: format!("{name}.hcl"),
+//!             content: format!("path \"secret/data/{name}\" {{ capabilities = [\"read\"] }}\n"),
+//!         })
+//!         .collect();
+//!     Ok(Output { files: OutputFiles(files) })
+//! }
+//!
+//! let tool = Tool::new("policies", "Writes one policy a secret.", policies).writes();
+//! let plugin = Plugin::new("policies", "0.1.0").tool(tool);
+//!
+//! let info = testing::describe(&plugin, "policies").unwrap();
+//! assert!(!info.read_only);
+//! assert_eq!(info.input_schema["properties"]["inventory"]["x-skill-input-file"], true);
+//! assert_eq!(info.output_schema["properties"]["files"]["x-skill-output-files"], true);
+//! // Natively no host grants files: the call fails, saying why.
+//! let error = testing::check(&plugin, "policies", json!({"inventory": "names.txt"})).unwrap_err();
+//! assert!(error.contains("granted by the skill host"), "{error}");
+//! ```
 //!
 //! Host services live in [`host`]: [`host::open_input`] streams a file the user
 //! granted for this call, [`host::log`] and [`host::progress`] report back.
+//! [`testing`] runs tools natively in a plugin's own `cargo test`, checking
+//! inputs and outputs against the declared schemas as the host does.
 //!
 //! A rendering ([`Tool::render`]) that quotes its input (names, log values)
 //! should show each value through [`untrusted`], so that none can forge a line
@@ -35,6 +149,8 @@ extern crate self as skill_pdk;
 pub mod host;
 mod plugin;
 mod schema;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
 mod tool;
 
 pub use plugin::Plugin;

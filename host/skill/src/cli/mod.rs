@@ -5,6 +5,7 @@
 
 mod display;
 mod flags;
+mod new;
 mod plugin;
 mod progress;
 
@@ -176,9 +177,9 @@ enum Commands {
     Install(crate::agents::Options),
     /// Take the skill and `skill mcp` out of a coding agent again.
     Uninstall(crate::agents::Options),
-    /// Install, list, verify or remove third-party plugins.
+    /// Write a new plugin crate; install, list, verify or remove third-party plugins.
     #[command(subcommand)]
-    Plugin(plugin::PluginCommand),
+    Plugin(new::PluginCommands),
     /// Serve every tool to an agent over MCP on stdin/stdout.
     Mcp,
 }
@@ -188,6 +189,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
     let (call_args, command) = match cli.command {
         Commands::Install(options) => return agent_install(&options, true),
         Commands::Uninstall(options) => return agent_install(&options, false),
+        Commands::Plugin(new::PluginCommands::New(args)) => return new::run(args),
         Commands::Run {
             tool: Some(tool),
             args,
@@ -222,8 +224,10 @@ pub fn main_with(cli: Cli) -> Result<()> {
             args,
         } if !matches!(tool.as_str(), "--help" | "-h") => run(&service, &tool, args),
         Commands::Run { .. } => print_stdout(&run_overview(&service)),
-        Commands::Plugin(command) => plugin::run(&service, command),
-        Commands::Install(_) | Commands::Uninstall(_) => {
+        Commands::Plugin(new::PluginCommands::Installed(command)) => plugin::run(&service, command),
+        Commands::Install(_)
+        | Commands::Uninstall(_)
+        | Commands::Plugin(new::PluginCommands::New(_)) => {
             unreachable!("handled before the service starts")
         }
         Commands::Mcp => crate::mcp::serve(service),

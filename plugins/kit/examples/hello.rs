@@ -33,3 +33,26 @@ fn plugin() -> Plugin {
 }
 
 skill_pdk::export_plugin!(plugin);
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use skill_pdk::testing;
+
+    #[test]
+    fn greets_within_its_schemas() {
+        let output = testing::check(&super::plugin(), "greet", json!({"name": "Ada"}));
+        assert_eq!(output, Ok(json!({"greeting": "Hello, Ada!"})));
+        let text = testing::render(&super::plugin(), "greet", json!({"name": "Ada"}), "text");
+        assert_eq!(text.as_deref(), Ok("Hello, Ada!"));
+    }
+
+    #[test]
+    fn refuses_an_empty_name() {
+        let error = testing::check(&super::plugin(), "greet", json!({"name": " "})).unwrap_err();
+        assert!(
+            error.contains("the name must not be empty (at `/name`)"),
+            "{error}"
+        );
+    }
+}
