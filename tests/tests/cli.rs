@@ -353,8 +353,14 @@ fn third_party_plugins_are_installed_pinned_and_refused_when_changed() {
         "{}",
         text(&output).0
     );
+    // Running its tool says why it is refused, not that no such tool exists.
     let output = skill.run(&["run", "echo"]);
-    assert_eq!(output.status.code(), Some(2), "a changed plugin still ran");
+    assert_eq!(output.status.code(), Some(1), "a changed plugin still ran");
+    assert!(
+        text(&output).1.contains("changed since it was installed"),
+        "{}",
+        text(&output).1
+    );
 
     let output = skill.run(&["plugin", "remove", "hostile"]);
     assert!(output.status.success(), "{}", text(&output).1);

@@ -93,8 +93,7 @@ fn escape_where(
 ) -> Cow<'_, str> {
     // Most of a rendering or a JSON output is printable ASCII, which needs no
     // escape and no decoding: start where the first other byte is.
-    let plain = |b: &u8| matches!(b, b' '..=b'~' | b'\n' | b'\t');
-    let Some(first) = text.bytes().position(|b| !plain(&b)) else {
+    let Some(first) = text.bytes().position(|b| !matches!(b, b' '..=b'~')) else {
         return Cow::Borrowed(text);
     };
     let mut out = String::new();
