@@ -814,7 +814,8 @@ fn mass_retrieval(base: &Base<'_>, t: &Thresholds, found: &mut Vec<Anomaly>) {
     if limit == 0 {
         return;
     }
-    let Some(burst) = base.stats.secret_reads.busiest(minutes as i64) else {
+    let span = i64::try_from(minutes).unwrap_or(i64::MAX);
+    let Some(burst) = base.stats.secret_reads.busiest(span) else {
         return;
     };
     if burst.distinct < limit {

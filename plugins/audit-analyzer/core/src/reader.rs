@@ -362,29 +362,36 @@ impl AuditReader {
                 handle_line(format, line, records, problems, sink)
             }),
             Cutter::Frames(framer) => {
-                // Both callbacks need the problem list; collect strays and add them
-                // after the chunk (they are rare).
-                let mut strays = Vec::new();
+                // Both callbacks need the problem list: strays wait in a cell and are
+                // reported before the next record, so problems stay in input order
+                // whatever the chunking.
+                let strays = std::cell::RefCell::new(Vec::new());
+                let report_strays = |problems: &mut Problems| {
+                    for line in strays.borrow_mut().drain(..) {
+                        problems.push(line, ProblemKind::Garbage, || {
+                            "text outside any JSON record".into()
+                        });
+                    }
+                };
                 framer.push(
                     chunk,
-                    |object| match object.oversized {
-                        Some(length) => too_long(object.line, "record", length, problems),
-                        None => handle_record(
-                            format,
-                            object.line,
-                            object.bytes,
-                            records,
-                            problems,
-                            sink,
-                        ),
+                    |object| {
+                        report_strays(problems);
+                        match object.oversized {
+                            Some(length) => too_long(object.line, "record", length, problems),
+                            None => handle_record(
+                                format,
+                                object.line,
+                                object.bytes,
+                                records,
+                                problems,
+                                sink,
+                            ),
+                        }
                     },
-                    |stray| strays.push(stray.line),
+                    |stray| strays.borrow_mut().push(stray.line),
                 );
-                for line in strays {
-                    problems.push(line, ProblemKind::Garbage, || {
-                        "text outside any JSON record".into()
-                    });
-                }
+                report_strays(problems);
             }
         }
     }

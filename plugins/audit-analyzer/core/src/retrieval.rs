@@ -104,7 +104,8 @@ impl SecretReads {
         let minutes = minutes.max(1);
         let mut best: Option<Burst> = None;
         for &start in self.0.keys() {
-            let window = self.0.range(start..start + minutes);
+            // Saturates: a window longer than the calendar holds every minute.
+            let window = self.0.range(start..start.saturating_add(minutes));
             let mut secrets: BTreeSet<u64> = BTreeSet::new();
             let mut burst = Burst {
                 distinct: 0,

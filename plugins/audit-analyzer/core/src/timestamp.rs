@@ -70,8 +70,15 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     };
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
-    Some(seconds * 1_000 + millis)
+    let ms = seconds * 1_000 + millis;
+    // `9999-12-31T23:30:00-01:00` is the year 10000 in UTC, which no time written
+    // back (RFC 3339, four-digit years) can say: refused like any unreadable time.
+    (FIRST_MS..=LAST_MS).contains(&ms).then_some(ms)
 }
+
+/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, in Unix milliseconds.
+const FIRST_MS: i64 = -62_167_219_200_000;
+const LAST_MS: i64 = 253_402_300_799_999;
 
 fn digits(b: &[u8]) -> Option<u32> {
     b.iter().try_fold(0u32, |acc, c| {
@@ -114,6 +121,24 @@ pub(crate) fn read_time(text: Option<&str>) -> (Option<i64>, bool) {
 #[cfg(test)]
 mod tests {
     use super::{parse_rfc3339_ms, read_time};
+
+    #[test]
+    fn times_outside_the_years_0000_to_9999_in_utc_are_refused() {
+        assert_eq!(
+            parse_rfc3339_ms("0000-01-01T00:00:00Z"),
+            Some(super::FIRST_MS)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("9999-12-31T23:59:59.999Z"),
+            Some(super::LAST_MS)
+        );
+        assert_eq!(parse_rfc3339_ms("9999-12-31T23:30:00-01:00"), None);
+        assert_eq!(parse_rfc3339_ms("0000-01-01T00:30:00+01:00"), None);
+        assert_eq!(
+            parse_rfc3339_ms("0000-01-01T00:30:00-01:00"),
+            Some(super::FIRST_MS + 5_400_000)
+        );
+    }
 
     #[test]
     fn known_instants() {

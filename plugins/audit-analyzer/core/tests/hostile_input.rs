@@ -49,6 +49,15 @@ fn read_bounded(input: &[u8]) -> (ReadSummary, usize, usize) {
     (summary, events, peak)
 }
 
+fn lines_and_kinds(summary: &ReadSummary) -> Vec<(u64, ProblemKind)> {
+    summary
+        .problems
+        .first
+        .iter()
+        .map(|p| (p.line, p.kind))
+        .collect()
+}
+
 fn first_line(name: &str) -> Vec<u8> {
     let text = fixture(name);
     let end = text.iter().position(|b| *b == b'\n').unwrap();
@@ -81,12 +90,7 @@ fn records_after_a_gzip_bomb_of_blank_lines_keep_their_line_numbers() {
     assert!(events > 0);
     let blank = 40 << 20;
     assert_eq!(summary.lines, Some(blank + 11));
-    let problems: Vec<_> = summary
-        .problems
-        .first
-        .iter()
-        .map(|p| (p.line, p.kind))
-        .collect();
+    let problems = lines_and_kinds(&summary);
     assert_eq!(problems, vec![(blank + 11, ProblemKind::Garbage)]);
 }
 
@@ -119,12 +123,7 @@ fn an_endless_last_line_is_a_problem_not_a_failure() {
     let (summary, _, peak) = read_bounded(&text);
     assert!(peak <= MAX_RECORD_BYTES + 4 * GZIP_PIECE_BYTES, "{peak}");
     assert_eq!(summary.records, 1);
-    let problems: Vec<_> = summary
-        .problems
-        .first
-        .iter()
-        .map(|p| (p.line, p.kind))
-        .collect();
+    let problems = lines_and_kinds(&summary);
     assert_eq!(problems, vec![(2, ProblemKind::TooLong)]);
 }
 
@@ -144,11 +143,6 @@ fn a_framed_record_over_the_cap_is_a_problem_on_its_first_line() {
     );
     assert!(peak <= MAX_RECORD_BYTES + 4 * GZIP_PIECE_BYTES, "{peak}");
     assert_eq!((summary.records, events), (2, 2));
-    let problems: Vec<_> = summary
-        .problems
-        .first
-        .iter()
-        .map(|p| (p.line, p.kind))
-        .collect();
+    let problems = lines_and_kinds(&summary);
     assert_eq!(problems, vec![(2, ProblemKind::TooLong)]);
 }

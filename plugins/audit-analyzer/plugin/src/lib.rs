@@ -80,7 +80,8 @@ pub struct FileReport {
 pub struct ProblemReport {
     /// 1-based line.
     pub line: u64,
-    /// `truncated`, `garbage`, `not-a-record` or `empty`.
+    /// `truncated`, `garbage`, `not-a-record`, `empty`, `bad-time`, or `too-long` (a
+    /// line or record over the 16 MiB cap, skipped without being buffered).
     pub kind: String,
     /// What was wrong.
     pub message: String,

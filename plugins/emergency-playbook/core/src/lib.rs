@@ -65,9 +65,33 @@ pub struct Playbook {
 }
 
 fn parse_time(pointer: &str, text: &str) -> Result<OffsetDateTime, InputError> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map(|t| t.to_offset(UtcOffset::UTC))
-        .map_err(|e| InputError::new(pointer, format!("{text:?} is not an RFC 3339 time: {e}")))
+    let time = OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| InputError::new(pointer, format!("{text:?} is not an RFC 3339 time: {e}")))?;
+    // `9999-12-31T23:59:59-01:00` is valid RFC 3339 but falls in the year 10000 in UTC
+    // (and `0000-01-01T00:00:00+01:00` in the year -1), which RFC 3339 cannot write.
+    time.checked_to_offset(UtcOffset::UTC)
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .ok_or_else(|| {
+            InputError::new(
+                pointer,
+                format!("{text:?} is outside the years 0000 to 9999 in UTC"),
+            )
+        })
+}
+
+/// `minutes` after the detection; a deadline past the year 9999 cannot be written.
+fn deadline(detected: OffsetDateTime, minutes: i64) -> Result<OffsetDateTime, InputError> {
+    detected
+        .checked_add(Duration::minutes(minutes))
+        .filter(|t| t.year() <= 9999)
+        .ok_or_else(|| {
+            InputError::new(
+                "/detected_at",
+                format!(
+                    "a deadline {minutes} minutes after the detection would pass the year 9999"
+                ),
+            )
+        })
 }
 
 fn format_time(t: OffsetDateTime) -> String {
@@ -155,18 +179,18 @@ pub fn build<L>(
         .enumerate()
         .map(|(i, d)| {
             let minutes = d.phase.deadline_minutes(severity);
-            Step {
+            Ok(Step {
                 number: i + 1,
                 phase: d.phase,
                 title: d.title,
                 owner: d.owner.to_owned(),
-                deadline: format_time(detected + Duration::minutes(minutes)),
+                deadline: format_time(deadline(detected, minutes)?),
                 deadline_minutes: minutes,
                 commands: d.commands,
                 note: d.note,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, InputError>>()?;
     let title = match incident.incident {
         IncidentKind::LeakedSecret => format!(
             "leaked {}",
@@ -182,7 +206,7 @@ pub fn build<L>(
         severity,
         detected_at: format_time(detected),
         exposed_since,
-        contain_by: format_time(detected + Duration::minutes(severity.contain_minutes())),
+        contain_by: format_time(deadline(detected, severity.contain_minutes())?),
         steps,
         checklist: String::new(),
         status_message: String::new(),

@@ -3,6 +3,7 @@
 //! line and a fix.
 
 use std::fmt::Write as _;
+use untrusted_text::{markdown_inline, one_line};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -98,6 +99,8 @@ pub fn lint_at(text: &str, flavour: Flavour, now: Option<i64>) -> LintReport {
     report
 }
 
+/// One paragraph; the policy's own text in it (a message, a path) is shown on one
+/// line with control and bidi characters escaped.
 fn summary(report: &LintReport) -> String {
     if !report.valid {
         let first = &report.errors[0];
@@ -106,7 +109,7 @@ fn summary(report: &LintReport) -> String {
             report.errors.len(),
             first.line,
             first.column,
-            first.message
+            one_line(&first.message)
         );
     }
     if report.findings.is_empty() {
@@ -124,7 +127,7 @@ fn summary(report: &LintReport) -> String {
             " [{}] line {} `{}` {};",
             finding.severity.as_str(),
             finding.line,
-            finding.path,
+            one_line(&finding.path),
             finding.rule
         );
     }
@@ -659,14 +662,17 @@ fn templates(path: &str) -> Vec<&str> {
     out
 }
 
-/// Renders a lint report for a terminal.
+/// Renders a lint report for a terminal. Paths and messages quote the policy, which
+/// is untrusted: each is shown on one line with control and bidi characters escaped.
 pub fn render_lint_text(report: &LintReport) -> String {
     let mut out = format!("{}\n", report.report);
     for error in &report.errors {
         let _ = writeln!(
             out,
             "error: line {}, column {}: {}",
-            error.line, error.column, error.message
+            error.line,
+            error.column,
+            one_line(&error.message)
         );
     }
     for finding in &report.findings {
@@ -675,10 +681,10 @@ pub fn render_lint_text(report: &LintReport) -> String {
             "{}: line {}: `{}` [{}] {}\n  fix: {}",
             finding.severity.as_str(),
             finding.line,
-            finding.path,
+            one_line(&finding.path),
             finding.rule,
-            finding.message,
-            finding.fix
+            one_line(&finding.message),
+            one_line(&finding.fix)
         );
     }
     out
@@ -695,7 +701,7 @@ pub fn render_lint_markdown(report: &LintReport) -> String {
                 "| {} | {} | {} |",
                 error.line,
                 error.column,
-                error.message.replace('|', "\\|")
+                markdown_inline(&error.message)
             );
         }
     }
@@ -709,10 +715,10 @@ pub fn render_lint_markdown(report: &LintReport) -> String {
                 "| {} | {} | `{}` | {} | {} | {} |",
                 f.severity.as_str(),
                 f.line,
-                f.path,
+                one_line(&f.path).replace(['`', '|'], "\u{FFFD}"),
                 f.rule,
-                f.message.replace('|', "\\|"),
-                f.fix.replace('|', "\\|")
+                markdown_inline(&f.message),
+                markdown_inline(&f.fix)
             );
         }
     }

@@ -15,11 +15,14 @@ struct Parser<'a> {
     tok: Token,
     /// The one-token `unscan` buffer.
     buffered: bool,
+    /// Objects and lists open around the current token.
+    depth: usize,
 }
 
 pub(super) fn parse(src: &[u8]) -> Result<ObjectList, SyntaxError> {
     let mut parser = Parser {
         scanner: Scanner::new(src, Dialect::Hcl),
+        depth: 0,
         tok: Token {
             ty: TokenType::Illegal,
             pos: Default::default(),
@@ -180,7 +183,17 @@ impl Parser<'_> {
         }
     }
 
+    /// An object, at most [`MAX_DEPTH`](super::MAX_DEPTH) levels deep.
     fn object_type(&mut self) -> Result<ObjectType, Failure> {
+        super::within_depth(self, |p| (&mut p.depth, p.tok.pos), Self::object_body)
+    }
+
+    /// A list, at most [`MAX_DEPTH`](super::MAX_DEPTH) levels deep.
+    fn list_type(&mut self) -> Result<ListType, Failure> {
+        super::within_depth(self, |p| (&mut p.depth, p.tok.pos), Self::list_body)
+    }
+
+    fn object_body(&mut self) -> Result<ObjectType, Failure> {
         let lbrace = self.tok.pos;
         let list = self.object_list(true)?;
         let tok = self.scan();
@@ -194,7 +207,7 @@ impl Parser<'_> {
         Ok(ObjectType { lbrace, list })
     }
 
-    fn list_type(&mut self) -> Result<ListType, Failure> {
+    fn list_body(&mut self) -> Result<ListType, Failure> {
         let lbrack = self.tok.pos;
         let mut list = Vec::new();
         let mut need_comma = false;
@@ -255,6 +268,25 @@ fn nested(pos: super::Pos, what: &str, failure: Failure) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_deeper_than_the_cap_is_refused_not_a_stack_overflow() {
+        for open in ["a = ", "a = [", "a { b = "] {
+            let deep = format!("{}{}", open, "[".repeat(100_000));
+            let error = parse(deep.as_bytes()).unwrap_err();
+            assert!(error.message.contains("nested deeper than 64"), "{error}");
+            assert!(
+                error.message.len() < 8 << 10,
+                "{} bytes",
+                error.message.len()
+            );
+        }
+        let deep = format!("{{\"a\": {}", "{\"b\": ".repeat(100_000));
+        let error = super::super::json::parse(deep.as_bytes()).unwrap_err();
+        assert!(error.message.contains("nested deeper than 64"), "{error}");
+        // Within the cap, nesting is read as before.
+        ok(&format!("a = {}{}", "[".repeat(60), "]".repeat(60)));
+    }
 
     fn ok(text: &str) -> ObjectList {
         parse(text.as_bytes()).unwrap_or_else(|e| panic!("{text:?}: {e}"))

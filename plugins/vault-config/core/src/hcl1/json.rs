@@ -14,11 +14,14 @@ use super::{
 struct Parser<'a> {
     scanner: Scanner<'a>,
     tok: Token,
+    /// Objects and lists open around the current token.
+    depth: usize,
 }
 
 pub(super) fn parse(src: &[u8]) -> Result<ObjectList, SyntaxError> {
     let mut parser = Parser {
         scanner: Scanner::new(src, Dialect::Json),
+        depth: 0,
         tok: Token {
             ty: TokenType::Illegal,
             pos: Default::default(),
@@ -120,7 +123,17 @@ impl Parser<'_> {
         }
     }
 
+    /// An object, at most [`MAX_DEPTH`](super::MAX_DEPTH) levels deep.
     fn object_type(&mut self) -> Result<ObjectType, Failure> {
+        super::within_depth(self, |p| (&mut p.depth, p.tok.pos), Self::object_body)
+    }
+
+    /// A list, at most [`MAX_DEPTH`](super::MAX_DEPTH) levels deep.
+    fn list_type(&mut self) -> Result<ListType, Failure> {
+        super::within_depth(self, |p| (&mut p.depth, p.tok.pos), Self::list_body)
+    }
+
+    fn object_body(&mut self) -> Result<ObjectType, Failure> {
         let lbrace = self.tok.pos;
         let (list, failure) = self.object_list();
         if let Some(failure) = failure
@@ -131,7 +144,7 @@ impl Parser<'_> {
         Ok(ObjectType { lbrace, list })
     }
 
-    fn list_type(&mut self) -> Result<ListType, Failure> {
+    fn list_body(&mut self) -> Result<ListType, Failure> {
         let lbrack = self.tok.pos;
         let mut list = Vec::new();
         loop {

@@ -239,6 +239,33 @@ impl ObjectList {
     }
 }
 
+/// The deepest nesting of objects and lists read: a policy needs four. A deeper
+/// input is refused before its recursion can exhaust the stack (a plugin's is small),
+/// and the error, which names every level as the server's does, stays short.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// Runs `body` (an object or a list of either parser) one level deeper; `state`
+/// gives the parser's depth counter and the opening token's position. Refused past
+/// [`MAX_DEPTH`].
+pub(crate) fn within_depth<P, T>(
+    parser: &mut P,
+    state: fn(&mut P) -> (&mut usize, Pos),
+    body: fn(&mut P) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let (depth, pos) = state(parser);
+    if *depth >= MAX_DEPTH {
+        return Err(SyntaxError::new(
+            pos,
+            format!("objects and lists nested deeper than {MAX_DEPTH} levels"),
+        )
+        .into());
+    }
+    *depth += 1;
+    let result = body(parser);
+    *state(parser).0 -= 1;
+    result
+}
+
 /// How a parse step ends early: Go's `errEofToken` travels as an error and
 /// ends a list quietly; anything else is a syntax error.
 pub(crate) enum Failure {
