@@ -2,7 +2,8 @@
 //! with planted anomalies and hostile identity names and paths is rendered with
 //! `--format html`, then opened in headless Chromium, which must show every section,
 //! keep the hostile values as text (no element of theirs in the DOM), log nothing to its
-//! console, and paint a screenshot.
+//! console, and paint a screenshot; and at the screenshot's 1280 px its anomaly table
+//! must run a row per anomaly, not a page, with request ids folded under their count.
 //!
 //! Chromium is a test dependency like OpenBao: `.ci/run` installs it, and a machine
 //! without it fails here with the command to install it rather than skip the check.
@@ -30,7 +31,7 @@ const CELL_BREAK: &str = "</td><iframe srcdoc=x>";
 const ELEMENTS: &[&str] = &[
     "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2",
     "section", "p", "div", "b", "span", "br", "table", "thead", "tbody", "tr", "th", "td", "code",
-    "svg", "rect", "line", "text",
+    "details", "summary", "svg", "rect", "line", "text",
 ];
 
 /// The report's sections, by id.
@@ -145,9 +146,52 @@ fn hostile_log() -> String {
         }
         .write(&mut log);
     }
+    // Sixteen services refused five times each, ids as Vault writes them (UUIDs): a
+    // long anomaly table.
+    for service in 0..16 {
+        for i in 0..5 {
+            let (time, id) = (
+                format!("2024-05-02T14:{:02}:{i:02}Z", service * 2),
+                format!("{service:08x}-8c3b-3515-cdcb-b5ae4b97{i:04x}"),
+            );
+            Access {
+                time: &time,
+                id: &id,
+                entity: &format!("ent-svc-{service}"),
+                name: &format!("approle-svc-{service}"),
+                policies: &["default"],
+                operation: "read",
+                path: "secret/data/payments/db",
+                address: &format!("10.0.1.{service}"),
+                denied: true,
+            }
+            .write(&mut log);
+        }
+    }
     log.push_str(SCRIPT_NAME);
     log.push('\n');
     log
+}
+
+/// The report with its policy lifted and a script that measures the anomaly table as
+/// laid out and writes the numbers into the page's title: the test's own probe, never
+/// a report (whose policy forbids any script).
+fn layout_probe(html: &str) -> String {
+    let html = html.replace(
+        "<meta http-equiv=\"Content-Security-Policy\"",
+        "<meta name=\"csp-lifted\"",
+    );
+    let script = r#"<script>
+const rows = document.querySelectorAll('#anomalies tbody tr');
+const table = document.querySelector('#anomalies table').getBoundingClientRect();
+const cells = [...document.querySelectorAll('#anomalies td.ids')];
+const closed = Math.max(...cells.map(c => c.getBoundingClientRect().width));
+document.querySelectorAll('#anomalies details').forEach(d => d.open = true);
+const ids = [...document.querySelectorAll('#anomalies td.ids code')];
+const tallest = Math.max(...ids.map(c => c.getBoundingClientRect().height));
+document.title = ['layout', rows.length, Math.round(table.height), Math.round(closed), Math.round(tallest), ids.length, window.innerWidth].join(' ');
+</script>"#;
+    html.replace("</body>", &format!("{script}</body>"))
 }
 
 /// `value` as a browser serializes it in a text node.
@@ -340,6 +384,7 @@ fn the_html_report_renders_in_a_browser_with_hostile_names_as_text() {
         ],
     );
     let png = std::fs::read(&screenshot).expect("chromium wrote no screenshot");
+    assert_layout(dir.path(), &html);
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     let (width, height) = (
         u32::from_be_bytes(png[16..20].try_into().unwrap()),
@@ -350,6 +395,44 @@ fn the_html_report_renders_in_a_browser_with_hostile_names_as_text() {
         png.len() > 30_000,
         "a {}-byte screenshot is a blank page",
         png.len()
+    );
+}
+
+/// At the screenshot's size, the anomaly table runs about a row's height per anomaly,
+/// and a request id, unfolded, is one line of its own (before the ids were folded, a
+/// squeezed column wrapped each a character per line: pages for 20 anomalies).
+fn assert_layout(dir: &Path, html: &str) {
+    let probe = dir.join("probe.html");
+    std::fs::write(&probe, layout_probe(html)).unwrap();
+    let (dom, _) = browse(&probe, &["--window-size=1280,2000", "--dump-dom"]);
+    let title = dom
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap_or_default();
+    let numbers: Vec<f64> = title
+        .strip_prefix("layout ")
+        .unwrap_or_else(|| panic!("the probe did not run: {title:?}"))
+        .split(' ')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let [rows, height, closed_width, tallest_id, ids, viewport] = numbers[..] else {
+        panic!("{title}")
+    };
+    assert_eq!(viewport, 1280.0, "{title}");
+    assert!(rows >= 20.0, "a 20-anomaly table: {title}");
+    assert!(
+        height <= 100.0 * rows,
+        "{height} px for {rows} anomalies: rows run for pages ({title})"
+    );
+    assert!(
+        closed_width <= 120.0,
+        "the folded ids column is {closed_width} px ({title})"
+    );
+    assert!(ids >= 5.0 * 16.0, "{title}");
+    assert!(
+        tallest_id <= 20.0,
+        "an unfolded request id is {tallest_id} px tall: it wraps ({title})"
     );
 }
 

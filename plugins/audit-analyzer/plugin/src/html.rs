@@ -47,6 +47,9 @@ th { background: #f9fafb; font-weight: 600; }
 td.who { min-width: 200px; }
 td.evidence { max-width: 240px; }
 code { font: 12px ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+td.ids { white-space: nowrap; }
+td.ids summary { cursor: pointer; color: var(--muted); }
+td.ids code { display: block; overflow-wrap: normal; }
 .sev { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; background: var(--sev);
   font-size: 12px; font-weight: 600; fill: var(--sev); }
 svg { display: block; width: 100%; height: auto; }
@@ -297,17 +300,30 @@ fn anomalies(p: &mut String, out: &AnalyzeOutput) -> fmt::Result {
         }
         write!(
             p,
-            "</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td>",
+            "</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td class=\"ids\">",
             Esc(a.first.as_deref().unwrap_or("")),
             Esc(a.last.as_deref().unwrap_or(""))
         )?;
-        for id in &a.request_ids {
-            write!(p, "<code>{}</code> ", Esc(id))?;
-        }
+        request_ids(p, &a.request_ids)?;
         p.push_str("</td></tr>\n");
     }
     table_end(p)?;
     end(p)
+}
+
+/// An anomaly's request ids folded under their count: a column of whole ids would
+/// be squeezed by the others until it wraps a character per line.
+fn request_ids(p: &mut String, ids: &[String]) -> fmt::Result {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let noun = if ids.len() == 1 { "id" } else { "ids" };
+    write!(p, "<details><summary>{} {noun}</summary>", ids.len())?;
+    for id in ids {
+        write!(p, "<code>{}</code>", Esc(id))?;
+    }
+    p.push_str("</details>");
+    Ok(())
 }
 
 /// The rectangle a chart draws its data in, inside the margins for labels.
@@ -891,6 +907,25 @@ mod tests {
             assert!(!page.contains(needle), "{needle}");
         }
         assert!(page.contains("default-src 'none'"));
+    }
+
+    #[test]
+    fn request_ids_are_counted_and_folded() {
+        let mut out = sample("benign");
+        out.anomalies[0].request_ids = (0..5).map(|i| format!("req-{i}")).collect();
+        let page = report(&out);
+        let cell = page
+            .split("<td class=\"ids\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</td>").next())
+            .unwrap();
+        assert!(
+            cell.starts_with("<details><summary>5 ids</summary>"),
+            "{cell}"
+        );
+        assert_eq!(cell.matches("<code>req-").count(), 5, "{cell}");
+        out.anomalies[0].request_ids.clear();
+        assert!(report(&out).contains("<td class=\"ids\"></td>"));
     }
 
     #[test]
