@@ -34,11 +34,16 @@ pub(crate) enum MethodDetails {
         redirect_uris: Vec<String>,
         user_claim: String,
     },
+    /// A CI role: what the token must carry, already in the server's terms.
     Jwt {
         audience: String,
-        repository: String,
-        git_ref: Option<String>,
         user_claim: String,
+        /// `string` (exact) or `glob` (`*` anywhere).
+        bound_claims_type: &'static str,
+        bound_subject: Option<String>,
+        /// Claim to accepted value(s), in a fixed order.
+        bound_claims: Vec<(String, Vec<String>)>,
+        claim_mappings: Vec<(String, String)>,
     },
 }
 
@@ -90,20 +95,39 @@ impl RoleSpec {
             }
             MethodDetails::Jwt {
                 audience,
-                repository,
-                git_ref,
                 user_claim,
+                bound_claims_type,
+                bound_subject,
+                bound_claims,
+                claim_mappings,
             } => {
                 put("role_type", json!("jwt"));
                 put("bound_audiences", json!([audience]));
                 put("user_claim", json!(user_claim));
-                put("bound_claims_type", json!("string"));
-                let mut claims = serde_json::Map::new();
-                claims.insert("repository".into(), json!(repository));
-                if let Some(git_ref) = git_ref {
-                    claims.insert("ref".into(), json!(git_ref));
+                if let Some(subject) = bound_subject {
+                    put("bound_subject", json!(subject));
                 }
-                put("bound_claims", Value::Object(claims));
+                if !bound_claims.is_empty() {
+                    put("bound_claims_type", json!(bound_claims_type));
+                    let claims = bound_claims
+                        .iter()
+                        .map(|(claim, values)| {
+                            let value = match values.as_slice() {
+                                [one] => json!(one),
+                                many => json!(many),
+                            };
+                            (claim.clone(), value)
+                        })
+                        .collect();
+                    put("bound_claims", Value::Object(claims));
+                }
+                if !claim_mappings.is_empty() {
+                    let mappings = claim_mappings
+                        .iter()
+                        .map(|(claim, key)| (claim.clone(), json!(key)))
+                        .collect();
+                    put("claim_mappings", Value::Object(mappings));
+                }
             }
         }
         put("token_policies", json!([policy]));

@@ -11,9 +11,7 @@ use crate::request::{AuthMethod, Request, SecretType};
 use crate::secrets::{self, Scope};
 use crate::shell::CommandLine;
 use crate::terraform;
-use crate::values::{
-    Ttl, check_cidr, check_claim, check_git_ref, check_redirect_uri, check_repository,
-};
+use crate::values::{Ttl, check_cidr, check_claim, check_redirect_uri};
 
 /// Builds the configuration, or names the first field at fault.
 pub(crate) fn build(request: &Request) -> Result<Config, InputError> {
@@ -29,14 +27,18 @@ pub(crate) fn build(request: &Request) -> Result<Config, InputError> {
             request.auth_method.as_str().into(),
         ],
     )];
-    if request.auth_method == AuthMethod::Jwt {
+    if let (Some(options), AuthMethod::Jwt) = (&request.jwt, request.auth_method) {
+        let issuer = crate::ci::issuer(options);
         commands.push(CommandLine::new(
-            "trust GitHub Actions' token issuer (once per mount; adapt for another CI)",
+            format!(
+                "trust the {} token issuer (once per mount: one issuer per mount)",
+                options.provider.as_str()
+            ),
             vec![
                 "write".into(),
                 format!("auth/{}/config", checked.auth_mount),
-                "oidc_discovery_url=https://token.actions.githubusercontent.com".into(),
-                "bound_issuer=https://token.actions.githubusercontent.com".into(),
+                format!("oidc_discovery_url={issuer}"),
+                format!("bound_issuer={issuer}"),
             ],
         ));
     }
@@ -423,26 +425,12 @@ fn validate_role(request: &Request, warnings: &mut Vec<String>) -> Result<RoleSp
             let options = request.jwt.as_ref().ok_or_else(|| {
                 InputError::new(
                     "/jwt",
-                    "jwt needs `jwt.audience` and `jwt.repository` (and ideally `jwt.ref`) to bind CI tokens",
+                    "jwt needs `jwt.audience` and the binding of its provider (github: \
+                     `repository`, gitlab: `project_path`, terraform: `organization`, `project`, \
+                     `workspace`, generic: `issuer` and `bound_subject` or `bound_claims`)",
                 )
             })?;
-            check_token("/jwt/audience", &options.audience, 256)?;
-            check_repository("/jwt/repository", &options.repository)?;
-            if let Some(git_ref) = &options.git_ref {
-                check_git_ref("/jwt/ref", git_ref)?;
-            } else {
-                warnings.push(
-                    "jwt: without `ref`, any branch of the repository can log in; bind a ref"
-                        .into(),
-                );
-            }
-            check_claim("/jwt/user_claim", &options.user_claim)?;
-            MethodDetails::Jwt {
-                audience: options.audience.clone(),
-                repository: options.repository.clone(),
-                git_ref: options.git_ref.clone(),
-                user_claim: options.user_claim.clone(),
-            }
+            crate::ci::jwt_role(options, warnings)?
         }
     };
     Ok(RoleSpec {

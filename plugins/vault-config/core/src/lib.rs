@@ -10,6 +10,7 @@
 //! WIT or the plugin kit; the `vault-config` plugin exports it.
 
 mod auth;
+mod ci;
 mod config;
 mod error;
 mod gostd;
@@ -33,7 +34,8 @@ pub use output::{Config, EnvironmentConfig, OutputFile, PathGrant, Role};
 pub use policy::{Capability, Flavour};
 pub use render::{render_markdown, render_text};
 pub use request::{
-    AppRoleOptions, AuthMethod, ExtraPath, JwtOptions, Mounts, OidcOptions, Request, SecretType,
+    AppRoleOptions, AuthMethod, CiProvider, ExtraPath, GitlabRefType, JwtOptions, Mounts,
+    OidcOptions, Request, SecretType, TerraformRunPhase,
 };
 pub use shell::{CommandLine, quote as shell_quote};
 

@@ -1,6 +1,8 @@
 //! What a caller asks vault-config for: the app, its auth method, its secrets,
 //! its environments, and per-method options. Defaults match the old tool.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -192,22 +194,91 @@ fn default_oidc_user_claim() -> String {
     "email".into()
 }
 
-/// JWT role options for CI, e.g. GitHub Actions.
+/// JWT role options for CI: GitHub Actions, GitLab CI, HCP Terraform
+/// (Terraform Cloud), or any other OIDC issuer (`generic`).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JwtOptions {
-    /// The `aud` the CI token carries (GitHub Actions: the audience the workflow asks for).
+    /// Who issues the tokens: github (default), gitlab, terraform (HCP Terraform /
+    /// Terraform Cloud), or generic (bound_subject / bound_claims as given).
+    #[serde(default)]
+    pub provider: CiProvider,
+    /// The `aud` the CI token carries (GitHub: the audience the workflow asks for;
+    /// GitLab: the `id_tokens` aud; HCP Terraform: TFC_VAULT_WORKLOAD_IDENTITY_AUDIENCE,
+    /// `vault.workload.identity` by default).
     pub audience: String,
-    /// `owner/repo` the token must come from (claim `repository`).
-    pub repository: String,
-    /// Git ref the token must come from (claim `ref`), e.g. `refs/heads/main`.
+    /// The token issuer (`https://…`); default per provider
+    /// (`https://token.actions.githubusercontent.com`, `https://gitlab.com`,
+    /// `https://app.terraform.io`); required for generic and self-managed GitLab.
+    pub issuer: Option<String>,
+    /// github: `owner/repo` the token must come from (claim `repository`).
+    pub repository: Option<String>,
+    /// github: the git ref (claim `ref`, e.g. `refs/heads/main`); gitlab: the branch
+    /// or tag name (claim `ref`, e.g. `main`).
     #[serde(rename = "ref")]
     pub git_ref: Option<String>,
-    /// Claim naming the caller (default `repository`).
-    #[serde(default = "default_jwt_user_claim")]
-    pub user_claim: String,
+    /// gitlab: the project's full path, `group/subgroup/project` (claim `project_path`).
+    pub project_path: Option<String>,
+    /// gitlab: `branch` or `tag` (claim `ref_type`).
+    pub ref_type: Option<GitlabRefType>,
+    /// gitlab: only protected branches and tags (claim `ref_protected`); default true.
+    pub ref_protected: Option<bool>,
+    /// terraform: the organization name.
+    pub organization: Option<String>,
+    /// terraform: the project name (HCP Terraform's first one is `Default Project`).
+    pub project: Option<String>,
+    /// terraform: the workspace name.
+    pub workspace: Option<String>,
+    /// terraform: `plan` or `apply`; without it both phases log in (`run_phase:*`).
+    pub run_phase: Option<TerraformRunPhase>,
+    /// generic: the exact `sub` the token must carry.
+    pub bound_subject: Option<String>,
+    /// generic: claim name to accepted values, matched as globs (`*` anywhere);
+    /// a value that is only `*` binds nothing and is refused.
+    #[serde(default)]
+    pub bound_claims: BTreeMap<String, Vec<String>>,
+    /// Claims copied into the token's metadata (claim name to metadata key), any provider.
+    #[serde(default)]
+    pub claim_mappings: BTreeMap<String, String>,
+    /// Claim naming the caller; default per provider: `repository`, `project_path`,
+    /// `terraform_full_workspace`, `sub`.
+    pub user_claim: Option<String>,
 }
 
-fn default_jwt_user_claim() -> String {
-    "repository".into()
+/// Who issues the CI tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CiProvider {
+    #[default]
+    Github,
+    Gitlab,
+    Terraform,
+    Generic,
+}
+
+impl CiProvider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CiProvider::Github => "github",
+            CiProvider::Gitlab => "gitlab",
+            CiProvider::Terraform => "terraform",
+            CiProvider::Generic => "generic",
+        }
+    }
+}
+
+/// GitLab's `ref_type` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GitlabRefType {
+    Branch,
+    Tag,
+}
+
+/// HCP Terraform's `terraform_run_phase` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TerraformRunPhase {
+    Plan,
+    Apply,
 }

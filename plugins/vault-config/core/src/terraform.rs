@@ -143,21 +143,36 @@ fn role_block(env: &EnvironmentConfig, role: &RoleSpec, id: &str) -> Block {
         }
         MethodDetails::Jwt {
             audience,
-            repository,
-            git_ref,
             user_claim,
+            bound_claims_type,
+            bound_subject,
+            bound_claims,
+            claim_mappings,
         } => {
-            let mut claims: Object<ObjectKey, Expression> = Object::new();
-            claims.insert(ObjectKey::from("repository"), repository.as_str().into());
-            if let Some(git_ref) = git_ref {
-                claims.insert(ObjectKey::from("ref"), git_ref.as_str().into());
-            }
             block = block
                 .add_attribute(("role_type", "jwt"))
                 .add_attribute(("bound_audiences", strings(std::slice::from_ref(audience))))
-                .add_attribute(("user_claim", user_claim.as_str()))
-                .add_attribute(("bound_claims_type", "string"))
-                .add_attribute(("bound_claims", Expression::Object(claims)));
+                .add_attribute(("user_claim", user_claim.as_str()));
+            if let Some(subject) = bound_subject {
+                block = block.add_attribute(("bound_subject", subject.as_str()));
+            }
+            if !bound_claims.is_empty() {
+                // The provider takes a map of strings: several values join with commas.
+                let mut claims: Object<ObjectKey, Expression> = Object::new();
+                for (claim, values) in bound_claims {
+                    claims.insert(ObjectKey::from(claim.as_str()), values.join(",").into());
+                }
+                block = block
+                    .add_attribute(("bound_claims_type", *bound_claims_type))
+                    .add_attribute(("bound_claims", Expression::Object(claims)));
+            }
+            if !claim_mappings.is_empty() {
+                let mut mappings: Object<ObjectKey, Expression> = Object::new();
+                for (claim, key) in claim_mappings {
+                    mappings.insert(ObjectKey::from(claim.as_str()), key.as_str().into());
+                }
+                block = block.add_attribute(("claim_mappings", Expression::Object(mappings)));
+            }
         }
     }
     block = block

@@ -139,10 +139,24 @@ pub fn check_repository(field: &str, text: &str) -> Result<(), InputError> {
     }
 }
 
-/// A git ref such as `refs/heads/main`: matched literally (`bound_claims_type=string`),
-/// so no globs; no `..`, no control characters.
+/// A git ref such as `refs/heads/main` (GitHub's `ref` claim): matched
+/// literally (`bound_claims_type=string`), so no globs; no `..`, no control characters.
 pub fn check_git_ref(field: &str, text: &str) -> Result<(), InputError> {
-    let valid = text.starts_with("refs/")
+    let start = text.starts_with("refs/");
+    check_plain_ref(field, text, start, "a plain git ref like `refs/heads/main`")
+}
+
+/// A branch or tag name such as `main` (GitLab's `ref` claim), matched literally;
+/// it may not start like a flag, a path or a hidden name.
+pub fn check_branch(field: &str, text: &str) -> Result<(), InputError> {
+    let start = !text.starts_with(['-', '/', '.']);
+    check_plain_ref(field, text, start, "a plain branch or tag name like `main`")
+}
+
+/// The shared shape of refs; `start` says whether the caller's start rule holds.
+fn check_plain_ref(field: &str, text: &str, start: bool, what: &str) -> Result<(), InputError> {
+    let valid = start
+        && !text.is_empty()
         && text.len() <= 256
         && !text.contains("..")
         && !text.contains("//")
@@ -154,7 +168,7 @@ pub fn check_git_ref(field: &str, text: &str) -> Result<(), InputError> {
         return Err(InputError::new(
             field,
             format!(
-                "`{}` is not a plain git ref like `refs/heads/main` (letters, digits, '.', '_', '-', '/')",
+                "`{}` is not {what} (letters, digits, '.', '_', '-', '/')",
                 text.escape_debug()
             ),
         ));
@@ -227,6 +241,10 @@ mod tests {
         check_git_ref("/g", "refs/heads/main").unwrap();
         assert!(check_git_ref("/g", "refs/heads/*").is_err());
         assert!(check_git_ref("/g", "main").is_err());
+        check_branch("/b", "release/2026.1").unwrap();
+        for bad in ["", "-f", "/main", ".hidden", "a..b", "main*", "a b", "x/"] {
+            assert!(check_branch("/b", bad).is_err(), "{bad}");
+        }
         check_claim("/c", "repository").unwrap();
         assert!(check_claim("/c", "a b").is_err());
     }

@@ -288,6 +288,47 @@ fn method_options_are_required_and_checked() {
         base(json!({"auth_method": "jwt", "jwt": {"audience": "a", "repository": "octo/*"}})),
         "/jwt/repository"
     );
+    // Each provider's options, and only those: a stray one would bind nothing.
+    for (jwt, field) in [
+        (
+            json!({"audience": "a", "repository": "o/r", "project_path": "g/p"}),
+            "/jwt/project_path",
+        ),
+        (
+            json!({"provider": "gitlab", "audience": "a"}),
+            "/jwt/project_path",
+        ),
+        (
+            json!({"provider": "gitlab", "audience": "a", "project_path": "pay"}),
+            "/jwt/project_path",
+        ),
+        (
+            json!({"provider": "terraform", "audience": "a", "organization": "o", "project": "p", "workspace": "w:run_phase"}),
+            "/jwt/workspace",
+        ),
+        (
+            json!({"provider": "generic", "audience": "a", "bound_subject": "s"}),
+            "/jwt/issuer",
+        ),
+        (
+            json!({"provider": "generic", "audience": "a", "issuer": "https://i", "bound_claims": {"sub": ["*"]}}),
+            "/jwt/bound_claims/sub/0",
+        ),
+        (
+            json!({"provider": "generic", "audience": "a", "issuer": "https://i", "bound_claims": {"team": ["*-x"]}}),
+            "/jwt/bound_claims",
+        ),
+        (
+            json!({"provider": "generic", "audience": "a", "issuer": "https://i", "bound_subject": "${x}"}),
+            "/jwt/bound_subject",
+        ),
+    ] {
+        assert_eq!(
+            base(json!({"auth_method": "jwt", "jwt": jwt})),
+            field,
+            "{jwt}"
+        );
+    }
     assert_eq!(
         base(
             json!({"auth_method": "oidc", "oidc": {"client_id": "a", "redirect_uris": ["http://evil/cb"]}})

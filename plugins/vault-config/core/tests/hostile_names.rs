@@ -209,3 +209,61 @@ fn hostile_kubernetes_names_are_refused_or_bound_verbatim() {
     assert!(accepted >= CASES as usize / 20, "only {accepted} accepted");
     assert!(refused >= CASES as usize / 10, "only {refused} refused");
 }
+
+/// Hostile CI names (GitLab project and ref, HCP Terraform organization,
+/// project and workspace): refused, or bound verbatim in claims that
+/// role-lint finds nothing above low in and that no name can widen.
+#[test]
+fn hostile_ci_names_are_refused_or_bound_verbatim() {
+    use vault_core::role_lint::{RoleMethod, lint_role};
+    let strategy = (name(), name(), name(), name(), any::<bool>());
+    let (accepted, refused) = run(strategy, |(first, second, third, git_ref, gitlab)| {
+        let jwt = if gitlab {
+            json!({"provider": "gitlab", "audience": "vault",
+                   "project_path": format!("{first}/{second}"), "ref": git_ref})
+        } else {
+            json!({"provider": "terraform", "audience": "vault",
+                   "organization": first, "project": second, "workspace": third})
+        };
+        let request = json!({
+            "app_name": "payment", "auth_method": "jwt", "secrets": ["config"], "jwt": jwt,
+        });
+        let request: vault_core::Request = serde_json::from_value(request).unwrap();
+        let Ok(config) = generate(&request) else {
+            return Ok(false);
+        };
+        let payload = &config.environments[0].role.payload;
+        let claims = &payload["bound_claims"];
+        if gitlab {
+            prop_assert_eq!(&claims["project_path"], &json!(format!("{first}/{second}")));
+            prop_assert_eq!(&claims["ref"], &json!(git_ref));
+            prop_assert_eq!(&payload["bound_claims_type"], "string");
+        } else {
+            for name in [&first, &second, &third] {
+                prop_assert!(!name.contains([':', '*']), "{}", name);
+            }
+            prop_assert_eq!(
+                &claims["sub"],
+                &json!(format!(
+                    "organization:{first}:project:{second}:workspace:{third}:run_phase:*"
+                ))
+            );
+        }
+        let report = lint_role(payload, Some(RoleMethod::Jwt)).unwrap();
+        prop_assert!(report.valid, "{:?}", report.errors);
+        prop_assert!(
+            report
+                .findings
+                .iter()
+                .all(|f| f.severity <= vault_core::lint::Severity::Low),
+            "{:?}",
+            report.findings
+        );
+        for command in &config.commands {
+            prop_assert!(!command.bao.contains('\''), "{}", command.bao);
+        }
+        Ok(true)
+    });
+    assert!(accepted >= CASES as usize / 20, "only {accepted} accepted");
+    assert!(refused >= CASES as usize / 10, "only {refused} refused");
+}

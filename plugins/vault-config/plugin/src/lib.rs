@@ -227,13 +227,17 @@ pub fn plugin() -> Plugin {
                 generate,
             )
             .description(
-                "For an app, its auth method (approle, kubernetes, oidc, jwt for CI), secret types \
+                "For an app, its auth method (approle, kubernetes, oidc, jwt for CI: GitHub Actions \
+                 `repository`/`ref`, GitLab `project_path`/`ref`/`ref_type`/`ref_protected`, HCP \
+                 Terraform a `sub` glob organization:O:project:P:workspace:W:run_phase:*, or a \
+                 generic issuer's `bound_subject`/`bound_claims` globs, each with `claim_mappings`), secret types \
                  and environments, returns one policy per environment (HCL exactly as `vault policy \
                  fmt` prints it, ending in an explicit sys/* deny), the paths with their \
                  capabilities, the auth role's JSON payload with current parameter names, commands \
                  for `vault` and `bao` (payloads as @file.json, every argument shell-quoted), \
                  Terraform, and the files to write. KV v2 secrets get data/ (and metadata/ with \
-                 kv_list); transit gets encrypt and decrypt. Every name is checked against the \
+                 kv_list); transit gets encrypt and decrypt. CI roles pass role-lint with nothing above low. Every name (CI projects, refs, \
+                 Terraform names and claim values included) is checked against the \
                  server's rules: a name holding `*`, `+`, `{`, `\"`, `/`, a newline or a control \
                  character is refused with the field named. Same input, same bytes.",
             )
