@@ -353,54 +353,19 @@ fn third_party_plugins_are_installed_pinned_and_refused_when_changed() {
         "{}",
         text(&output).0
     );
-    // Running its tool says why it is refused, not that no such tool exists.
+    // Its tools say why they cannot run, not that there is no such tool.
     let output = skill.run(&["run", "echo"]);
     assert_eq!(output.status.code(), Some(1), "a changed plugin still ran");
+    let (_, stderr) = text(&output);
     assert!(
-        text(&output).1.contains("changed since it was installed"),
-        "{}",
-        text(&output).1
+        stderr.contains("plugin hostile, which is refused")
+            && stderr.contains("changed since it was installed"),
+        "{stderr}"
     );
 
     let output = skill.run(&["plugin", "remove", "hostile"]);
     assert!(output.status.success(), "{}", text(&output).1);
     assert!(!installed.exists());
-}
-
-#[test]
-fn a_stalled_input_cannot_hang_the_host() {
-    let skill = Skill::new();
-    let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("inventory.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let started = std::time::Instant::now();
-    // Nobody ever writes to the FIFO: opening it would block forever.
-    let output = skill.run(&[
-        "--timeout",
-        "2",
-        "run",
-        "rotation-planner",
-        "--inventory",
-        fifo.to_str().unwrap(),
-        "--as-of",
-        "2026-06-01",
-    ]);
-    // Only regular files are granted: the FIFO is refused before anything opens it.
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("/inventory") && stderr.contains("is not a regular file"),
-        "{stderr}"
-    );
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 /// A one-shot command runs plugins compiled without interruption checks; a call

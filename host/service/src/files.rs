@@ -154,6 +154,15 @@ pub fn write_all(
         check_target(&root, dir, relative, force)?;
     }
 
+    let not_written = |relative: &Path, error| {
+        Error::io(
+            format!(
+                "cannot write {} (nothing was written)",
+                shown(&dir.join(relative))
+            ),
+            error,
+        )
+    };
     let staging = Staging::create(&root)
         .map_err(|error| Error::io(format!("cannot write in {}", shown(dir)), error))?;
     for (file, relative) in files.iter().zip(&relatives) {
@@ -164,13 +173,7 @@ pub fn write_all(
         .and_then(|()| staging.dir.write(relative, file.content.as_bytes()));
         if let Err(error) = written {
             staging.remove(&root);
-            return Err(Error::io(
-                format!(
-                    "cannot write {} (nothing was written)",
-                    shown(&dir.join(relative))
-                ),
-                error,
-            ));
+            return Err(not_written(relative, error));
         }
     }
     let mut placing = Placing::default();
@@ -178,13 +181,7 @@ pub fn write_all(
         if let Err(error) = placing.place(&root, &staging, relative) {
             placing.undo(&root, &staging);
             staging.remove(&root);
-            return Err(Error::io(
-                format!(
-                    "cannot write {} (nothing was written)",
-                    shown(&dir.join(relative))
-                ),
-                error,
-            ));
+            return Err(not_written(relative, error));
         }
     }
     staging.remove(&root);

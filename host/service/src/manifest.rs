@@ -190,4 +190,102 @@ mod tests {
         let error = check("p", &twice).unwrap_err().to_string();
         assert!(error.contains("twice"), "{error}");
     }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+        use std::sync::OnceLock;
+
+        /// The first-party plugins' manifests, as they describe themselves.
+        fn seeds() -> &'static [Manifest] {
+            static SEEDS: OnceLock<Vec<Manifest>> = OnceLock::new();
+            SEEDS.get_or_init(|| {
+                let home = tempfile::tempdir().unwrap();
+                let runtime = skill_runtime::Runtime::new(
+                    skill_runtime::Limits::default(),
+                    skill_runtime::CompiledCache::disabled(),
+                )
+                .unwrap();
+                crate::catalog::Catalog::load(&runtime, &home.path().join("p"), home.path())
+                    .unwrap()
+                    .entries()
+                    .iter()
+                    .map(|entry| entry.manifest.clone())
+                    .collect()
+            })
+        }
+
+        /// One edit of a text: a character inserted, replaced or removed.
+        fn edit(text: &mut String, at: prop::sample::Index, c: char, how: u8) {
+            let mut chars: Vec<char> = text.chars().collect();
+            let at = at.index(chars.len() + 1);
+            match how {
+                0 => chars.insert(at, c),
+                1 if at < chars.len() => chars[at] = c,
+                _ if at < chars.len() => {
+                    chars.remove(at);
+                }
+                _ => chars.push(c),
+            }
+            *text = chars.into_iter().collect();
+        }
+
+        /// Characters that matter to names, JSON and terminals, and any other.
+        fn characters() -> impl Strategy<Value = char> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    '{', '}', '[', ']', '"', ':', ',', '\\', '-', 'a', '0', '\u{1b}', '\n',
+                    '\u{202e}', '\u{9b}', 'É'
+                ]),
+                any::<char>(),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// A mutated real manifest never panics the check, and what the
+            /// check lets through is what the host can serve: names safe in
+            /// flags and paths, formats likewise, schemas that compile.
+            #[test]
+            fn check_never_panics_and_passes_only_servable_manifests(
+                which in any::<prop::sample::Index>(),
+                tool in any::<prop::sample::Index>(),
+                edits in prop::collection::vec(
+                    (0..7u8, any::<prop::sample::Index>(), characters(), 0..3u8),
+                    1..8,
+                ),
+            ) {
+                let mut manifest = which.get(seeds()).clone();
+                let tool = tool.index(manifest.tools.len());
+                for (field, at, c, how) in edits {
+                    let spec = &mut manifest.tools[tool];
+                    let text = match field {
+                        0 => &mut manifest.name,
+                        1 => &mut spec.name,
+                        2 => &mut spec.input_schema,
+                        3 => &mut spec.output_schema,
+                        4 => &mut spec.summary,
+                        5 => match spec.formats.first_mut() {
+                            Some(format) => format,
+                            None => &mut spec.description,
+                        },
+                        _ => &mut manifest.version,
+                    };
+                    edit(text, at, c, how);
+                }
+                if check("fuzz", &manifest).is_ok() {
+                    prop_assert!(valid_name(&manifest.name));
+                    for spec in &manifest.tools {
+                        prop_assert!(valid_name(&spec.name));
+                        prop_assert!(spec.formats.iter().all(|f| valid_name(f)));
+                        for text in [&spec.input_schema, &spec.output_schema] {
+                            let schema: Value = serde_json::from_str(text).unwrap();
+                            prop_assert!(crate::schema::Compiled::new(schema).is_ok());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
