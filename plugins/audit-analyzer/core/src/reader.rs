@@ -9,6 +9,12 @@
 //! waits for at most [`MAX_DETECT_BYTES`], and a record spanning chunks is held up to
 //! [`MAX_RECORD_BYTES`](crate::MAX_RECORD_BYTES): a longer one is a
 //! [`ProblemKind::TooLong`] problem on its line, never fatal.
+//!
+//! A gzip stream that turns out corrupt after its first record is a problem too:
+//! what inflated before the damage is read, the rest of the input skipped. The inflater is fed the same
+//! blocks of [`GZIP_INPUT_BLOCK`] compressed bytes whatever chunks the caller
+//! pushes, so where it meets the damage, and so the result, depends on the file
+//! alone (as it must for `--jobs`, stdin and whole-file reads to agree).
 
 use std::io::Write;
 
@@ -27,6 +33,9 @@ use crate::{azure, cloudtrail, gcp, generic, vault};
 /// at most one inflate step, 32 KiB) and the piece is cut into records before
 /// inflating on.
 pub const GZIP_PIECE_BYTES: usize = 1 << 20;
+
+/// Compressed bytes handed to the inflater at once (the last block may be shorter).
+pub const GZIP_INPUT_BLOCK: usize = 64 << 10;
 
 /// What reading one input produced, apart from the events.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -61,7 +70,19 @@ pub enum ReadError<E> {
 enum Compression {
     Undecided(Vec<u8>),
     Plain,
-    Gzip(Box<MultiGzDecoder<Vec<u8>>>),
+    Gzip(Box<Gzip>),
+    /// The gzip stream was corrupt: the rest of the input is skipped.
+    Corrupt,
+}
+
+/// A gzip stream being inflated.
+struct Gzip {
+    /// Inflates into its `Vec`, which is cut into records piece by piece.
+    decoder: MultiGzDecoder<Vec<u8>>,
+    /// Compressed bytes waiting for a whole [`GZIP_INPUT_BLOCK`].
+    staged: Vec<u8>,
+    /// Compressed bytes the inflater has taken, for the problem's message.
+    taken: u64,
 }
 
 enum Cutter {
@@ -112,8 +133,8 @@ impl AuditReader {
     pub fn buffered_capacity(&self) -> usize {
         let compression = match &self.compression {
             Compression::Undecided(first) => first.capacity(),
-            Compression::Plain => 0,
-            Compression::Gzip(decoder) => decoder.get_ref().capacity(),
+            Compression::Plain | Compression::Corrupt => 0,
+            Compression::Gzip(gzip) => gzip.decoder.get_ref().capacity() + gzip.staged.capacity(),
         };
         let cutter = match &self.cutter {
             Cutter::Detecting(head) => head.capacity(),
@@ -162,6 +183,7 @@ impl AuditReader {
     ) -> Result<(), FormatError> {
         match &mut self.compression {
             Compression::Plain => self.push_plain(chunk, sink),
+            Compression::Corrupt => Ok(()),
             Compression::Undecided(first) => {
                 first.extend_from_slice(chunk);
                 if first.len() < GZIP_MAGIC.len() {
@@ -169,7 +191,11 @@ impl AuditReader {
                 }
                 let first = std::mem::take(first);
                 self.compression = if first.starts_with(&GZIP_MAGIC) {
-                    Compression::Gzip(Box::new(MultiGzDecoder::new(Vec::new())))
+                    Compression::Gzip(Box::new(Gzip {
+                        decoder: MultiGzDecoder::new(Vec::new()),
+                        staged: Vec::with_capacity(GZIP_INPUT_BLOCK),
+                        taken: 0,
+                    }))
                 } else {
                     Compression::Plain
                 };
@@ -177,45 +203,97 @@ impl AuditReader {
             }
             Compression::Gzip(_) => {
                 let mut rest = chunk;
-                // One `write` inflates at most one step (32 KiB of output), so the
-                // output buffer is cut into records whenever it reaches a piece.
                 while !rest.is_empty()
-                    && let Compression::Gzip(decoder) = &mut self.compression
+                    && let Compression::Gzip(gzip) = &mut self.compression
                 {
-                    let taken = decoder
-                        .write(rest)
-                        .map_err(|e| FormatError::CorruptGzip(e.to_string()))?;
-                    if taken == 0 {
-                        return Err(FormatError::CorruptGzip(
-                            "the decompressor takes no more input".into(),
-                        ));
-                    }
-                    rest = &rest[taken..];
-                    let full = decoder.get_ref().len() >= GZIP_PIECE_BYTES;
-                    self.note_buffers();
-                    if full {
-                        self.cut_inflated(sink)?;
+                    let room = GZIP_INPUT_BLOCK - gzip.staged.len();
+                    let (block, tail) = rest.split_at(room.min(rest.len()));
+                    gzip.staged.extend_from_slice(block);
+                    rest = tail;
+                    if gzip.staged.len() == GZIP_INPUT_BLOCK {
+                        self.inflate_staged(sink)?;
                     }
                 }
-                self.cut_inflated(sink)
+                Ok(())
             }
         }
     }
 
-    /// Hands the inflated bytes so far on to the record cutter.
-    fn cut_inflated(&mut self, sink: &mut dyn FnMut(&Event<'_>)) -> Result<(), FormatError> {
-        let Compression::Gzip(decoder) = &mut self.compression else {
+    /// Inflates the staged compressed bytes, cutting the output into records
+    /// whenever it reaches [`GZIP_PIECE_BYTES`]. Damage ends the stream: what
+    /// inflated before it is cut, and a problem says where it was met (an
+    /// error if that was before the first record).
+    fn inflate_staged(&mut self, sink: &mut dyn FnMut(&Event<'_>)) -> Result<(), FormatError> {
+        let Compression::Gzip(gzip) = &mut self.compression else {
             return Ok(());
         };
-        if decoder.get_ref().is_empty() {
+        let staged = std::mem::take(&mut gzip.staged);
+        let mut rest = &staged[..];
+        let mut damage = None;
+        while !rest.is_empty()
+            && let Compression::Gzip(gzip) = &mut self.compression
+        {
+            // One `write` inflates at most one step (32 KiB of output).
+            match gzip.decoder.write(rest) {
+                Ok(0) => damage = Some("the decompressor takes no more input".to_string()),
+                Ok(taken) => {
+                    rest = &rest[taken..];
+                    gzip.taken += taken as u64;
+                }
+                Err(error) => damage = Some(error.to_string()),
+            }
+            let full = gzip.decoder.get_ref().len() >= GZIP_PIECE_BYTES;
+            self.note_buffers();
+            if full || damage.is_some() {
+                self.cut_inflated(sink)?;
+            }
+            if let Some(error) = damage {
+                // Damage before the first record leaves nothing to read: the input
+                // as a whole is unreadable, as when it is no log at all.
+                if self.detected.is_none() {
+                    return Err(FormatError::CorruptGzip(error));
+                }
+                self.stop_corrupt(&error);
+                return Ok(());
+            }
+        }
+        if let Compression::Gzip(gzip) = &mut self.compression {
+            // Hand the buffer back so staging reuses its allocation.
+            gzip.staged = staged;
+            gzip.staged.clear();
+        }
+        self.cut_inflated(sink)
+    }
+
+    /// Records where the gzip stream broke and skips the rest of the input.
+    fn stop_corrupt(&mut self, error: &str) {
+        let taken = match &self.compression {
+            Compression::Gzip(gzip) => gzip.taken,
+            _ => 0,
+        };
+        self.compression = Compression::Corrupt;
+        self.problems.push(0, ProblemKind::Garbage, || {
+            format!(
+                "the gzip stream is corrupt after {taken} compressed bytes ({error}); \
+                 the rest of the input is skipped"
+            )
+        });
+    }
+
+    /// Hands the inflated bytes so far on to the record cutter.
+    fn cut_inflated(&mut self, sink: &mut dyn FnMut(&Event<'_>)) -> Result<(), FormatError> {
+        let Compression::Gzip(gzip) = &mut self.compression else {
+            return Ok(());
+        };
+        if gzip.decoder.get_ref().is_empty() {
             return Ok(());
         }
-        let mut out = std::mem::take(decoder.get_mut());
+        let mut out = std::mem::take(gzip.decoder.get_mut());
         let result = self.push_plain(&out, sink);
         // Hand the buffer back so decompression reuses its allocation.
         out.clear();
-        if let Compression::Gzip(decoder) = &mut self.compression {
-            *decoder.get_mut() = out;
+        if let Compression::Gzip(gzip) = &mut self.compression {
+            *gzip.decoder.get_mut() = out;
         }
         result
     }
@@ -281,19 +359,24 @@ impl AuditReader {
     /// Ends the input: flushes a last record without newline, reports a truncated
     /// record, and returns the summary.
     pub fn finish(mut self, mut sink: impl FnMut(&Event<'_>)) -> Result<ReadSummary, FormatError> {
-        let gzip = matches!(self.compression, Compression::Gzip(_));
+        let gzip = matches!(
+            self.compression,
+            Compression::Gzip(_) | Compression::Corrupt
+        );
+        // The last, shorter block.
+        self.inflate_staged(&mut sink)?;
         match std::mem::replace(&mut self.compression, Compression::Plain) {
             Compression::Undecided(first) => self.push_plain(&first, &mut sink)?,
-            Compression::Plain => {}
-            Compression::Gzip(mut decoder) => {
+            Compression::Plain | Compression::Corrupt => {}
+            Compression::Gzip(mut gzip) => {
                 // A gzip file still being written ends mid-member: keep what
                 // decompressed and report the cut, as for a truncated line.
-                if let Err(error) = decoder.try_finish() {
+                if let Err(error) = gzip.decoder.try_finish() {
                     self.problems.push(0, ProblemKind::Truncated, || {
                         format!("the gzip stream ends early ({error})")
                     });
                 }
-                let out = std::mem::take(decoder.get_mut());
+                let out = std::mem::take(gzip.decoder.get_mut());
                 self.push_plain(&out, &mut sink)?;
             }
         }

@@ -146,3 +146,50 @@ fn a_framed_record_over_the_cap_is_a_problem_on_its_first_line() {
     let problems = lines_and_kinds(&summary);
     assert_eq!(problems, vec![(2, ProblemKind::TooLong)]);
 }
+
+/// A gzip log damaged halfway (a disk error, a copy cut and patched) is read up to
+/// the damage and reported as a problem, never refused whole, and the result is the
+/// same however the bytes arrive: whole, from stdin in small reads, or in the
+/// host's 1 MiB chunks.
+#[test]
+fn a_corrupt_gzip_stream_is_a_problem_whatever_the_chunking() {
+    // A real OpenBao 2.7.2 audit log, eight times over: about 250 KB compressed,
+    // several inflater blocks.
+    let log = fixture("openbao-audit.jsonl").repeat(8);
+    let mut damaged = gzip(&log);
+    let middle = damaged.len() / 2;
+    damaged[middle..middle + 64].fill(0xff);
+
+    let whole = read_in(&damaged, damaged.len());
+    for chunk in [1, 97, 4096, HOST_CHUNK] {
+        assert_eq!(read_in(&damaged, chunk), whole, "chunk size {chunk}");
+    }
+    let (records, problems) = whole;
+    assert!(
+        records > 0 && records < log.iter().filter(|b| **b == b'\n').count() as u64,
+        "{records} records: not the ones before the damage"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(kind, message)| *kind == ProblemKind::Garbage
+                && message.contains("gzip stream is corrupt")),
+        "{problems:?}"
+    );
+}
+
+/// Records read and problems (kind and message) when `bytes` arrive in `chunk`s.
+fn read_in(bytes: &[u8], chunk: usize) -> (u64, Vec<(ProblemKind, String)>) {
+    let mut reader = AuditReader::new();
+    for piece in bytes.chunks(chunk) {
+        reader
+            .push(piece, |_| {})
+            .expect("a corrupt stream is not fatal");
+    }
+    let summary = reader
+        .finish(|_| {})
+        .expect("a corrupt stream is not fatal");
+    let problems = summary.problems.first.iter();
+    let problems = problems.map(|p| (p.kind, p.message.clone())).collect();
+    (summary.records, problems)
+}
