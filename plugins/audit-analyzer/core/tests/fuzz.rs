@@ -135,6 +135,7 @@ fn fuzz(name: &'static str, seeds: Vec<Vec<u8>>, cases: u32) {
         seeds,
         tokens: TOKENS,
         cases,
+        crate_dir: Some(env!("CARGO_MANIFEST_DIR")),
     }
     .run(check);
 }
@@ -204,6 +205,7 @@ fn fuzz_detection() {
         seeds,
         tokens: TOKENS,
         cases: 1500,
+        crate_dir: Some(env!("CARGO_MANIFEST_DIR")),
     }
     .run(|bytes| {
         for at_eof in [false, true] {

@@ -100,6 +100,7 @@ fn fuzz_inventory_json() {
         seeds,
         tokens: TOKENS,
         cases: 6000,
+        crate_dir: Some(env!("CARGO_MANIFEST_DIR")),
     }
     .run(check);
 }
@@ -117,6 +118,7 @@ fn fuzz_inventory_csv() {
         seeds,
         tokens: TOKENS,
         cases: 6000,
+        crate_dir: Some(env!("CARGO_MANIFEST_DIR")),
     }
     .run(check);
 }

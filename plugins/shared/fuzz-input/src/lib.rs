@@ -9,13 +9,21 @@
 //! job, fewer for a quick look). A failing case is shrunk to a small input by
 //! proptest and reported with it. Each run prints its executions to stderr:
 //! `cargo test -- --nocapture` shows them.
+//!
+//! Inputs that once failed are kept: a failing case is saved, shrunk, to
+//! `tests/fuzz-regressions/<target>/` in the fuzzed crate, and every run replays
+//! that folder before its random cases. Commit the file with the fix, and the bug
+//! stays fixed whatever the random cases happen to be.
 
 use std::cell::{Cell, RefCell};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 /// What a target made of one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +213,10 @@ pub struct Target {
     pub seeds: Vec<Vec<u8>>,
     pub tokens: &'static [&'static [u8]],
     pub cases: u32,
+    /// The fuzzed crate's folder, `env!("CARGO_MANIFEST_DIR")`: failing inputs
+    /// are saved to and replayed from `tests/fuzz-regressions/<name>/` in it.
+    /// `None` keeps nothing.
+    pub crate_dir: Option<&'static str>,
 }
 
 /// What a run did.
@@ -223,8 +235,17 @@ impl Target {
     /// what is wrong (an unbounded result, a message that leaks a control byte); a
     /// panic is caught and reported with the shrunk input. Panics with the failing
     /// input if any case fails; returns the tally otherwise.
-    pub fn run(self, check: impl FnMut(&[u8]) -> Result<Verdict, String>) -> Tally {
+    pub fn run(self, mut check: impl FnMut(&[u8]) -> Result<Verdict, String>) -> Tally {
         assert!(!self.seeds.is_empty(), "{}: no seed", self.name);
+        let regressions = self.crate_dir.map(|dir| {
+            Path::new(dir)
+                .join("tests/fuzz-regressions")
+                .join(self.name)
+        });
+        let replayed = match &regressions {
+            Some(dir) => replay(self.name, dir, &mut check),
+            None => 0,
+        };
         let cases = cases(self.cases);
         let mut runner = TestRunner::new(Config {
             cases,
@@ -251,18 +272,74 @@ impl Target {
         });
         let tally = tally.get();
         eprintln!(
-            "fuzz {}: {cases} cases, {} executions ({} read, {} refused) in {:.1} s",
+            "fuzz {}: {replayed} regressions replayed, {cases} cases, {} executions \
+             ({} read, {} refused) in {:.1} s",
             self.name,
             tally.executions,
             tally.read,
             tally.refused,
             started.elapsed().as_secs_f64()
         );
-        if let Err(error) = result {
-            panic!("fuzz {}: {error}", self.name);
+        match result {
+            Ok(()) => tally,
+            Err(TestError::Fail(reason, input)) => {
+                let saved = regressions.map(|dir| save(&dir, &input));
+                let saved = match saved {
+                    Some(Ok(path)) => format!("saved as {} (commit it)", path.display()),
+                    Some(Err(error)) => format!("not saved: {error}"),
+                    None => "not saved".into(),
+                };
+                panic!(
+                    "fuzz {}: {reason}; minimal failing input {input:?}, {saved}",
+                    self.name
+                );
+            }
+            Err(error) => panic!("fuzz {}: {error}", self.name),
         }
-        tally
     }
+}
+
+/// Checks every saved input in `dir` (sorted by name); panics naming the first
+/// that fails. Returns how many there were.
+fn replay(
+    name: &str,
+    dir: &Path,
+    check: &mut impl FnMut(&[u8]) -> Result<Verdict, String>,
+) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for file in &files {
+        let bytes = std::fs::read(file)
+            .unwrap_or_else(|e| panic!("fuzz {name}: cannot read {}: {e}", file.display()));
+        let outcome = catch_unwind(AssertUnwindSafe(|| check(&bytes)));
+        let failure = match outcome {
+            Ok(Ok(_)) => continue,
+            Ok(Err(reason)) => reason,
+            Err(panic) => panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic".into()),
+        };
+        panic!(
+            "fuzz {name}: the saved input {} fails again: {failure}",
+            file.display()
+        );
+    }
+    files.len()
+}
+
+/// Saves a failing input under a name made from its bytes.
+fn save(dir: &Path, input: &[u8]) -> std::io::Result<PathBuf> {
+    let mut hasher = DefaultHasher::new();
+    input.hash(&mut hasher);
+    let path = dir.join(format!("{:016x}", hasher.finish()));
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(&path, input)?;
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -278,6 +355,7 @@ mod tests {
             seeds: seeds.clone(),
             tokens: &[b"capabilities"],
             cases: 300,
+            crate_dir: None,
         }
         .run(|bytes| {
             if bytes.len() > MAX_INPUT {
@@ -302,6 +380,7 @@ mod tests {
                 seeds: vec![b"abc".to_vec()],
                 tokens: &[],
                 cases: 50,
+                crate_dir: None,
             }
             .run(|bytes| {
                 assert!(bytes.len() < 3, "long input");
@@ -314,6 +393,53 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         assert!(message.contains("fuzz panics"), "{message}");
+    }
+
+    /// The message of a panic caught from `run`.
+    fn panic_text(run: impl FnOnce() -> Tally) -> String {
+        let panic = std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_err();
+        panic.downcast_ref::<String>().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_failing_input_is_saved_and_replayed_before_the_random_cases() {
+        let dir = std::env::temp_dir().join(format!("fuzz-input-saves-{}", std::process::id()));
+        let crate_dir: &'static str = String::leak(dir.to_string_lossy().into_owned());
+        let target = || Target {
+            name: "saves",
+            seeds: vec![b"abcdef".to_vec()],
+            tokens: &[],
+            cases: 200,
+            crate_dir: Some(crate_dir),
+        };
+        // Any change of length fails: the run saves the shrunk input.
+        let message = panic_text(|| {
+            target().run(|bytes| match bytes.len() {
+                6 => Ok(Verdict::Read),
+                n => Err(format!("{n} bytes")),
+            })
+        });
+        assert!(message.contains("saved as"), "{message}");
+        let folder = dir.join("tests/fuzz-regressions/saves");
+        let saved: Vec<_> = std::fs::read_dir(&folder).unwrap().flatten().collect();
+        assert_eq!(saved.len(), 1, "{message}");
+        let input = std::fs::read(saved[0].path()).unwrap();
+        // The next run checks that input first, whatever its random cases are.
+        let message = panic_text(|| {
+            target().run(|bytes| match bytes == input {
+                true => Err("still broken".into()),
+                false => Ok(Verdict::Read),
+            })
+        });
+        assert!(
+            message.contains("fails again: still broken")
+                && message.contains(&*saved[0].path().to_string_lossy()),
+            "{message}"
+        );
+        // Once fixed, it passes and counts as replayed.
+        let tally = target().run(|_| Ok(Verdict::Read));
+        assert_eq!(tally.executions, u64::from(cases(200)));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

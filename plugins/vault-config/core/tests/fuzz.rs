@@ -50,6 +50,7 @@ fn fuzz_hcl1_parse_config() {
         seeds: policies(),
         tokens: TOKENS,
         cases: 30000,
+        crate_dir: Some(env!("CARGO_MANIFEST_DIR")),
     }
     .run(|bytes| {
         Ok(match parse_config(bytes) {
@@ -73,6 +74,7 @@ fn fuzz_policy_parse_and_lint() {
         seeds: policies(),
         tokens: TOKENS,
         cases: 800,
+        crate_dir: Some(env!("CARGO_MANIFEST_DIR")),
     }
     .run(|bytes| {
         let text = String::from_utf8_lossy(bytes);
