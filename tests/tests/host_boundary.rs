@@ -113,15 +113,17 @@ fn no_plugin_byte_reaches_the_terminal_raw() {
             stderr.contains(r"\u{1b}") || (case == "log" && stderr.contains(r"\x1b")),
             "{case}: not shown escaped: {stderr}"
         );
-        // A line feed in a file name or a log line does not start a line.
-        if matches!(case, "log" | "wrote") {
-            assert!(
-                !stderr.lines().any(
-                    |line| line.starts_with("error: forged") || line.starts_with("wrote b.txt")
-                ),
-                "{case}: a line was forged: {stderr}"
-            );
-        }
+        // A line feed in a file name, a log line, an error message or panic
+        // text does not start a line that passes for the program's own. (clap
+        // quotes the value typed on the command line, not a plugin's bytes:
+        // format names are checked when a plugin is loaded.)
+        assert!(
+            case == "clap error"
+                || !stderr.lines().any(|line| {
+                    line.starts_with("error: forged") || line.starts_with("wrote b.txt")
+                }),
+            "{case}: a line was forged: {stderr}"
+        );
     }
     assert_eq!(
         std::fs::read_dir(out.path()).unwrap().count(),

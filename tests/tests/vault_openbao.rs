@@ -691,3 +691,77 @@ fn a_ci_job_logs_in_with_a_signed_jwt_and_gets_exactly_its_paths() {
         );
     }
 }
+
+/// role-lint through the command line, on what a real server prints: a role
+/// written to OpenBao with the server's defaults, read back with `bao read
+/// -format=json` into a file, and given as `--role-file`. The report names
+/// the defaults that leave it open; `--fail-on` turns them into a failing CI
+/// gate; a file that is not JSON is refused, saying where.
+#[test]
+fn role_lint_reads_the_servers_own_output_and_gates_ci() {
+    let bao = OpenBao::start();
+    bao.root(&["auth", "enable", "approle"]);
+    bao.root(&["write", "auth/approle/role/ci", "token_policies=app"]);
+    let printed = bao.root(&["read", "-format=json", "auth/approle/role/ci"]);
+    let role_file = bao.file("ci.role.json", &printed);
+    let role_file = role_file.to_str().unwrap();
+    let skill = Skill::new();
+
+    let output = skill.run(&[
+        "run",
+        "role-lint",
+        "--role-file",
+        role_file,
+        "--format",
+        "json",
+    ]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["method"], "approle", "{report:#}");
+    assert_eq!(report["form"], "read", "{report:#}");
+    assert_eq!(report["valid"], true, "{report:#}");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for rule in ["secret-id-no-ttl", "secret-id-unlimited-uses", "no-max-ttl"] {
+        assert!(rules.contains(&rule), "{rule} missing: {rules:?}");
+    }
+    assert_eq!(report["worst"], "high", "{report:#}");
+
+    // As a CI gate: the high finding fails it, exit 1, and says which.
+    let output = skill.run(&[
+        "run",
+        "role-lint",
+        "--role-file",
+        role_file,
+        "--fail-on",
+        "high",
+    ]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("secret-id"), "{stderr}");
+    // A gate above the worst finding passes.
+    let output = skill.run(&[
+        "run",
+        "role-lint",
+        "--role-file",
+        role_file,
+        "--fail-on",
+        "critical",
+    ]);
+    assert!(output.status.success(), "{}", text(&output).1);
+
+    // A file cut short: exit 2, the field and the place in the file named.
+    let broken = bao.file("broken.role.json", "{\"data\": {");
+    let output = skill.run(&["run", "role-lint", "--role-file", broken.to_str().unwrap()]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/role_file") && stderr.contains("not JSON") && stderr.contains("line 1"),
+        "{stderr}"
+    );
+}

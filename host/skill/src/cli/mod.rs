@@ -260,10 +260,13 @@ fn run_overview(service: &Service) -> String {
 }
 
 /// Writes the error that ends the command to stderr: the program's answer, not
-/// a log line. It quotes a plugin's messages, pointers and panic text.
+/// a log line. It quotes a plugin's messages, pointers and panic text, which
+/// may run over several lines: every line after the first is indented, so that
+/// none of them passes for a line of the program's own (`error: …`, `wrote …`).
 pub fn report(error: &Error) {
-    let text = format!("error: {error}\n");
-    let _ = std::io::stderr().write_all(display::displayable(&text).as_bytes());
+    let text = format!("error: {error}").replace('\n', "\n  ");
+    let text = format!("{}\n", display::displayable(&text));
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// Ends the process as clap would for `error` (help, or bad usage), with its
