@@ -130,10 +130,16 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
         });
     }
     if let Some(arn) = known.into_values().next() {
-        let index = request.known_arns.iter().position(|a| *a == arn).unwrap_or(0);
+        let index = request
+            .known_arns
+            .iter()
+            .position(|a| *a == arn)
+            .unwrap_or(0);
         return Err(InputError::new(
             format!("/known_arns/{index}"),
-            format!("`{arn}` is not the ARN of one of the app's secrets (`<environment>/<app>/<secret>`)"),
+            format!(
+                "`{arn}` is not the ARN of one of the app's secrets (`<environment>/<app>/<secret>`)"
+            ),
         ));
     }
     let kms_key_id = request.kms_key_id.as_deref();
@@ -148,7 +154,10 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
         Some(gh) => {
             github::check_repository("/github/repository", &gh.repository)?;
             github::check_git_ref("/github/ref", &gh.git_ref)?;
-            Some((github::subject(&gh.repository, &gh.git_ref), gh.git_ref.as_str()))
+            Some((
+                github::subject(&gh.repository, &gh.git_ref),
+                gh.git_ref.as_str(),
+            ))
         }
         None => None,
     };
@@ -186,7 +195,10 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
                     scope.account,
                 )?;
             }
-            (Some(rotation::rules(rotation)?), rotation.lambda_arn.as_deref())
+            (
+                Some(rotation::rules(rotation)?),
+                rotation.lambda_arn.as_deref(),
+            )
         }
         None => (None, None),
     };
@@ -210,7 +222,10 @@ fn check_list(field: &str, items: &[String], most: usize) -> Result<(), InputErr
         return Err(InputError::new(field, "name at least one"));
     }
     if items.len() > most {
-        return Err(InputError::new(field, format!("at most {most} are supported")));
+        return Err(InputError::new(
+            field,
+            format!("at most {most} are supported"),
+        ));
     }
     let mut seen = BTreeSet::new();
     for (index, item) in items.iter().enumerate() {
@@ -225,7 +240,10 @@ fn check_list(field: &str, items: &[String], most: usize) -> Result<(), InputErr
 }
 
 /// The known ARNs by the secret name they carry.
-fn known_arns(request: &Request, scope: &Scope<'_>) -> Result<BTreeMap<String, String>, InputError> {
+fn known_arns(
+    request: &Request,
+    scope: &Scope<'_>,
+) -> Result<BTreeMap<String, String>, InputError> {
     let prefix = scope.arn("secretsmanager", scope.region, "secret:");
     let mut known = BTreeMap::new();
     for (index, arn) in request.known_arns.iter().enumerate() {
@@ -245,7 +263,10 @@ fn known_arns(request: &Request, scope: &Scope<'_>) -> Result<BTreeMap<String, S
             ));
         };
         if known.insert(name.to_owned(), arn.clone()).is_some() {
-            return Err(InputError::new(field, format!("a second ARN for the secret `{name}`")));
+            return Err(InputError::new(
+                field,
+                format!("a second ARN for the secret `{name}`"),
+            ));
         }
     }
     Ok(known)
@@ -276,7 +297,10 @@ fn check_kubernetes(request: &Request) -> Result<Kubernetes<'_>, InputError> {
         }
         (PodIdentity::PodIdentity, None) => {}
     }
-    let namespace = kube.namespace.clone().unwrap_or_else(|| request.app.clone());
+    let namespace = kube
+        .namespace
+        .clone()
+        .unwrap_or_else(|| request.app.clone());
     k8s::check_label("/kubernetes/namespace", &namespace)?;
     if let Some(account) = &kube.service_account {
         k8s::check_subdomain("/kubernetes/service_account", account)?;
@@ -290,13 +314,16 @@ fn check_kubernetes(request: &Request) -> Result<Kubernetes<'_>, InputError> {
     }
     for (index, env) in request.environments.iter().enumerate() {
         // The default service account and the ESO objects are `<app>-<environment>`.
-        k8s::check_label(&format!("/environments/{index}"), &format!("{}-{env}", request.app))
-            .map_err(|_| {
-                InputError::new(
-                    format!("/environments/{index}"),
-                    "`<app>-<environment>` must fit a Kubernetes name (63 characters)",
-                )
-            })?;
+        k8s::check_label(
+            &format!("/environments/{index}"),
+            &format!("{}-{env}", request.app),
+        )
+        .map_err(|_| {
+            InputError::new(
+                format!("/environments/{index}"),
+                "`<app>-<environment>` must fit a Kubernetes name (63 characters)",
+            )
+        })?;
     }
     eso::check_refresh_interval("/kubernetes/refresh_interval", &kube.refresh_interval)?;
     Ok(Kubernetes {

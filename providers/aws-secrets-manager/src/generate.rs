@@ -34,7 +34,12 @@ pub fn generate(request: &Request) -> Result<Config, InputError> {
     let github_workflow = checked.github.as_ref().map(|(_, git_ref)| {
         let jobs = environments
             .iter()
-            .map(|env| (format!("read-{}", env.environment), workflow_steps(&checked, env)))
+            .map(|env| {
+                (
+                    format!("read-{}", env.environment),
+                    workflow_steps(&checked, env),
+                )
+            })
             .collect();
         let name = format!("{} secrets", checked.app);
         yaml::documents(&[github::oidc_workflow(&name, git_ref, jobs)])
@@ -134,43 +139,94 @@ fn trusts<'a>(checked: &'a Checked<'_>, env: &Environment<'_>) -> Vec<Trust<'a>>
 }
 
 /// The `aws` commands, in the order they must run.
-fn commands(checked: &Checked<'_>, env: &Environment<'_>, config: &EnvironmentConfig) -> Vec<CommandLine> {
+fn commands(
+    checked: &Checked<'_>,
+    env: &Environment<'_>,
+    config: &EnvironmentConfig,
+) -> Vec<CommandLine> {
     let region = checked.scope.region;
     let files = FileNames::new(checked.app, env.name);
     let aws = |parts: &[&str]| -> Vec<String> {
-        std::iter::once("aws").chain(parts.iter().copied()).map(str::to_owned).collect()
+        std::iter::once("aws")
+            .chain(parts.iter().copied())
+            .map(str::to_owned)
+            .collect()
     };
     let mut commands = Vec::new();
     for secret in env.secrets.iter().filter(|s| !s.exact) {
-        let mut args = aws(&["secretsmanager", "create-secret", "--region", region, "--name", &secret.name]);
+        let mut args = aws(&[
+            "secretsmanager",
+            "create-secret",
+            "--region",
+            region,
+            "--name",
+            &secret.name,
+        ]);
         if let Some(key) = checked.kms_key_id {
             args.extend(["--kms-key-id".to_owned(), key.to_owned()]);
         }
-        commands.push(CommandLine::new(format!("create the secret {}", secret.name), args));
+        commands.push(CommandLine::new(
+            format!("create the secret {}", secret.name),
+            args,
+        ));
     }
     let policy_doc = format!("file://{}", files.policy);
     commands.push(CommandLine::new(
         "create the read policy",
-        aws(&["iam", "create-policy", "--policy-name", &env.policy_name, "--policy-document", &policy_doc]),
+        aws(&[
+            "iam",
+            "create-policy",
+            "--policy-name",
+            &env.policy_name,
+            "--policy-document",
+            &policy_doc,
+        ]),
     ));
     if let Some(role_arn) = &config.role_arn {
         let trust_doc = format!("file://{}", files.trust);
         commands.push(CommandLine::new(
             "create the role",
-            aws(&["iam", "create-role", "--role-name", &env.role_name, "--assume-role-policy-document", &trust_doc]),
+            aws(&[
+                "iam",
+                "create-role",
+                "--role-name",
+                &env.role_name,
+                "--assume-role-policy-document",
+                &trust_doc,
+            ]),
         ));
         commands.push(CommandLine::new(
             "attach the read policy to the role",
-            aws(&["iam", "attach-role-policy", "--role-name", &env.role_name, "--policy-arn", &config.policy_arn]),
+            aws(&[
+                "iam",
+                "attach-role-policy",
+                "--role-name",
+                &env.role_name,
+                "--policy-arn",
+                &config.policy_arn,
+            ]),
         ));
-        if let Some(kube) = checked.kubernetes.as_ref().filter(|k| k.identity == PodIdentity::PodIdentity) {
+        if let Some(kube) = checked
+            .kubernetes
+            .as_ref()
+            .filter(|k| k.identity == PodIdentity::PodIdentity)
+        {
             let account = env.service_account(checked.app, kube);
             commands.push(CommandLine::new(
                 "associate the role with the service account (EKS Pod Identity)",
                 aws(&[
-                    "eks", "create-pod-identity-association", "--region", region,
-                    "--cluster-name", kube.cluster, "--namespace", &kube.namespace,
-                    "--service-account", &account, "--role-arn", role_arn,
+                    "eks",
+                    "create-pod-identity-association",
+                    "--region",
+                    region,
+                    "--cluster-name",
+                    kube.cluster,
+                    "--namespace",
+                    &kube.namespace,
+                    "--service-account",
+                    &account,
+                    "--role-arn",
+                    role_arn,
                 ]),
             ));
         }
@@ -181,8 +237,15 @@ fn commands(checked: &Checked<'_>, env: &Environment<'_>, config: &EnvironmentCo
             commands.push(CommandLine::new(
                 format!("put the resource policy on {}", secret.name),
                 aws(&[
-                    "secretsmanager", "put-resource-policy", "--region", region,
-                    "--secret-id", secret.id(), "--resource-policy", &doc, "--block-public-policy",
+                    "secretsmanager",
+                    "put-resource-policy",
+                    "--region",
+                    region,
+                    "--secret-id",
+                    secret.id(),
+                    "--resource-policy",
+                    &doc,
+                    "--block-public-policy",
                 ]),
             ));
         }
@@ -190,19 +253,38 @@ fn commands(checked: &Checked<'_>, env: &Environment<'_>, config: &EnvironmentCo
     if let Some(rules) = &checked.rotation_rules {
         let rules = rules.to_string();
         for secret in &env.secrets {
-            let mut args = aws(&["secretsmanager", "rotate-secret", "--region", region, "--secret-id", secret.id()]);
+            let mut args = aws(&[
+                "secretsmanager",
+                "rotate-secret",
+                "--region",
+                region,
+                "--secret-id",
+                secret.id(),
+            ]);
             if let Some(lambda) = checked.rotation_lambda {
                 args.extend(["--rotation-lambda-arn".to_owned(), lambda.to_owned()]);
             }
-            args.extend(["--rotation-rules".to_owned(), rules.clone(), "--no-rotate-immediately".to_owned()]);
-            commands.push(CommandLine::new(format!("schedule rotation of {}", secret.name), args));
+            args.extend([
+                "--rotation-rules".to_owned(),
+                rules.clone(),
+                "--no-rotate-immediately".to_owned(),
+            ]);
+            commands.push(CommandLine::new(
+                format!("schedule rotation of {}", secret.name),
+                args,
+            ));
         }
     }
     commands
 }
 
 /// The service account (IRSA), the ESO store and the ExternalSecret.
-fn manifests(checked: &Checked<'_>, env: &Environment<'_>, kube: &Kubernetes<'_>, role_arn: &str) -> String {
+fn manifests(
+    checked: &Checked<'_>,
+    env: &Environment<'_>,
+    kube: &Kubernetes<'_>,
+    role_arn: &str,
+) -> String {
     let object_name = format!("{}-{}", checked.app, env.name);
     let account = env.service_account(checked.app, kube);
     let mut aws = json!({ "service": "SecretsManager", "region": checked.scope.region });
@@ -223,7 +305,12 @@ fn manifests(checked: &Checked<'_>, env: &Environment<'_>, kube: &Kubernetes<'_>
         }
         aws["auth"] = json!({ "jwt": { "serviceAccountRef": reference } });
     }
-    documents.push(eso::store(kube.store_kind, &object_name, &kube.namespace, json!({ "aws": aws })));
+    documents.push(eso::store(
+        kube.store_kind,
+        &object_name,
+        &kube.namespace,
+        json!({ "aws": aws }),
+    ));
     let items: Vec<Item<'_>> = env
         .secrets
         .iter()
@@ -250,9 +337,19 @@ fn workflow_steps(checked: &Checked<'_>, env: &EnvironmentConfig) -> Vec<Value> 
         .secrets
         .iter()
         .map(|s| {
-            let alias: String = s.name.rsplit('/').next().unwrap_or_default()
+            let alias: String = s
+                .name
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             format!("{alias},{}\n", s.name)
         })
@@ -304,7 +401,9 @@ fn warnings(checked: &Checked<'_>) -> Vec<String> {
                 .to_owned(),
         );
     }
-    if checked.rotation_lambda.is_some() && checked.also_allow_role_arns.is_some_and(<[_]>::is_empty) {
+    if checked.rotation_lambda.is_some()
+        && checked.also_allow_role_arns.is_some_and(<[_]>::is_empty)
+    {
         warnings.push(
             "the resource policy denies reads by the rotation Lambda unless its role is in \
              resource_policy.also_allow_role_arns"

@@ -33,9 +33,7 @@ pub fn check_region(field: &str, text: &str, partition: Partition) -> Result<(),
     let lower = |part: &&str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
     let shaped = match parts.as_slice() {
         [area, place, number] => lower(area) && lower(place) && is_small_number(number),
-        [area, "gov", place, number] => {
-            *area == "us" && lower(place) && is_small_number(number)
-        }
+        [area, "gov", place, number] => *area == "us" && lower(place) && is_small_number(number),
         _ => false,
     } && text.len() <= 25;
     if !shaped {
@@ -108,7 +106,10 @@ pub fn is_suffix(text: &str) -> bool {
 /// A KMS key id: a UUID, or a multi-Region key id (`mrk-` and 32 hex digits).
 pub fn check_kms_key_id(field: &str, text: &str) -> Result<(), InputError> {
     let hex = |part: &str, len: usize| {
-        part.len() == len && part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        part.len() == len
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
     let uuid = {
         let parts: Vec<&str> = text.split('-').collect();
@@ -170,12 +171,19 @@ pub fn check_oidc_issuer(
 /// A VPC endpoint id: `vpce-` and 8 or 17 hex digits.
 pub fn check_vpc_endpoint(field: &str, text: &str) -> Result<(), InputError> {
     let valid = text.strip_prefix("vpce-").is_some_and(|id| {
-        matches!(id.len(), 8 | 17) && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        matches!(id.len(), 8 | 17)
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     });
     if valid {
         return Ok(());
     }
-    Err(refuse(field, text, "a VPC endpoint id like `vpce-0123456789abcdef0`"))
+    Err(refuse(
+        field,
+        text,
+        "a VPC endpoint id like `vpce-0123456789abcdef0`",
+    ))
 }
 
 /// An IAM role name: 1–64 of letters, digits and `+=,.@_-`.
@@ -232,7 +240,10 @@ pub fn check_lambda_arn(
     region: &str,
     account: &str,
 ) -> Result<(), InputError> {
-    let prefix = format!("arn:{}:lambda:{region}:{account}:function:", partition.as_str());
+    let prefix = format!(
+        "arn:{}:lambda:{region}:{account}:function:",
+        partition.as_str()
+    );
     let valid = text.strip_prefix(&prefix).is_some_and(|name| {
         (1..=64).contains(&name.len())
             && name
@@ -263,7 +274,15 @@ mod tests {
         ] {
             assert!(check_region("/r", region, partition).is_ok(), "{region}");
         }
-        for bad in ["eu-west", "EU-west-1", "eu-west-1a", "eu_west_1", "eu-west-1/", "eu-*-1", ""] {
+        for bad in [
+            "eu-west",
+            "EU-west-1",
+            "eu-west-1a",
+            "eu_west_1",
+            "eu-west-1/",
+            "eu-*-1",
+            "",
+        ] {
             assert!(check_region("/r", bad, Partition::Aws).is_err(), "{bad}");
         }
         assert!(check_region("/r", "cn-north-1", Partition::Aws).is_err());
@@ -274,7 +293,18 @@ mod tests {
         for good in ["db-creds", "api.key", "A_1", "db-creds-v2"] {
             assert!(check_secret("/s", good).is_ok(), "{good}");
         }
-        for bad in ["", ".", "..", "a/b", "a*", "a?", "a:b", "a b", "db-AbCdEf", "x-123456"] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "a*",
+            "a?",
+            "a:b",
+            "a b",
+            "db-AbCdEf",
+            "x-123456",
+        ] {
             assert!(check_secret("/s", bad).is_err(), "{bad}");
         }
     }
@@ -287,13 +317,25 @@ mod tests {
         }
         assert!(check_kms_key_id("/k", "1234abcd-12ab-34cd-56ef-1234567890ab").is_ok());
         assert!(check_kms_key_id("/k", "mrk-1234abcd12ab34cd56ef1234567890ab").is_ok());
-        for bad in ["alias/aws/secretsmanager", "*", "1234ABCD-12ab-34cd-56ef-1234567890ab"] {
+        for bad in [
+            "alias/aws/secretsmanager",
+            "*",
+            "1234ABCD-12ab-34cd-56ef-1234567890ab",
+        ] {
             assert!(check_kms_key_id("/k", bad).is_err(), "{bad}");
         }
         let issuer = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
         assert!(check_oidc_issuer("/o", issuer, "eu-west-1", Partition::Aws).is_ok());
         assert!(check_oidc_issuer("/o", issuer, "us-east-1", Partition::Aws).is_err());
-        assert!(check_oidc_issuer("/o", &format!("https://{issuer}"), "eu-west-1", Partition::Aws).is_err());
+        assert!(
+            check_oidc_issuer(
+                "/o",
+                &format!("https://{issuer}"),
+                "eu-west-1",
+                Partition::Aws
+            )
+            .is_err()
+        );
         let role = "arn:aws:iam::111122223333:role/service/rotator";
         assert!(check_role_arn("/r", role, Partition::Aws, "111122223333").is_ok());
         for bad in [
@@ -302,11 +344,25 @@ mod tests {
             "arn:aws:iam::111122223333:user/x",
             "arn:aws:iam::111122223333:role/a//b",
         ] {
-            assert!(check_role_arn("/r", bad, Partition::Aws, "111122223333").is_err(), "{bad}");
+            assert!(
+                check_role_arn("/r", bad, Partition::Aws, "111122223333").is_err(),
+                "{bad}"
+            );
         }
         let lambda = "arn:aws:lambda:eu-west-1:111122223333:function:rotate-db";
-        assert!(check_lambda_arn("/l", lambda, Partition::Aws, "eu-west-1", "111122223333").is_ok());
-        assert!(check_lambda_arn("/l", "arn:aws:lambda:eu-west-1:111122223333:function:x:1", Partition::Aws, "eu-west-1", "111122223333").is_err());
+        assert!(
+            check_lambda_arn("/l", lambda, Partition::Aws, "eu-west-1", "111122223333").is_ok()
+        );
+        assert!(
+            check_lambda_arn(
+                "/l",
+                "arn:aws:lambda:eu-west-1:111122223333:function:x:1",
+                Partition::Aws,
+                "eu-west-1",
+                "111122223333"
+            )
+            .is_err()
+        );
         assert!(check_vpc_endpoint("/v", "vpce-0123456789abcdef0").is_ok());
         assert!(check_vpc_endpoint("/v", "vpce-*").is_err());
         assert!(check_cluster("/c", "prod_cluster-1").is_ok());

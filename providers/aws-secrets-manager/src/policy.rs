@@ -31,7 +31,11 @@ impl Scope<'_> {
     /// Manager appends `-` and six random characters, which `??????` matches
     /// exactly (a `*` would also match `name-old-AbCdEf`).
     pub fn secret_pattern(&self, name: &str) -> String {
-        self.arn("secretsmanager", self.region, &format!("secret:{name}-??????"))
+        self.arn(
+            "secretsmanager",
+            self.region,
+            &format!("secret:{name}-??????"),
+        )
     }
 
     pub fn iam(&self, resource: &str) -> String {
@@ -40,7 +44,11 @@ impl Scope<'_> {
 
     /// The service endpoint name `kms:ViaService` carries for Secrets Manager.
     pub fn secrets_manager_endpoint(&self) -> String {
-        format!("secretsmanager.{}.{}", self.region, self.partition.dns_suffix())
+        format!(
+            "secretsmanager.{}.{}",
+            self.region,
+            self.partition.dns_suffix()
+        )
     }
 }
 
@@ -176,7 +184,11 @@ mod tests {
             secrets[0],
             "arn:aws:secretsmanager:eu-west-1:111122223333:secret:production/payment/db-creds-??????"
         );
-        let policy = identity_policy(&SCOPE, &secrets, Some("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        let policy = identity_policy(
+            &SCOPE,
+            &secrets,
+            Some("1234abcd-12ab-34cd-56ef-1234567890ab"),
+        );
         let kms = &policy["Statement"][1];
         assert_eq!(
             kms["Resource"],
@@ -190,7 +202,13 @@ mod tests {
             kms["Condition"]["StringLike"]["kms:EncryptionContext:SecretARN"],
             json!(secrets)
         );
-        assert_eq!(identity_policy(&SCOPE, &secrets, None)["Statement"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            identity_policy(&SCOPE, &secrets, None)["Statement"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -88,7 +88,11 @@ fn rate_ok(inner: &str) -> bool {
         return false;
     };
     let unit_ok = |singular: &str, plural: &str| {
-        if n == 1 { unit == singular } else { unit == plural }
+        if n == 1 {
+            unit == singular
+        } else {
+            unit == plural
+        }
     };
     (unit_ok("hour", "hours") && (4..=24_000).contains(&n))
         || (unit_ok("day", "days") && (1..=1000).contains(&n))
@@ -138,7 +142,12 @@ mod tests {
             rules(&rotation(None, Some("cron(0 4 ? * SUN *)"), Some("3h"))).unwrap(),
             json!({"ScheduleExpression": "cron(0 4 ? * SUN *)", "Duration": "3h"})
         );
-        for good in ["rate(4 hours)", "rate(1 day)", "rate(1000 days)", "cron(0 8,20 1 * ? *)"] {
+        for good in [
+            "rate(4 hours)",
+            "rate(1 day)",
+            "rate(1000 days)",
+            "cron(0 8,20 1 * ? *)",
+        ] {
             assert!(rules(&rotation(None, Some(good), None)).is_ok(), "{good}");
         }
     }

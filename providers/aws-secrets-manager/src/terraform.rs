@@ -24,8 +24,14 @@ pub fn render(checked: &Checked<'_>, environments: &[EnvironmentConfig]) -> Stri
             .iter()
             .map(|secret| identifier(&format!("{id}_{}", secret.short), &mut used))
             .collect();
-        for (secret, sid) in env.secrets.iter().zip(&secret_ids).filter(|(s, _)| !s.exact) {
-            let mut block = resource("aws_secretsmanager_secret", sid).add_attribute(("name", secret.name.as_str()));
+        for (secret, sid) in env
+            .secrets
+            .iter()
+            .zip(&secret_ids)
+            .filter(|(s, _)| !s.exact)
+        {
+            let mut block = resource("aws_secretsmanager_secret", sid)
+                .add_attribute(("name", secret.name.as_str()));
             if let Some(key) = checked.kms_key_id {
                 block = block.add_attribute(("kms_key_id", key));
             }
@@ -50,7 +56,11 @@ pub fn render(checked: &Checked<'_>, environments: &[EnvironmentConfig]) -> Stri
                     .add_attribute(("policy_arn", reference("aws_iam_policy", &id, "arn")))
                     .build(),
             );
-            if let Some(kube) = checked.kubernetes.as_ref().filter(|k| k.identity == PodIdentity::PodIdentity) {
+            if let Some(kube) = checked
+                .kubernetes
+                .as_ref()
+                .filter(|k| k.identity == PodIdentity::PodIdentity)
+            {
                 body = body.add_block(
                     resource("aws_eks_pod_identity_association", &id)
                         .add_attribute(("cluster_name", kube.cluster))
@@ -79,9 +89,13 @@ pub fn render(checked: &Checked<'_>, environments: &[EnvironmentConfig]) -> Stri
                 }
                 let mut rotation_rules = Block::builder("rotation_rules");
                 if let Some(days) = rules["AutomaticallyAfterDays"].as_u64() {
-                    rotation_rules = rotation_rules.add_attribute(("automatically_after_days", days));
+                    rotation_rules =
+                        rotation_rules.add_attribute(("automatically_after_days", days));
                 }
-                for (key, attribute) in [("ScheduleExpression", "schedule_expression"), ("Duration", "duration")] {
+                for (key, attribute) in [
+                    ("ScheduleExpression", "schedule_expression"),
+                    ("Duration", "duration"),
+                ] {
                     if let Some(text) = rules[key].as_str() {
                         rotation_rules = rotation_rules.add_attribute((attribute, text));
                     }
@@ -105,7 +119,9 @@ fn resource(kind: &str, id: &str) -> hcl::structure::BlockBuilder {
 /// `file("${path.module}/<name>")`; file names are built from checked names.
 fn file(name: &str) -> Expression {
     FuncCall::builder("file")
-        .arg(TemplateExpr::QuotedString(format!("${{path.module}}/{name}")))
+        .arg(TemplateExpr::QuotedString(format!(
+            "${{path.module}}/{name}"
+        )))
         .build()
         .into()
 }
@@ -130,7 +146,10 @@ fn secret_ref(secret: &Secret<'_>, id: &str, attribute: &str) -> Expression {
 /// A Terraform name from checked names: '.' (which names may hold) becomes
 /// '_', a leading digit gets a '_' before it, and a clash gets a number.
 fn identifier(base: &str, used: &mut BTreeSet<String>) -> String {
-    let mut id: String = base.chars().map(|c| if c == '.' { '_' } else { c }).collect();
+    let mut id: String = base
+        .chars()
+        .map(|c| if c == '.' { '_' } else { c })
+        .collect();
     if id.starts_with(|c: char| c.is_ascii_digit()) {
         id.insert(0, '_');
     }

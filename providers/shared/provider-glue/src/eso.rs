@@ -63,7 +63,9 @@ pub fn external_secret(
 ) -> Value {
     let data: Vec<Value> = items
         .iter()
-        .map(|item| json!({ "secretKey": item.secret_key, "remoteRef": { "key": item.remote_key } }))
+        .map(
+            |item| json!({ "secretKey": item.secret_key, "remoteRef": { "key": item.remote_key } }),
+        )
         .collect();
     json!({
         "apiVersion": API_VERSION,
@@ -84,7 +86,10 @@ pub fn check_refresh_interval(field: &str, text: &str) -> Result<(), crate::Inpu
     let mut parts = 0;
     while !rest.is_empty() {
         let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        let unit = rest[digits..].chars().take_while(char::is_ascii_alphabetic).count();
+        let unit = rest[digits..]
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .count();
         if digits == 0 || digits > 6 || !matches!(&rest[digits..digits + unit], "h" | "m" | "s") {
             break;
         }

@@ -114,10 +114,22 @@ mod tests {
     #[test]
     fn refs_and_repositories_admit_no_glob_or_field_separator() {
         assert!(check_repository("/r", "octo-org/app.api_v2").is_ok());
-        for bad in ["octo", "octo/", "/app", "octo/app/x", "oc:to/app", "octo/*", "octo/.."] {
+        for bad in [
+            "octo",
+            "octo/",
+            "/app",
+            "octo/app/x",
+            "oc:to/app",
+            "octo/*",
+            "octo/..",
+        ] {
             assert!(check_repository("/r", bad).is_err(), "{bad}");
         }
-        for good in ["refs/heads/main", "refs/heads/release/1.2", "refs/tags/v1.0.0"] {
+        for good in [
+            "refs/heads/main",
+            "refs/heads/release/1.2",
+            "refs/tags/v1.0.0",
+        ] {
             assert!(check_git_ref("/g", good).is_ok(), "{good}");
         }
         for bad in [

@@ -18,7 +18,11 @@ pub struct CommandLine {
 
 impl CommandLine {
     pub fn new(purpose: impl Into<String>, argv: Vec<String>) -> Self {
-        let shell = argv.iter().map(|arg| quote(arg)).collect::<Vec<_>>().join(" ");
+        let shell = argv
+            .iter()
+            .map(|arg| quote(arg))
+            .collect::<Vec<_>>()
+            .join(" ");
         Self {
             purpose: purpose.into(),
             argv,
@@ -49,7 +53,10 @@ mod tests {
         assert_eq!(quote("a b"), "'a b'");
         assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
         assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote(r#"{"AutomaticallyAfterDays":30}"#), r#"'{"AutomaticallyAfterDays":30}'"#);
+        assert_eq!(
+            quote(r#"{"AutomaticallyAfterDays":30}"#),
+            r#"'{"AutomaticallyAfterDays":30}'"#
+        );
     }
 
     #[test]
