@@ -412,3 +412,150 @@ fn warnings(checked: &Checked<'_>) -> Vec<String> {
     }
     warnings
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::generate;
+    use crate::request::Request;
+
+    fn base() -> Value {
+        json!({
+            "app": "payment",
+            "environments": ["production"],
+            "secrets": ["db-creds"],
+            "account_id": "111122223333",
+            "region": "eu-west-1",
+        })
+    }
+
+    /// The field a refused request names.
+    fn refused(input: Value) -> String {
+        let request: Request = serde_json::from_value(input).unwrap();
+        generate(&request).map(|_| ()).unwrap_err().field
+    }
+
+    #[test]
+    fn requests_that_cannot_be_least_privilege_are_refused_by_field() {
+        let mut two_envs = base();
+        two_envs["environments"] = json!(["staging", "production"]);
+        two_envs["kubernetes"] = json!({
+            "identity": "pod-identity", "cluster": "c", "service_account": "shared",
+        });
+        assert_eq!(refused(two_envs), "/kubernetes/service_account");
+
+        let mut no_reader = base();
+        no_reader["resource_policy"] = json!({});
+        assert_eq!(refused(no_reader), "/resource_policy");
+
+        let mut stranger = base();
+        stranger["known_arns"] = json!([
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:production/other/db-creds-AbCdEf"
+        ]);
+        assert_eq!(refused(stranger), "/known_arns/0");
+
+        let mut other_account = base();
+        other_account["known_arns"] = json!([
+            "arn:aws:secretsmanager:eu-west-1:444455556666:secret:production/payment/db-creds-AbCdEf"
+        ]);
+        assert_eq!(refused(other_account), "/known_arns/0");
+
+        let mut issuer_for_pod_identity = base();
+        issuer_for_pod_identity["kubernetes"] = json!({
+            "identity": "pod-identity", "cluster": "c",
+            "oidc_issuer": "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+        });
+        assert_eq!(refused(issuer_for_pod_identity), "/kubernetes/oidc_issuer");
+
+        let mut irsa_without_issuer = base();
+        irsa_without_issuer["kubernetes"] = json!({ "identity": "irsa", "cluster": "c" });
+        assert_eq!(refused(irsa_without_issuer), "/kubernetes/oidc_issuer");
+
+        let mut long_role = base();
+        long_role["app"] = json!("a".repeat(40));
+        long_role["environments"] = json!(["e".repeat(20)]);
+        assert_eq!(refused(long_role), "/environments/0");
+
+        let mut twice = base();
+        twice["secrets"] = json!(["db-creds", "db-creds"]);
+        assert_eq!(refused(twice), "/secrets/1");
+    }
+
+    #[test]
+    fn a_policy_over_iams_size_limit_is_refused() {
+        let mut input = base();
+        let secrets: Vec<String> = (0..100).map(|n| format!("{}{n}", "s".repeat(60))).collect();
+        input["secrets"] = json!(secrets);
+        assert_eq!(refused(input.clone()), "/environments/0");
+        input["secrets"] = json!(secrets[..20]);
+        let request: Request = serde_json::from_value(input).unwrap();
+        assert!(generate(&request).is_ok());
+    }
+
+    #[test]
+    fn known_arns_are_granted_exactly_and_not_created_again() {
+        let mut input = base();
+        input["secrets"] = json!(["db-creds", "api-key"]);
+        let arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:production/payment/db-creds-AbCdEf";
+        input["known_arns"] = json!([arn]);
+        let request: Request = serde_json::from_value(input).unwrap();
+        let config = generate(&request).unwrap();
+        let env = &config.environments[0];
+        assert_eq!(
+            env.identity_policy["Statement"][0]["Resource"],
+            json!([
+                arn,
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:production/payment/api-key-??????"
+            ])
+        );
+        let created: Vec<&str> = env
+            .commands
+            .iter()
+            .filter(|c| c.argv.iter().any(|a| a == "create-secret"))
+            .map(|c| c.shell.as_str())
+            .collect();
+        assert_eq!(
+            created,
+            [
+                "aws secretsmanager create-secret --region eu-west-1 --name production/payment/api-key"
+            ]
+        );
+        let secret_block = |id: &str| format!("resource \"aws_secretsmanager_secret\" \"{id}\"");
+        assert!(
+            !config
+                .terraform
+                .contains(&secret_block("payment_production_db-creds"))
+        );
+        assert!(
+            config
+                .terraform
+                .contains(&secret_block("payment_production_api-key"))
+        );
+        assert!(config.warnings.iter().any(|w| w.contains("no workload")));
+    }
+
+    #[test]
+    fn a_vpc_endpoint_with_github_runners_is_warned_about() {
+        let mut input = base();
+        input["github"] = json!({ "repository": "octo/payment", "ref": "refs/heads/main" });
+        input["resource_policy"] = json!({ "vpc_endpoint_id": "vpce-0123456789abcdef0" });
+        let request: Request = serde_json::from_value(input).unwrap();
+        let config = generate(&request).unwrap();
+        let policy = config.environments[0].resource_policy.as_ref().unwrap();
+        assert_eq!(
+            policy["Statement"][0]["Condition"]["StringNotEquals"]["aws:PrincipalArn"],
+            json!(["arn:aws:iam::111122223333:role/payment-production-secrets"])
+        );
+        assert_eq!(
+            policy["Statement"][1]["Condition"]["StringNotEquals"]["aws:sourceVpce"],
+            "vpce-0123456789abcdef0"
+        );
+        assert!(
+            config
+                .warnings
+                .iter()
+                .any(|w| w.contains("GitHub-hosted runners"))
+        );
+    }
+}

@@ -113,7 +113,7 @@ pub fn check_kms_key_id(field: &str, text: &str) -> Result<(), InputError> {
     };
     let uuid = {
         let parts: Vec<&str> = text.split('-').collect();
-        parts.len() == 5 && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| hex(*p, n))
+        parts.len() == 5 && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| hex(p, n))
     };
     let multi_region = text.strip_prefix("mrk-").is_some_and(|rest| hex(rest, 32));
     if uuid || multi_region {

@@ -111,10 +111,10 @@ fn cron_ok(inner: &str) -> bool {
                 .all(|c| c.is_ascii_digit() || ",-*/".contains(c) || extra.contains(c))
     };
     *minutes == "0"
-        && chars(*hours, "")
-        && chars(*day_of_month, "?LW")
-        && chars(*month, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        && chars(*day_of_week, "?L#ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        && chars(hours, "")
+        && chars(day_of_month, "?LW")
+        && chars(month, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        && chars(day_of_week, "?L#ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         && *year == "*"
         && ((*day_of_month == "?") != (*day_of_week == "?"))
 }
