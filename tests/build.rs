@@ -10,6 +10,8 @@ const PLUGINS: &[(&str, &str)] = &[
     ("future-contract-plugin", "tests/plugins/future-contract"),
     ("hello-plugin", "tests/plugins/hello"),
     ("huge-manifest-plugin", "tests/plugins/huge-manifest"),
+    // Third-party provider plugins, installed by the tests with `skill plugin install`.
+    ("aws-secrets-manager", "providers/aws-secrets-manager"),
 ];
 
 fn main() {
@@ -26,7 +28,10 @@ fn main() {
             dir: workspace.join(dir),
         })
         .collect();
-    let watch = vec![workspace.join("plugins/kit")];
+    let watch = vec![
+        workspace.join("plugins/kit"),
+        workspace.join("providers/shared"),
+    ];
     let built = build_plugins(
         &workspace,
         &workspace.join("target").join("wasm-test-plugins"),

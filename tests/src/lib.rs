@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+pub mod checkers;
 pub mod docs;
+pub mod moto;
 pub mod openbao;
 
 include!(concat!(env!("OUT_DIR"), "/test_plugins.rs"));

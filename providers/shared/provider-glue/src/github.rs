@@ -1,0 +1,159 @@
+//! GitHub Actions: the repository and ref a cloud role trusts, the `sub`
+//! claim GitHub's OIDC tokens carry for them, and a workflow whose jobs log
+//! in by OIDC (no stored cloud keys).
+//!
+//! GitHub's token for a push to `main` of `octo/app` has
+//! `sub = repo:octo/app:ref:refs/heads/main` and the issuer
+//! `https://token.actions.githubusercontent.com`. Both parts are checked so
+//! that neither can widen a trust condition: no glob characters, no `:`
+//! (which would shift the claim's fields), no control characters.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{InputError, shown};
+
+/// The issuer of GitHub Actions OIDC tokens, without the scheme (how AWS names
+/// the provider and its condition keys).
+pub const ISSUER_HOST: &str = "token.actions.githubusercontent.com";
+
+/// `owner/repo`: GitHub's account names (letters, digits, '-') and repository
+/// names (letters, digits, '.', '_', '-').
+pub fn check_repository(field: &str, text: &str) -> Result<(), InputError> {
+    let owner_ok = |owner: &str| {
+        (1..=39).contains(&owner.len())
+            && !owner.starts_with('-')
+            && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let repo_ok = |repo: &str| {
+        (1..=100).contains(&repo.len())
+            && repo != "."
+            && repo != ".."
+            && repo
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    };
+    match text.split_once('/') {
+        Some((owner, repo)) if owner_ok(owner) && repo_ok(repo) => Ok(()),
+        _ => Err(InputError::new(
+            field,
+            format!(
+                "`{}` is not a GitHub repository `owner/name` (letters, digits, '-'; the name \
+                 also '.', '_')",
+                shown(text)
+            ),
+        )),
+    }
+}
+
+/// A branch or tag ref, `refs/heads/<branch>` or `refs/tags/<tag>`, matched
+/// literally: letters, digits, '.', '_', '-', '/'; no `..`, `//` or trailing `/`.
+pub fn check_git_ref(field: &str, text: &str) -> Result<(), InputError> {
+    let rest = text
+        .strip_prefix("refs/heads/")
+        .or_else(|| text.strip_prefix("refs/tags/"));
+    let valid = rest.is_some_and(|name| {
+        !name.is_empty()
+            && text.len() <= 255
+            && !name.starts_with(['/', '.', '-'])
+            && !name.ends_with(['/', '.'])
+            && !name.contains("..")
+            && !name.contains("//")
+            && !name.ends_with(".lock")
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
+    });
+    if valid {
+        return Ok(());
+    }
+    Err(InputError::new(
+        field,
+        format!(
+            "`{}` is not a plain branch or tag ref like `refs/heads/main` or `refs/tags/v1` \
+             (letters, digits, '.', '_', '-', '/')",
+            shown(text)
+        ),
+    ))
+}
+
+/// The `sub` claim of a token for `repository` at `git_ref` (both checked).
+pub fn subject(repository: &str, git_ref: &str) -> String {
+    format!("repo:{repository}:ref:{git_ref}")
+}
+
+/// A workflow that runs on pushes to `git_ref` (or by hand), with the
+/// permission to request an OIDC token and nothing else, one job per
+/// `(job id, steps)`. The steps are the provider's (log in, read).
+pub fn oidc_workflow(name: &str, git_ref: &str, jobs: Vec<(String, Vec<Value>)>) -> Value {
+    let push = match git_ref.strip_prefix("refs/tags/") {
+        Some(tag) => json!({ "tags": [tag] }),
+        None => json!({ "branches": [git_ref.trim_start_matches("refs/heads/")] }),
+    };
+    let jobs: Map<String, Value> = jobs
+        .into_iter()
+        .map(|(id, steps)| {
+            let job = json!({
+                "runs-on": "ubuntu-latest",
+                "steps": steps,
+            });
+            (id, job)
+        })
+        .collect();
+    json!({
+        "name": name,
+        "on": { "push": push, "workflow_dispatch": {} },
+        "permissions": { "id-token": "write", "contents": "read" },
+        "jobs": jobs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_and_repositories_admit_no_glob_or_field_separator() {
+        assert!(check_repository("/r", "octo-org/app.api_v2").is_ok());
+        for bad in [
+            "octo",
+            "octo/",
+            "/app",
+            "octo/app/x",
+            "oc:to/app",
+            "octo/*",
+            "octo/..",
+        ] {
+            assert!(check_repository("/r", bad).is_err(), "{bad}");
+        }
+        for good in [
+            "refs/heads/main",
+            "refs/heads/release/1.2",
+            "refs/tags/v1.0.0",
+        ] {
+            assert!(check_git_ref("/g", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "main",
+            "refs/heads/",
+            "refs/heads/*",
+            "refs/heads/a..b",
+            "refs/heads/a:b",
+            "refs/pull/1/merge",
+            "refs/heads/a b",
+            "refs/heads/x.lock",
+        ] {
+            assert!(check_git_ref("/g", bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            subject("octo/app", "refs/heads/main"),
+            "repo:octo/app:ref:refs/heads/main"
+        );
+    }
+
+    #[test]
+    fn the_workflow_triggers_on_the_trusted_ref_only() {
+        let workflow = oidc_workflow("w", "refs/tags/v1", vec![("read".into(), vec![])]);
+        assert_eq!(workflow["on"]["push"], json!({ "tags": ["v1"] }));
+        assert_eq!(workflow["permissions"]["id-token"], "write");
+    }
+}
