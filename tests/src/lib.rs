@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 pub mod docs;
+pub mod mcp;
 pub mod openbao;
 
 include!(concat!(env!("OUT_DIR"), "/test_plugins.rs"));
