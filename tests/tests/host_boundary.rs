@@ -138,7 +138,6 @@ fn no_plugin_byte_reaches_the_terminal_raw() {
             "install",
             persona(dir.path(), which).to_str().unwrap(),
             "--yes",
-            "--force",
         ]);
         let (_, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(1), "persona {which}: {stderr}");

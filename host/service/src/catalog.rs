@@ -29,9 +29,6 @@ use skill_runtime::{Manifest, Plugin, PluginCode, Runtime, ToolSpec};
 use crate::install::{self, InstallRecord};
 use crate::{Error, Result, manifest};
 
-/// The cache's folder of manifests, keyed by plugin SHA-256.
-pub const MANIFEST_CACHE: &str = "manifests";
-
 /// A first-party plugin as the build embeds it.
 pub struct Builtin {
     pub package: &'static str,
@@ -127,7 +124,7 @@ impl Catalog {
         let mut catalog = Self {
             entries: Vec::new(),
             refused: Vec::new(),
-            manifest_cache: cache_dir.join(MANIFEST_CACHE),
+            manifest_cache: cache_dir.join(crate::paths::MANIFESTS),
         };
         for builtin in builtins() {
             let source = PluginSource {

@@ -155,7 +155,7 @@ pub fn commit(plugins_dir: &Path, record: &InstallRecord, wasm: &[u8]) -> Result
 /// costs disk, so that is a warning.
 pub fn forget_cached(paths: &Paths, sha256: &str) {
     let compiled = skill_runtime::CompiledCache::new(paths.compiled()).remove(sha256);
-    let manifests = remove_keyed(&paths.cache.join(crate::catalog::MANIFEST_CACHE), sha256);
+    let manifests = remove_keyed(&paths.manifests(), sha256);
     match (compiled, manifests) {
         (Ok(compiled), Ok(manifests)) => {
             tracing::debug!(sha256, compiled, manifests, "removed cached files")
