@@ -9,6 +9,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("hostile-plugin", "tests/plugins/hostile"),
     ("future-contract-plugin", "tests/plugins/future-contract"),
     ("hello-plugin", "tests/plugins/hello"),
+    ("hello-next-plugin", "tests/plugins/hello-next"),
     ("huge-manifest-plugin", "tests/plugins/huge-manifest"),
     // Third-party provider plugins, installed by the tests with `skill plugin install`.
     ("aws-secrets-manager", "providers/aws-secrets-manager"),

@@ -239,6 +239,7 @@ fn main() {
         },
         limits: Limits::default(),
         jobs: None,
+        dev_plugins: Vec::new(),
     })
     .unwrap();
     Stats::measure(200, || {

@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 pub mod checkers;
 pub mod docs;
+pub mod mcp;
 pub mod moto;
 pub mod openbao;
 

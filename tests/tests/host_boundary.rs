@@ -140,7 +140,6 @@ fn no_plugin_byte_reaches_the_terminal_raw() {
             "install",
             persona(dir.path(), which).to_str().unwrap(),
             "--yes",
-            "--force",
         ]);
         let (_, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(1), "persona {which}: {stderr}");
@@ -245,38 +244,35 @@ fn produced_files_land_inside_out_dir_all_or_nothing() {
 fn a_plugin_name_is_its_identity() {
     let skill = installed();
     let dir = tempfile::tempdir().unwrap();
-    let install = |which: u8, force: bool| {
+    let install = |which: u8| {
         let path = persona(dir.path(), which);
-        let mut args = vec!["plugin", "install", path.to_str().unwrap(), "--yes"];
-        if force {
-            args.push("--force");
-        }
-        skill.run(&args)
+        skill.run(&["plugin", "install", path.to_str().unwrap(), "--yes"])
     };
-    // A new `hostile` with other tools replaces the installed one only when asked.
-    let output = install(b'1', false);
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output).1);
-    assert!(text(&output).1.contains("--force"), "{}", text(&output).1);
-    assert!(skill.run(&["run", "echo"]).status.success());
-    let output = install(b'1', true);
+    // A new `hostile` with other tools replaces the installed one, saying so.
+    let output = install(b'1');
     assert!(output.status.success(), "{}", text(&output).1);
+    assert!(
+        text(&output).1.contains("Replaces installed hostile"),
+        "{}",
+        text(&output).1
+    );
     let list = text(&skill.run(&["list"])).0;
     assert!(
         list.contains("echo-again") && !list.contains("read-passwd"),
         "{list}"
     );
 
-    // A first-party plugin's name or tool is never taken, not even with --force.
+    // A first-party plugin's name or tool is never taken.
     for (which, words) in [
         (b'2', "belongs to a first-party plugin"),
         (b'3', "already served by plugin rotation-planner"),
     ] {
-        let output = install(which, true);
+        let output = install(which);
         assert_eq!(output.status.code(), Some(2), "{}", text(&output).1);
         assert!(text(&output).1.contains(words), "{}", text(&output).1);
     }
     // One plugin naming a tool twice.
-    let output = install(b'4', true);
+    let output = install(b'4');
     assert_eq!(output.status.code(), Some(1), "{}", text(&output).1);
     assert!(
         text(&output).1.contains("names tool `twice` twice"),

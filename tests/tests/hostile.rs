@@ -37,6 +37,7 @@ fn service(home: &std::path::Path) -> Service {
         paths,
         limits,
         jobs: None,
+        dev_plugins: Vec::new(),
     })
     .unwrap()
 }

@@ -77,6 +77,42 @@ impl CompiledCache {
     }
 }
 
+impl CompiledCache {
+    /// Deletes the compiled code of the plugin whose SHA-256 is `sha256`, for
+    /// every engine it was compiled by; returns how many files went. Another
+    /// home sharing this cache that still runs the plugin compiles it again.
+    pub fn remove(&self, sha256: &str) -> std::io::Result<usize> {
+        match &self.dir {
+            Some(dir) => remove_keyed(dir, sha256),
+            None => Ok(0),
+        }
+    }
+}
+
+/// Deletes the files of `dir` whose names start with `<sha256>-` (the key of
+/// every file the caches write); nothing when `sha256` is not a SHA-256.
+pub fn remove_keyed(dir: &Path, sha256: &str) -> std::io::Result<usize> {
+    let is_digest = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    if !is_digest {
+        return Ok(0);
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(error) => return Err(error),
+    };
+    let prefix = format!("{sha256}-");
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Loads an artifact only if it is intact and was compiled from plugin `sha256`;
 /// any doubt means a rebuild.
 fn load_checked(

@@ -6,6 +6,17 @@
 //! the plugin's `describe()` returns in the sandbox, checked, and cached by the
 //! plugin's SHA-256, so that listing tools or finding one to run does not
 //! instantiate every plugin.
+//!
+//! Plugins under development (`skill run --plugin FILE.wasm`, `skill mcp
+//! --plugin FILE.wasm`) join for one process: read from their file, described
+//! in the same sandbox, checked the same way, never installed or cached. One of
+//! them stands in for an installed plugin of the same name.
+//!
+//! Names: every tool is addressable as `plugin/tool`. A bare tool name is
+//! enough while one plugin serves it; when several third-party plugins have a
+//! tool of that name, none takes the bare name, and asking for it says which
+//! qualified names to use. A first-party tool's name is never shared: a
+//! plugin with such a tool is refused.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -44,6 +55,8 @@ pub enum Origin {
     Builtin,
     /// Installed by `skill plugin install`, with its record.
     Installed(InstallRecord),
+    /// Given with `--plugin FILE.wasm` for this process only.
+    Dev(PathBuf),
 }
 
 /// A plugin's bytes and identity.
@@ -82,6 +95,13 @@ pub struct ToolRef<'a> {
     pub spec: &'a ToolSpec,
 }
 
+impl ToolRef<'_> {
+    /// `plugin/tool`: the name that always reaches this tool.
+    pub fn qualified(&self) -> String {
+        format!("{}/{}", self.entry.manifest.name, self.spec.name)
+    }
+}
+
 pub struct Catalog {
     entries: Vec<Entry>,
     /// Installed plugins left out, with why: a call to one of their recorded
@@ -93,11 +113,18 @@ pub struct Catalog {
 impl Catalog {
     /// Every first-party and installed plugin. An installed plugin that fails
     /// its checks is reported and left out; the others still work.
-    pub fn load(runtime: &Runtime, plugins_dir: &Path, cache_dir: &Path) -> Result<Self> {
+    /// `dev` are plugin files to serve for this process only (see the module's
+    /// documentation); one that cannot be served is an error, not a warning.
+    pub fn load(
+        runtime: &Runtime,
+        plugins_dir: &Path,
+        cache_dir: &Path,
+        dev: &[PathBuf],
+    ) -> Result<Self> {
         let mut catalog = Self {
             entries: Vec::new(),
             refused: Vec::new(),
-            manifest_cache: cache_dir.join("manifests"),
+            manifest_cache: cache_dir.join(crate::paths::MANIFESTS),
         };
         for builtin in builtins() {
             let source = PluginSource {
@@ -111,7 +138,24 @@ impl Catalog {
             let manifest = catalog.manifest(runtime, &source)?;
             catalog.add(source, manifest)?;
         }
+        for path in dev {
+            let source = dev_source(path)?;
+            let plugin = runtime.load(source.code())?;
+            let manifest = runtime.describe(&plugin)?;
+            manifest::check(&source.label, &manifest)?;
+            catalog.add(source, manifest)?;
+        }
         for record in install::records(plugins_dir)? {
+            if let Some(dev) = catalog.plugin(&record.name)
+                && matches!(dev.source.origin, Origin::Dev(_))
+            {
+                tracing::info!(
+                    "plugin {} from {} stands in for the installed one",
+                    record.name,
+                    dev.source.label
+                );
+                continue;
+            }
             let added = install::open_verified(plugins_dir, &record).and_then(|wasm| {
                 let source = PluginSource {
                     label: record.name.clone(),
@@ -132,22 +176,23 @@ impl Catalog {
     }
 
     fn add(&mut self, source: PluginSource, manifest: Manifest) -> Result<()> {
-        if self.plugin(&manifest.name).is_some() {
+        if let Some(other) = self.plugin(&manifest.name) {
             return Err(Error::PluginLoad {
                 plugin: manifest.name.clone(),
-                detail: "another plugin already has its name".to_owned(),
+                detail: format!(
+                    "another plugin already has its name ({})",
+                    other.source.label
+                ),
             });
         }
-        for tool in &manifest.tools {
-            if let Some(other) = self.find(&tool.name) {
-                return Err(Error::PluginLoad {
-                    plugin: manifest.name.clone(),
-                    detail: format!(
-                        "its tool `{}` is already served by plugin {}",
-                        tool.name, other.entry.manifest.name
-                    ),
-                });
-            }
+        if let Some(taken) = self.first_party_tool(&manifest) {
+            return Err(Error::PluginLoad {
+                plugin: manifest.name.clone(),
+                detail: format!(
+                    "its tool `{}` has the name of a tool of first-party plugin {}",
+                    taken.spec.name, taken.entry.manifest.name
+                ),
+            });
         }
         self.entries.push(Entry {
             source,
@@ -196,8 +241,29 @@ impl Catalog {
                     .map(move |spec| ToolRef { entry, spec })
             })
             .collect();
-        tools.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+        tools.sort_by(|a, b| {
+            (&a.spec.name, &a.entry.manifest.name).cmp(&(&b.spec.name, &b.entry.manifest.name))
+        });
         tools
+    }
+
+    /// The first tool of `manifest` that has the name of a first-party tool.
+    pub fn first_party_tool(&self, manifest: &Manifest) -> Option<ToolRef<'_>> {
+        manifest.tools.iter().find_map(|tool| {
+            self.matching(&tool.name)
+                .into_iter()
+                .find(|found| found.entry.source.origin == Origin::Builtin)
+        })
+    }
+
+    /// The name to call `tool` by: its own while no other plugin has a tool
+    /// of that name, else `plugin/tool`.
+    pub fn address(&self, tool: &ToolRef<'_>) -> String {
+        if self.matching(&tool.spec.name).len() > 1 {
+            tool.qualified()
+        } else {
+            tool.spec.name.clone()
+        }
     }
 
     /// The plugin named `name`.
@@ -207,27 +273,54 @@ impl Catalog {
             .find(|entry| entry.manifest.name == name)
     }
 
-    pub fn find(&self, name: &str) -> Option<ToolRef<'_>> {
-        self.entries.iter().find_map(|entry| {
-            entry
-                .manifest
-                .tools
-                .iter()
-                .find(|spec| spec.name == name)
-                .map(|spec| ToolRef { entry, spec })
-        })
+    /// The tools `name` may mean: `plugin/tool` names one; a bare name every
+    /// plugin's tool of that name.
+    pub fn matching(&self, name: &str) -> Vec<ToolRef<'_>> {
+        let (plugin, tool) = match name.split_once('/') {
+            Some((plugin, tool)) => (Some(plugin), tool),
+            None => (None, name),
+        };
+        self.entries
+            .iter()
+            .filter(|entry| plugin.is_none_or(|plugin| entry.manifest.name == plugin))
+            .flat_map(|entry| {
+                entry
+                    .manifest
+                    .tools
+                    .iter()
+                    .filter(|spec| spec.name == tool)
+                    .map(move |spec| ToolRef { entry, spec })
+            })
+            .collect()
     }
 
-    /// The tool, or an error listing the tools there are.
+    /// The one tool `name` means, if it means exactly one.
+    pub fn find(&self, name: &str) -> Option<ToolRef<'_>> {
+        let mut found = self.matching(name);
+        (found.len() == 1).then(|| found.remove(0))
+    }
+
+    /// The tool, or an error listing the tools there are (or, for a name
+    /// several plugins share, the qualified names to use).
     pub fn get(&self, name: &str) -> Result<ToolRef<'_>> {
-        if let Some(tool) = self.find(name) {
-            return Ok(tool);
+        let mut found = self.matching(name);
+        match found.len() {
+            1 => return Ok(found.remove(0)),
+            0 => {}
+            _ => {
+                return Err(Error::AmbiguousTool {
+                    name: name.to_owned(),
+                    qualified: found.iter().map(ToolRef::qualified).collect(),
+                });
+            }
         }
-        if let Some((record, reason)) = self
-            .refused
-            .iter()
-            .find(|(record, _)| record.tools.iter().any(|tool| tool == name))
-        {
+        let bare = name.rsplit('/').next().unwrap_or(name);
+        if let Some((record, reason)) = self.refused.iter().find(|(record, _)| {
+            record.tools.iter().any(|tool| tool == bare)
+                && name
+                    .split_once('/')
+                    .is_none_or(|(plugin, _)| plugin == record.name)
+        }) {
             return Err(Error::PluginRefused {
                 plugin: record.name.clone(),
                 tool: name.to_owned(),
@@ -236,13 +329,22 @@ impl Catalog {
         }
         Err(Error::UnknownTool {
             name: name.to_owned(),
-            available: self
-                .tools()
-                .iter()
-                .map(|tool| tool.spec.name.clone())
-                .collect(),
+            available: self.tools().iter().map(|tool| self.address(tool)).collect(),
         })
     }
+}
+
+/// A plugin file given with `--plugin`, read as an installed one would be.
+fn dev_source(path: &Path) -> Result<PluginSource> {
+    let wasm = crate::read::regular_file(path, crate::read::MAX_PLUGIN_BYTES)
+        .map_err(|detail| Error::Usage(format!("--plugin: {detail}")))?;
+    Ok(PluginSource {
+        label: crate::read::shown(path),
+        sha256: skill_runtime::cache::sha256_hex(&wasm),
+        wasm: Cow::Owned(wasm),
+        precompiled: None,
+        origin: Origin::Dev(path.to_path_buf()),
+    })
 }
 
 /// A cached manifest, if one is there, is a regular file within the size cap
@@ -281,6 +383,7 @@ pub fn origin_text(origin: &Origin, plugins_dir: &Path) -> String {
         Origin::Installed(record) => install::wasm_path(plugins_dir, &record.name)
             .display()
             .to_string(),
+        Origin::Dev(path) => format!("{} (--plugin, not installed)", path.display()),
     }
 }
 
@@ -295,7 +398,8 @@ mod tests {
     fn built_in_plugins_describe_themselves_in_the_sandbox() {
         let home = tempfile::tempdir().unwrap();
         let runtime = Runtime::new(Limits::default(), CompiledCache::disabled()).unwrap();
-        let catalog = Catalog::load(&runtime, &home.path().join("plugins"), home.path()).unwrap();
+        let catalog =
+            Catalog::load(&runtime, &home.path().join("plugins"), home.path(), &[]).unwrap();
         let names: Vec<_> = catalog
             .entries()
             .iter()

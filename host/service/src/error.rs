@@ -35,6 +35,13 @@ pub enum Error {
         available: Vec<String>,
     },
 
+    /// Several plugins have a tool of this name, and none takes it.
+    #[error("tool name `{name}` is served by several plugins; call one by its qualified name: {}", qualified.join(", "))]
+    AmbiguousTool {
+        name: String,
+        qualified: Vec<String>,
+    },
+
     #[error("invalid input for `{tool}`:\n{}", problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
     InvalidInput {
         tool: String,
@@ -117,7 +124,10 @@ impl Error {
     /// The process exit status: 2 for bad usage or input, 1 for everything that failed while running.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::UnknownTool { .. } | Error::InvalidInput { .. } | Error::Usage(_) => 2,
+            Error::UnknownTool { .. }
+            | Error::AmbiguousTool { .. }
+            | Error::InvalidInput { .. }
+            | Error::Usage(_) => 2,
             _ => 1,
         }
     }

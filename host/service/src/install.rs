@@ -5,14 +5,19 @@
 //! `<plugins>/<name>/plugin.wasm` beside `install.json`, the record that pins
 //! its digest. Every later load hashes the file again and refuses it when the
 //! bytes changed.
+//!
+//! Installing over a plugin of the same name is an upgrade: the command line
+//! shows what changes (see [`crate::review`]) and asks; a lower version needs
+//! to be allowed. Upgrading and removing delete the old version's compiled
+//! code and cached manifest ([`forget_cached`]).
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use skill_runtime::cache::{sha256_hex, write_atomically};
+use skill_runtime::cache::{remove_keyed, sha256_hex, write_atomically};
 use skill_runtime::{Manifest, PluginCode, Runtime};
 
-use crate::{Error, Result};
+use crate::{Error, Paths, Result};
 
 const RECORD_FILE: &str = "install.json";
 const WASM_FILE: &str = "plugin.wasm";
@@ -78,12 +83,33 @@ pub fn open_verified(plugins_dir: &Path, record: &InstallRecord) -> Result<Vec<u
     Ok(wasm)
 }
 
+/// The guidance for agents of every installed plugin that ships some, read
+/// from its pinned bytes. A plugin whose file changed or whose guidance breaks
+/// the rules is left out, with a warning.
+pub fn guidance(plugins_dir: &Path) -> Result<Vec<(InstallRecord, String)>> {
+    let mut found = Vec::new();
+    for record in records(plugins_dir)? {
+        let read = open_verified(plugins_dir, &record)
+            .and_then(|wasm| crate::guidance::read(&wasm).map_err(Error::Usage));
+        match read {
+            Ok(Some(text)) => found.push((record, text)),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(
+                "leaving out the guidance of plugin {}: {error}",
+                record.name
+            ),
+        }
+    }
+    Ok(found)
+}
+
 /// A plugin file as it would be installed: what it says it is, what it imports,
-/// and its digest.
+/// its digest, and the guidance for agents it ships.
 pub struct Inspected {
     pub manifest: Manifest,
     pub imports: Vec<String>,
     pub sha256: String,
+    pub guidance: Option<String>,
 }
 
 /// Loads `wasm` in the sandbox and asks it to describe itself, with the checks
@@ -98,10 +124,15 @@ pub fn inspect(runtime: &Runtime, label: &str, wasm: &[u8]) -> Result<Inspected>
     })?;
     let manifest = runtime.describe(&plugin)?;
     crate::manifest::check(label, &manifest)?;
+    let guidance = crate::guidance::read(wasm).map_err(|detail| Error::PluginLoad {
+        plugin: label.to_owned(),
+        detail,
+    })?;
     Ok(Inspected {
         manifest,
         imports: plugin.imports,
         sha256,
+        guidance,
     })
 }
 
@@ -119,15 +150,36 @@ pub fn commit(plugins_dir: &Path, record: &InstallRecord, wasm: &[u8]) -> Result
         .map_err(|error| Error::io(format!("cannot write into {}", dir.display()), error))
 }
 
-/// Removes an installed plugin.
-pub fn remove(plugins_dir: &Path, name: &str) -> Result<()> {
+/// Deletes what the caches hold for the plugin whose SHA-256 is `sha256`:
+/// its compiled code and its manifest. A cache that cannot be cleaned only
+/// costs disk, so that is a warning.
+pub fn forget_cached(paths: &Paths, sha256: &str) {
+    let compiled = skill_runtime::CompiledCache::new(paths.compiled()).remove(sha256);
+    let manifests = remove_keyed(&paths.manifests(), sha256);
+    match (compiled, manifests) {
+        (Ok(compiled), Ok(manifests)) => {
+            tracing::debug!(sha256, compiled, manifests, "removed cached files")
+        }
+        (Err(error), _) | (_, Err(error)) => {
+            tracing::warn!("cannot remove the cached code of plugin {sha256}: {error}")
+        }
+    }
+}
+
+/// Removes an installed plugin and its cached code.
+pub fn remove(paths: &Paths, name: &str) -> Result<InstallRecord> {
     if !crate::manifest::valid_name(name) {
         return Err(Error::Usage(format!("{name:?} is not a plugin name")));
     }
-    let dir = plugins_dir.join(name);
-    if !dir.join(RECORD_FILE).exists() {
+    let Some(record) = records(&paths.plugins)?
+        .into_iter()
+        .find(|record| record.name == name)
+    else {
         return Err(Error::Usage(format!("no installed plugin named {name}")));
-    }
+    };
+    let dir = paths.plugins.join(name);
     std::fs::remove_dir_all(&dir)
-        .map_err(|error| Error::io(format!("cannot remove {}", dir.display()), error))
+        .map_err(|error| Error::io(format!("cannot remove {}", dir.display()), error))?;
+    forget_cached(paths, &record.sha256);
+    Ok(record)
 }

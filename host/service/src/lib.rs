@@ -9,6 +9,8 @@
 //! - [`catalog`]: first-party and installed plugins, and their tools;
 //! - [`manifest`]: what a plugin's manifest must be to be served;
 //! - [`install`]: installing, pinning and verifying third-party plugins;
+//! - [`review`]: what installing a plugin would change, for the preview;
+//! - [`guidance`]: the guidance for agents a plugin ships;
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`parallel`]: cutting a large input into parts for mergeable tools;
@@ -19,11 +21,13 @@
 pub mod catalog;
 mod error;
 pub mod files;
+pub mod guidance;
 pub mod install;
 pub mod manifest;
 pub mod parallel;
 pub mod paths;
 pub mod read;
+pub mod review;
 pub mod schema;
 mod service;
 

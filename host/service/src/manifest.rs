@@ -206,7 +206,7 @@ mod tests {
                     skill_runtime::CompiledCache::disabled(),
                 )
                 .unwrap();
-                crate::catalog::Catalog::load(&runtime, &home.path().join("p"), home.path())
+                crate::catalog::Catalog::load(&runtime, &home.path().join("p"), home.path(), &[])
                     .unwrap()
                     .entries()
                     .iter()

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 
 use crate::{Error, Result};
 
+/// The cache's folder of plugin manifests, keyed by plugin SHA-256.
+pub const MANIFESTS: &str = "manifests";
+
 #[derive(Debug, Clone)]
 pub struct Paths {
     /// Installed third-party plugins and their records.
@@ -31,6 +34,11 @@ impl Paths {
     /// Where precompiled components are kept, under the cache.
     pub fn compiled(&self) -> PathBuf {
         self.cache.join("compiled")
+    }
+
+    /// Where plugin manifests are kept, under the cache.
+    pub fn manifests(&self) -> PathBuf {
+        self.cache.join(MANIFESTS)
     }
 
     fn defaults() -> Result<Self> {

@@ -31,6 +31,9 @@ pub struct Settings {
     /// Sandboxes one call may run at once on a large input (1: never split).
     /// `None`: one per core.
     pub jobs: Option<usize>,
+    /// Plugin files served for this process only, not installed
+    /// (`--plugin FILE.wasm`; see [`crate::catalog`]).
+    pub dev_plugins: Vec<std::path::PathBuf>,
 }
 
 /// A request to run a tool.
@@ -87,7 +90,12 @@ impl Service {
             settings.limits,
             CompiledCache::new(settings.paths.compiled()),
         )?;
-        let catalog = Catalog::load(&runtime, &settings.paths.plugins, &settings.paths.cache)?;
+        let catalog = Catalog::load(
+            &runtime,
+            &settings.paths.plugins,
+            &settings.paths.cache,
+            &settings.dev_plugins,
+        )?;
         let jobs = OnceLock::new();
         if let Some(count) = settings.jobs {
             let _ = jobs.set(count.max(1));
@@ -116,7 +124,9 @@ impl Service {
 
     fn schemas(&self, tool: &ToolRef<'_>) -> Result<Arc<ToolSchemas>> {
         let mut cache = self.schemas.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(schemas) = cache.get(&tool.spec.name) {
+        // Two plugins may each have a tool of this name.
+        let key = tool.qualified();
+        if let Some(schemas) = cache.get(&key) {
             return Ok(Arc::clone(schemas));
         }
         let compile = |text: &str| {
@@ -129,7 +139,7 @@ impl Service {
             input: compile(&tool.spec.input_schema)?,
             output: compile(&tool.spec.output_schema)?,
         });
-        cache.insert(tool.spec.name.clone(), Arc::clone(&schemas));
+        cache.insert(key, Arc::clone(&schemas));
         Ok(schemas)
     }
 
@@ -322,15 +332,10 @@ impl Service {
         progress: Option<&Arc<Mutex<ProgressFn>>>,
     ) -> Result<Outcome> {
         let tool = run.tool;
-        let map_tool = self.catalog.get(&split.map)?;
-        if map_tool.entry.manifest.name != tool.entry.manifest.name {
-            return Err(Error::Usage(format!(
-                "{} of `{}` names `{}`, a tool of another plugin",
-                parallel::ANNOTATION,
-                tool.spec.name,
-                split.map
-            )));
-        }
+        // The map tool is the same plugin's, whatever other plugins call theirs.
+        let map_tool = self
+            .catalog
+            .get(&format!("{}/{}", tool.entry.manifest.name, split.map))?;
         let map_schemas = self.schemas(&map_tool)?;
         let map_run = Run {
             tool: &map_tool,

@@ -44,6 +44,13 @@
 //!
 //! The skill folder is embedded in the binary, with its references inside it as
 //! the Agent Skills format wants.
+//!
+//! Installed plugins that ship guidance for agents (`skill_pdk::agent_guidance!`)
+//! each get a skill of their own beside it, `<skills>/<plugin>/SKILL.md`: front
+//! matter made by the host (the plugin's name, a description naming its tools,
+//! and a `metadata.skill-plugin` mark), then the plugin's text. Each install
+//! brings these in step with the installed plugins (a removed plugin's skill
+//! goes); uninstall removes them all. Only folders with the mark are touched.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -64,6 +71,19 @@ pub const SHARED_SCRIPT: &str =
 
 /// Marks a folder as ours, so that uninstall never removes someone else's.
 const SKILL_MD_MARK: &str = "name: secrets-management\n";
+
+/// Marks a plugin's guidance skill as one `skill install` wrote.
+const GUIDE_MARK: &str = "\nmetadata:\n  skill-plugin: ";
+
+/// An installed plugin's guidance for agents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guide {
+    pub plugin: String,
+    pub version: String,
+    pub tools: Vec<String>,
+    /// The plugin's Markdown, checked when it was read (see `skill_service::guidance`).
+    pub text: String,
+}
 
 /// The skill folder (`skill/secrets-management/`), relative path and content.
 const SKILL_FILES: &[(&str, &str)] = &[
@@ -490,6 +510,79 @@ pub fn plan_uninstall(
     Ok(changes)
 }
 
+/// The skill folder a plugin's guidance goes to, beside ours; `None` when its
+/// name cannot be a skill's (the Agent Skills format wants no `--` and no `-`
+/// at either end) or is our skill's own.
+fn guide_dir(skills: &Path, plugin: &str) -> Option<PathBuf> {
+    let fits = !plugin.contains("--") && !plugin.ends_with('-') && plugin != SKILL_NAME;
+    fits.then(|| skills.join(plugin))
+}
+
+/// A plugin's guidance as a skill: front matter, then its text.
+fn guide_skill_md(guide: &Guide) -> String {
+    let description = format!(
+        "Guidance from the {} plugin (version {}) on when and how to use its tools: {}. \
+         They are served by the `skill` MCP server, or run as `skill run {}/TOOL`.",
+        guide.plugin,
+        guide.version,
+        guide.tools.join(", "),
+        guide.plugin
+    );
+    // A JSON string is a YAML double-quoted scalar: nothing in it can end the front matter.
+    let quoted = serde_json::to_string(&description).unwrap_or_default();
+    format!(
+        "---\nname: {}\ndescription: {quoted}{GUIDE_MARK}{}\n---\n\n{}\n",
+        guide.plugin,
+        guide.plugin,
+        guide.text.trim_end()
+    )
+}
+
+/// The guidance skills to write (on install) and the ones of plugins no longer
+/// installed (all of them on uninstall) to remove, in the folder `skills`.
+fn plan_guides(skills: &Path, guides: &[Guide], install: bool) -> Result<Vec<Change>> {
+    let mut changes = Vec::new();
+    let mut kept = Vec::new();
+    if install {
+        for guide in guides {
+            match guide_dir(skills, &guide.plugin) {
+                Some(dir) => {
+                    changes.push(Change::Write {
+                        path: dir.join("SKILL.md"),
+                        content: guide_skill_md(guide),
+                    });
+                    kept.push(dir);
+                }
+                None => tracing::warn!(
+                    "the guidance of plugin {} is not installed: its name cannot be a skill's",
+                    guide.plugin
+                ),
+            }
+        }
+    }
+    let entries = match std::fs::read_dir(skills) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(changes),
+        Err(error) => {
+            return Err(Error::io(
+                format!("cannot list {}", skills.display()),
+                error,
+            ));
+        }
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let ours = read_optional(&dir.join("SKILL.md"))
+            .ok()
+            .flatten()
+            .is_some_and(|text| text.starts_with("---\n") && text.contains(GUIDE_MARK));
+        if ours && !kept.contains(&dir) {
+            changes.push(Change::Remove { path: dir });
+        }
+    }
+    Ok(changes)
+}
+
 /// The file `path` names, following symbolic links: the one to edit.
 fn through_links(path: &Path) -> Result<PathBuf> {
     let cannot = |path: &Path, e| Error::io(format!("cannot read {}", path.display()), e);
@@ -718,6 +811,7 @@ pub fn run(
     home: &Path,
     project: &Path,
     binary: &Path,
+    guides: &[Guide],
 ) -> Result<String> {
     let Options {
         agent,
@@ -726,11 +820,14 @@ pub fn run(
         force,
     } = *options;
     let at = locations(agent, scope, home, project);
-    let changes = if install {
+    let mut changes = if install {
         plan_install(agent, scope, &at, binary, force)?
     } else {
         plan_uninstall(agent, scope, &at, binary, force)?
     };
+    if let Some(skills) = at.skill_dir.parent() {
+        changes.extend(plan_guides(skills, guides, install)?);
+    }
     if dry_run {
         return describe(&changes);
     }

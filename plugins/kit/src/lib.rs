@@ -223,3 +223,39 @@ macro_rules! export_plugin {
         };
     };
 }
+
+/// Ships guidance for agents with the plugin: Markdown on when and how to use
+/// its tools. `skill install --agent claude-code|codex` writes it where the
+/// agent reads skills, as a skill of its own named after the plugin, whose
+/// description is the plugin's [`Plugin::description`].
+///
+/// ```ignore
+/// skill_pdk::agent_guidance!(include_str!("../GUIDANCE.md"));
+/// ```
+///
+/// The text goes into a custom section (`skill-guidance`) of the component,
+/// not into the manifest: contract 0.1 stays as it is, the host reads it
+/// without running the plugin, and the install's SHA-256 covers it. At most
+/// 64 KiB of UTF-8, without control characters other than tab and line ends.
+#[macro_export]
+macro_rules! agent_guidance {
+    ($text:expr) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            const TEXT: &str = $text;
+            // A byte array the linker keeps as it is, in the section the host reads.
+            #[used]
+            #[unsafe(link_section = "skill-guidance")]
+            static GUIDANCE: [u8; TEXT.len()] = {
+                let bytes = TEXT.as_bytes();
+                let mut out = [0u8; TEXT.len()];
+                let mut i = 0;
+                while i < bytes.len() {
+                    out[i] = bytes[i];
+                    i += 1;
+                }
+                out
+            };
+        };
+    };
+}

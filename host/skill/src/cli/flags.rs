@@ -55,6 +55,7 @@ pub const RESERVED: &[&str] = &[
     "max-stack",
     "max-output",
     "jobs",
+    "plugin",
 ];
 
 fn primary_type(property: &Value) -> Option<&str> {

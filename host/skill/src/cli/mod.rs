@@ -8,6 +8,7 @@ mod flags;
 mod new;
 mod plugin;
 mod progress;
+mod review;
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -62,6 +63,11 @@ struct CallArgs {
     /// results use more than one, and the result is the same either way.
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: Option<u16>,
+    /// Serve this plugin file (.wasm) too, for this command only, without
+    /// installing it: same sandbox, same limits, same checks. Repeatable; it
+    /// stands in for an installed plugin of the same name.
+    #[arg(long = "plugin", global = true, value_name = "FILE.wasm")]
+    plugins: Vec<std::path::PathBuf>,
 }
 
 /// A call option's help, with its default.
@@ -78,6 +84,7 @@ impl CallArgs {
             max_stack: self.max_stack.or(earlier.max_stack),
             max_output: self.max_output.or(earlier.max_output),
             jobs: self.jobs.or(earlier.jobs),
+            plugins: [earlier.plugins, self.plugins].concat(),
         }
     }
 
@@ -104,6 +111,7 @@ impl CallArgs {
             paths,
             limits,
             jobs: self.jobs.map(usize::from),
+            dev_plugins: self.plugins.clone(),
         })
     }
 
@@ -248,13 +256,15 @@ fn run_overview(service: &Service) -> String {
     );
     out.push_str(&options);
     out.push_str("\nTools:\n");
-    let tools = service.catalog.tools();
-    let width = tools.iter().map(|t| t.spec.name.len()).max().unwrap_or(0);
-    for tool in &tools {
-        out.push_str(&format!(
-            "  {:width$}  {}\n",
-            tool.spec.name, tool.spec.summary
-        ));
+    let catalog = &service.catalog;
+    let tools: Vec<_> = catalog
+        .tools()
+        .into_iter()
+        .map(|tool| (catalog.address(&tool), tool))
+        .collect();
+    let width = tools.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    for (name, tool) in &tools {
+        out.push_str(&format!("  {name:width$}  {}\n", tool.spec.summary));
     }
     display::displayable(&out).into_owned()
 }
@@ -291,20 +301,35 @@ fn agent_install(options: &crate::agents::Options, install: bool) -> Result<()> 
         std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
     let binary =
         std::env::current_exe().map_err(|e| Error::io("cannot find this program's path", e))?;
+    // Guidance of installed plugins, where there is a plugin folder to read.
+    let installed = match Paths::from_env() {
+        Ok(paths) => skill_service::install::guidance(&paths.plugins)?,
+        Err(_) => Vec::new(),
+    };
+    let guides: Vec<crate::agents::Guide> = installed
+        .into_iter()
+        .map(|(record, text)| crate::agents::Guide {
+            plugin: record.name,
+            version: record.version,
+            tools: record.tools,
+            text,
+        })
+        .collect();
     print_stdout(&crate::agents::run(
-        options, install, &home, &project, &binary,
+        options, install, &home, &project, &binary, &guides,
     )?)
 }
 
 fn list(service: &Service, format: ListFormat) -> Result<()> {
-    let tools = service.catalog.tools();
+    let catalog = &service.catalog;
+    let tools = catalog.tools();
     match format {
         ListFormat::Json => {
             let list: Vec<Value> = tools
                 .iter()
                 .map(|t| {
                     json!({
-                        "name": t.spec.name, "summary": t.spec.summary,
+                        "name": catalog.address(t), "qualified": t.qualified(), "summary": t.spec.summary,
                         "description": t.spec.description, "plugin": t.entry.manifest.name,
                         "version": t.entry.manifest.version, "formats": t.spec.formats, "read_only": t.spec.read_only,
                     })
@@ -313,12 +338,13 @@ fn list(service: &Service, format: ListFormat) -> Result<()> {
             print_line(&pretty(&json!({ "tools": list })))
         }
         ListFormat::Text => {
-            let width = tools.iter().map(|t| t.spec.name.len()).max().unwrap_or(0);
+            let names: Vec<String> = tools.iter().map(|t| catalog.address(t)).collect();
+            let width = names.iter().map(String::len).max().unwrap_or(0);
             let mut out = String::new();
-            for t in &tools {
+            for (name, t) in names.iter().zip(&tools) {
                 out.push_str(&format!(
-                    "{:width$}  {}  ({} {})\n",
-                    t.spec.name, t.spec.summary, t.entry.manifest.name, t.entry.manifest.version
+                    "{name:width$}  {}  ({} {})\n",
+                    t.spec.summary, t.entry.manifest.name, t.entry.manifest.version
                 ));
             }
             print_stdout(&display::displayable(&out))

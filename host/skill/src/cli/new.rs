@@ -83,6 +83,7 @@ pub fn run(args: NewArgs) -> Result<()> {
          cargo test\n  \
          rustup target add wasm32-wasip2   # once\n  \
          cargo build --release --target wasm32-wasip2\n  \
+         skill run --plugin target/wasm32-wasip2/release/{lib_name}.wasm {name} --text 'try it'   # not installed\n  \
          skill plugin install target/wasm32-wasip2/release/{lib_name}.wasm\n  \
          skill run {name} --text 'hello plugin world'\n",
         dir = dir.display()

@@ -10,33 +10,42 @@ use skill_service::Service;
 use skill_service::catalog::{Origin, origin_text};
 use skill_service::install::{self, InstallRecord};
 use skill_service::read;
+use skill_service::review;
 
 use crate::{Error, Result};
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// Install a plugin component (.wasm) after showing its tools and imports.
+    /// Install a plugin component (.wasm) after showing what it is granted;
+    /// over an installed one of the same name, after showing what changes.
     Install {
         file: PathBuf,
         /// Do not ask for confirmation (for scripts).
         #[arg(long, short)]
         yes: bool,
-        /// Replace an installed plugin of the same name.
+        /// Install a lower version (by semver) over the installed one.
         #[arg(long)]
-        force: bool,
+        allow_downgrade: bool,
     },
     /// List first-party and installed plugins with their digests.
     List,
     /// Check every installed plugin against its pinned SHA-256.
     Verify,
-    /// Remove an installed plugin.
-    Remove { name: String },
+    /// Remove an installed plugin and its compiled code.
+    Remove {
+        /// The plugin's name (`skill plugin list`).
+        name: String,
+    },
 }
 
 pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
     let plugins_dir = &service.paths.plugins;
     match command {
-        PluginCommand::Install { file, yes, force } => install_file(service, &file, yes, force),
+        PluginCommand::Install {
+            file,
+            yes,
+            allow_downgrade,
+        } => install_file(service, &file, yes, allow_downgrade),
         PluginCommand::List => {
             let mut out = String::new();
             for entry in service.catalog.entries() {
@@ -81,28 +90,64 @@ pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
             }
             Ok(())
         }
-        PluginCommand::Remove { name } => {
-            install::remove(plugins_dir, &name)?;
-            tracing::info!("removed plugin {name}");
-            Ok(())
-        }
+        PluginCommand::Remove { name } => remove(service, &name),
     }
 }
 
-fn install_file(service: &Service, file: &Path, yes: bool, force: bool) -> Result<()> {
+/// `skill plugin remove NAME`; given a tool's name, says which plugin to name.
+fn remove(service: &Service, name: &str) -> Result<()> {
+    let installed = install::records(&service.paths.plugins)?
+        .iter()
+        .any(|record| record.name == name);
+    if !installed {
+        let owners: Vec<String> = service
+            .catalog
+            .matching(name)
+            .iter()
+            .map(|tool| match tool.entry.source.origin {
+                Origin::Builtin => format!(
+                    "first-party plugin {} (it cannot be removed)",
+                    tool.entry.manifest.name
+                ),
+                _ => format!(
+                    "plugin {} (skill plugin remove {})",
+                    tool.entry.manifest.name, tool.entry.manifest.name
+                ),
+            })
+            .collect();
+        if !owners.is_empty() {
+            return Err(Error::Usage(
+                display::displayable_line(&format!(
+                    "no installed plugin is named {name}; `{name}` is a tool of {}",
+                    owners.join(" and of ")
+                ))
+                .into_owned(),
+            ));
+        }
+    }
+    let record = install::remove(&service.paths, name)?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}",
+        display::displayable_line(&format!(
+            "Removed plugin {} {} and its compiled code",
+            record.name, record.version
+        ))
+    );
+    Ok(())
+}
+
+fn install_file(service: &Service, file: &Path, yes: bool, allow_downgrade: bool) -> Result<()> {
     let wasm = read::regular_file(file, read::MAX_PLUGIN_BYTES).map_err(Error::Usage)?;
     let label = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "plugin".to_owned());
-    let install::Inspected {
-        manifest,
-        imports,
-        sha256,
-    } = service.inspect(&label, &wasm)?;
+    let inspected = service.inspect(&label, &wasm)?;
+    let manifest = &inspected.manifest;
 
     // A plugin's name is its identity: a first-party plugin's is never taken,
-    // an installed one's only with --force, whatever tools the new one has.
+    // nor the name of a first-party tool.
     if let Some(existing) = service.catalog.plugin(&manifest.name)
         && existing.source.origin == Origin::Builtin
     {
@@ -111,61 +156,72 @@ fn install_file(service: &Service, file: &Path, yes: bool, force: bool) -> Resul
             manifest.name
         )));
     }
-    if !force
-        && install::records(&service.paths.plugins)?
-            .iter()
-            .any(|record| record.name == manifest.name)
-    {
+    if let Some(taken) = service.catalog.first_party_tool(manifest) {
         return Err(Error::Usage(format!(
-            "plugin {} is already installed; pass --force to replace it",
-            manifest.name
+            "tool `{}` is already served by plugin {}, a first-party plugin",
+            taken.spec.name, taken.entry.manifest.name
         )));
     }
+    let replaced = install::records(&service.paths.plugins)?
+        .into_iter()
+        .find(|record| record.name == manifest.name);
+
+    let mut summary = super::review::preview(&review::preview(&inspected, wasm.len()));
     for tool in &manifest.tools {
-        if let Some(existing) = service.catalog.find(&tool.name) {
-            let same_plugin = existing.entry.manifest.name == manifest.name;
-            let replaceable = same_plugin
-                && force
-                && matches!(existing.entry.source.origin, Origin::Installed(_));
-            if !replaceable {
-                return Err(Error::Usage(format!(
-                    "tool `{}` is already served by plugin {}{}",
-                    tool.name,
-                    existing.entry.manifest.name,
-                    if same_plugin {
-                        " (use --force to replace an installed plugin)"
-                    } else {
-                        ""
-                    }
-                )));
-            }
+        let others: Vec<String> = service
+            .catalog
+            .matching(&tool.name)
+            .iter()
+            .filter(|other| other.entry.manifest.name != manifest.name)
+            .map(|other| other.qualified())
+            .collect();
+        if !others.is_empty() {
+            summary.push_str(&format!(
+                "Tool `{}` is also served by {}: neither takes the name; call them {}/{} and {}\n",
+                tool.name,
+                others.join(", "),
+                manifest.name,
+                tool.name,
+                others.join(", ")
+            ));
         }
     }
-
-    let mut summary = format!(
-        "Plugin {} {} (sha256 {sha256})\n",
-        manifest.name, manifest.version
-    );
-    if !manifest.description.is_empty() {
-        summary.push_str(&format!("  {}\n", manifest.description));
-    }
-    summary.push_str("Tools:\n");
-    for tool in &manifest.tools {
-        summary.push_str(&format!(
-            "  {}: {}{}\n",
-            tool.name,
-            tool.summary,
-            if tool.read_only { "" } else { " (writes)" }
-        ));
-    }
-    summary
-        .push_str("Imports (what it may ask the host for; WASI is linked with nothing granted):\n");
-    for import in &imports {
-        summary.push_str(&format!("  {import}\n"));
+    if let Some(record) = &replaced {
+        let loaded = service
+            .catalog
+            .plugin(&record.name)
+            .filter(|entry| matches!(entry.source.origin, Origin::Installed(_)));
+        match loaded {
+            Some(entry) => summary.push_str(&super::review::upgrade(
+                &record.name,
+                &review::compare(
+                    &entry.manifest,
+                    &record.imports,
+                    manifest,
+                    &inspected.imports,
+                ),
+            )),
+            None => summary.push_str(&format!(
+                "Replaces installed {} {}, which cannot be loaded to compare\n",
+                record.name, record.version
+            )),
+        }
     }
     let mut stderr = std::io::stderr().lock();
     // Everything above comes from the plugin: it must not rewrite what is confirmed.
-    let _ = stderr.write_all(super::display::displayable(&summary).as_bytes());
+    let _ = stderr.write_all(display::displayable(&summary).as_bytes());
+    if let Some(record) = &replaced
+        && review::direction(&record.version, &manifest.version) == review::Direction::Downgrade
+        && !allow_downgrade
+    {
+        return Err(Error::Usage(
+            display::displayable_line(&format!(
+                "plugin {} {} is installed and {} is older: pass --allow-downgrade to install it",
+                record.name, record.version, manifest.version
+            ))
+            .into_owned(),
+        ));
+    }
     if !yes {
         if !interactive() {
             return Err(Error::Usage(
@@ -186,16 +242,22 @@ fn install_file(service: &Service, file: &Path, yes: bool, force: bool) -> Resul
     let record = InstallRecord {
         name: manifest.name.clone(),
         version: manifest.version.clone(),
-        sha256,
+        sha256: inspected.sha256.clone(),
         installed_from: file.to_string_lossy().into_owned(),
         tools: manifest.tools.iter().map(|t| t.name.clone()).collect(),
-        imports,
+        imports: inspected.imports.clone(),
     };
     install::commit(&service.paths.plugins, &record, &wasm)?;
+    if let Some(old) = replaced
+        && old.sha256 != record.sha256
+    {
+        install::forget_cached(&service.paths, &old.sha256);
+    }
     let _ = writeln!(
         stderr,
-        "Installed {} into {}",
+        "Installed {} {} into {}",
         manifest.name,
+        display::displayable_line(&manifest.version),
         install::wasm_path(&service.paths.plugins, &manifest.name).display()
     );
     Ok(())

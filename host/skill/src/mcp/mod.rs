@@ -19,6 +19,18 @@
 //! The roots come from `roots/list` on a session that began with `initialize`,
 //! and from an `input_required` round trip on a 2026 stateless one (which
 //! allows no request from server to client).
+//!
+//! Names: a tool is listed by the name the command line calls it by (see
+//! [`skill_service::catalog`]); where several plugins share a tool name, by
+//! `plugin_tool`. The spec (2025-11-25, SEP-986) allows `/` in tool names,
+//! but clients and model APIs check `^[a-zA-Z0-9_-]{1,64}$`, and `_` is in
+//! no plugin or tool name, so `plugin_tool` cannot be mistaken for another.
+//! A call may name any tool as `plugin_tool` or `plugin/tool`.
+//!
+//! Renderings: a tool that offers renderings (text, markdown, …) gets an
+//! optional `format` argument, unless its input has a `format` of its own.
+//! With it, the text content is the rendering a person sees with `skill run
+//! --format`; `structuredContent` is the output object either way.
 
 mod stdio;
 
@@ -77,17 +89,49 @@ pub fn serve(service: Service) -> Result<()> {
 struct Server {
     service: Arc<Service>,
     tools: Arc<Vec<Tool>>,
-    /// Each tool's input schema, by name: where its input files are.
+    /// Each tool's input schema, by MCP name: where its input files are.
     input_schemas: Arc<HashMap<String, Value>>,
+    /// The tools that take the [`FORMAT_ARGUMENT`], by MCP name.
+    renders: Arc<std::collections::HashSet<String>>,
+}
+
+/// The argument that asks for a rendering as the text content.
+const FORMAT_ARGUMENT: &str = "format";
+
+/// Separates plugin and tool in an MCP tool name (see the module's documentation).
+const MCP_SEPARATOR: char = '_';
+
+/// The longest tool name every client accepts (Windsurf and others check 64).
+const MCP_NAME_LIMIT: usize = 64;
+
+/// A tool's name over MCP, from the name the command line calls it by.
+fn mcp_name(address: &str) -> String {
+    let name = address.replacen('/', &MCP_SEPARATOR.to_string(), 1);
+    if name.len() > MCP_NAME_LIMIT {
+        // Only a shared name qualified by a long plugin name gets here.
+        tracing::warn!(
+            "MCP tool name {name} is longer than {MCP_NAME_LIMIT} characters, which some clients refuse"
+        );
+    }
+    name
+}
+
+/// The name the service knows a tool by, from its name over MCP.
+fn service_name(mcp_name: &str) -> String {
+    mcp_name.replacen(MCP_SEPARATOR, "/", 1)
 }
 
 impl Server {
     fn new(service: Service) -> Self {
-        let tools = service
-            .catalog
+        let catalog = &service.catalog;
+        let named: Vec<_> = catalog
             .tools()
+            .into_iter()
+            .map(|tool| (mcp_name(&catalog.address(&tool)), tool))
+            .collect();
+        let tools = named
             .iter()
-            .filter_map(|tool| match describe(tool) {
+            .filter_map(|(name, tool)| match describe(tool, name) {
                 Ok(described) => Some(described),
                 Err(detail) => {
                     // The catalog checked these schemas when it loaded the plugin.
@@ -103,22 +147,53 @@ impl Server {
                 (tool.name.to_string(), schema)
             })
             .collect();
+        let renders = named
+            .iter()
+            .filter(|(_, tool)| takes_format(tool))
+            .map(|(name, _)| name.clone())
+            .collect();
         Self {
             service: Arc::new(service),
             tools: Arc::new(tools),
             input_schemas: Arc::new(input_schemas),
+            renders: Arc::new(renders),
         }
     }
 }
 
-/// A catalog tool as MCP lists it: the schemas exactly as the plugin declared them.
-fn describe(tool: &ToolRef<'_>) -> std::result::Result<Tool, String> {
+/// Whether a tool gets the [`FORMAT_ARGUMENT`]: it offers renderings, and its
+/// input has no property of that name.
+fn takes_format(tool: &ToolRef<'_>) -> bool {
+    !tool.spec.formats.is_empty()
+        && serde_json::from_str::<Value>(&tool.spec.input_schema)
+            .ok()
+            .and_then(|schema| schema.get("properties")?.get(FORMAT_ARGUMENT).cloned())
+            .is_none()
+}
+
+/// A catalog tool as MCP lists it under `name`: the schemas as the plugin
+/// declared them, with the [`FORMAT_ARGUMENT`] added where it takes one.
+fn describe(tool: &ToolRef<'_>, name: &str) -> std::result::Result<Tool, String> {
     let spec = tool.spec;
-    let schema = |which: &str, text: &str| match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(object)) => Ok(Arc::new(object)),
+    let object = |which: &str, text: &str| match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err(format!("its {which} schema is not an object")),
         Err(error) => Err(format!("its {which} schema is not JSON: {error}")),
     };
+    let schema = |which: &str, text: &str| object(which, text).map(Arc::new);
+    let mut input_schema = object("input", &spec.input_schema)?;
+    if takes_format(tool)
+        && let Some(Value::Object(properties)) = input_schema.get_mut("properties")
+    {
+        properties.insert(
+            FORMAT_ARGUMENT.to_owned(),
+            serde_json::json!({
+                "type": "string",
+                "enum": spec.formats,
+                "description": "Also render the output this way, as a person sees it with `skill run --format`: the rendering becomes the text content; structuredContent is the output object either way.",
+            }),
+        );
+    }
     let description = if spec.description.is_empty() {
         spec.summary.clone()
     } else {
@@ -130,14 +205,12 @@ fn describe(tool: &ToolRef<'_>) -> std::result::Result<Tool, String> {
     if spec.read_only {
         annotations = annotations.read_only(true);
     }
-    Ok(Tool::new(
-        spec.name.clone(),
-        description,
-        schema("input", &spec.input_schema)?,
+    Ok(
+        Tool::new(name.to_owned(), description, Arc::new(input_schema))
+            .with_title(spec.summary.clone())
+            .with_raw_output_schema(schema("output", &spec.output_schema)?)
+            .with_annotations(annotations),
     )
-    .with_title(spec.summary.clone())
-    .with_raw_output_schema(schema("output", &spec.output_schema)?)
-    .with_annotations(annotations))
 }
 
 impl ServerHandler for Server {
@@ -164,7 +237,22 @@ impl ServerHandler for Server {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
-        let mut input = Value::Object(request.arguments.clone().unwrap_or_default());
+        let mut arguments = request.arguments.clone().unwrap_or_default();
+        let format = if self.renders.contains(request.name.as_ref()) {
+            match arguments.remove(FORMAT_ARGUMENT) {
+                None => None,
+                Some(Value::String(format)) => Some(format),
+                Some(other) => {
+                    return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                        "invalid input: at /{FORMAT_ARGUMENT}: expected one of the tool's formats as a string, not {other}"
+                    ))])
+                    .into());
+                }
+            }
+        } else {
+            None
+        };
+        let mut input = Value::Object(arguments);
         let relative = self
             .input_schemas
             .get(request.name.as_ref())
@@ -190,9 +278,9 @@ impl ServerHandler for Server {
             }
         }
         let call = Call {
-            tool: request.name.into_owned(),
+            tool: service_name(&request.name),
             input,
-            format: None,
+            format,
         };
         let service = Arc::clone(&self.service);
         // Service::run is synchronous and may take seconds (the sandbox's deadline).
@@ -205,18 +293,19 @@ impl ServerHandler for Server {
                 .map_err(|error| {
                     ErrorData::internal_error(format!("the call did not finish: {error}"), None)
                 })?
-                .map(|outcome| (outcome.value, outcome.json));
+                .map(|outcome| (outcome.value, outcome.rendered.unwrap_or(outcome.json)));
         match outcome {
             // The output object stands on its own (some clients show the model
-            // nothing else); the text block is the same JSON, as the plugin wrote
-            // it and `skill run --format json` prints it (not serialised again).
-            Ok((output, json)) => {
-                let mut result = CallToolResult::success(vec![ContentBlock::text(json)]);
+            // nothing else); the text block is the rendering asked for, else the
+            // same JSON, as the plugin wrote it and `skill run --format json`
+            // prints it (not serialised again).
+            Ok((output, text)) => {
+                let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 result.structured_content = Some(output);
                 Ok(result.into())
             }
             // The request cannot be routed: a protocol error, as the spec asks.
-            Err(error @ Error::UnknownTool { .. }) => {
+            Err(error @ (Error::UnknownTool { .. } | Error::AmbiguousTool { .. })) => {
                 Err(ErrorData::invalid_params(error.to_string(), None))
             }
             // Everything else the caller can act on: the CLI's message, word for word.
