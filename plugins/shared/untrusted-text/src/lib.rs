@@ -84,6 +84,26 @@ pub fn markdown_inline(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `arg` as one word of a POSIX shell command: bare only when every character
+/// is inert, otherwise in single quotes, inside which nothing expands (a single
+/// quote itself becomes `'\''`). A name that would add shell text, `$(…)`, `;`,
+/// a line feed, stays one argument.
+///
+/// ```
+/// use untrusted_text::shell_quote;
+///
+/// assert_eq!(shell_quote("auth/approle/role/x"), "auth/approle/role/x");
+/// assert_eq!(shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+/// assert_eq!(shell_quote("it's"), r"'it'\''s'");
+/// ```
+pub fn shell_quote(arg: &str) -> String {
+    let inert = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !arg.is_empty() && arg.chars().all(inert) {
+        return arg.to_owned();
+    }
+    format!("'{}'", arg.replace('\'', r"'\''"))
+}
+
 fn is_markdown_syntax(c: char) -> bool {
     matches!(
         c,
@@ -112,6 +132,20 @@ fn push_visible(out: &mut String, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_quoting_keeps_every_argument_one_word() {
+        assert_eq!(shell_quote("file://policy.json"), "file://policy.json");
+        assert_eq!(shell_quote("@x.json"), "@x.json");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("a;b`c`|d&e>f"), "'a;b`c`|d&e>f'");
+        assert_eq!(shell_quote("a\nb"), "'a\nb'");
+        assert_eq!(
+            shell_quote(r#"{"AutomaticallyAfterDays":30}"#),
+            r#"'{"AutomaticallyAfterDays":30}'"#
+        );
+    }
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {

@@ -3,6 +3,7 @@
 
 use schemars::JsonSchema;
 use serde::Serialize;
+pub use untrusted_text::shell_quote as quote;
 
 /// One command, for both CLIs (they share their syntax).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -42,31 +43,10 @@ fn render(program: &str, args: &[String]) -> String {
     out
 }
 
-/// Quotes `arg` for a POSIX shell: left bare only when every character is
-/// inert, otherwise wrapped in single quotes, inside which nothing expands;
-/// a single quote itself becomes `'\''`.
-pub fn quote(arg: &str) -> String {
-    let inert = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !arg.is_empty() && arg.chars().all(inert) {
-        return arg.to_owned();
-    }
-    format!("'{}'", arg.replace('\'', r"'\''"))
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting_neutralises_shell_text() {
-        assert_eq!(quote("auth/approle/role/x"), "auth/approle/role/x");
-        assert_eq!(quote("@x.json"), "@x.json");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote("a\nb"), "'a\nb'");
-    }
 
     #[test]
     fn both_clis_get_the_same_arguments() {

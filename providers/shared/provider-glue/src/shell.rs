@@ -4,6 +4,7 @@
 
 use schemars::JsonSchema;
 use serde::Serialize;
+pub use untrusted_text::shell_quote as quote;
 
 /// One command: what it does, its arguments, and the same as shell text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -31,33 +32,10 @@ impl CommandLine {
     }
 }
 
-/// Quotes `arg` for a POSIX shell: bare only when every character is inert,
-/// otherwise in single quotes, inside which nothing expands; a single quote
-/// itself becomes `'\''`.
-pub fn quote(arg: &str) -> String {
-    let inert = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !arg.is_empty() && arg.chars().all(inert) {
-        return arg.to_owned();
-    }
-    format!("'{}'", arg.replace('\'', r"'\''"))
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting_neutralises_shell_text() {
-        assert_eq!(quote("file://policy.json"), "file://policy.json");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(
-            quote(r#"{"AutomaticallyAfterDays":30}"#),
-            r#"'{"AutomaticallyAfterDays":30}'"#
-        );
-    }
 
     #[test]
     fn the_shell_text_quotes_each_argument() {
