@@ -111,13 +111,30 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    /// A plugin's signature refused.
+    #[error(transparent)]
+    Signature(#[from] crate::signature::SignatureError),
+
+    /// A key to trust that is not a minisign public key.
+    #[error(transparent)]
+    Key(#[from] crate::trust::KeyError),
+
+    /// A registry that failed or broke the distribution protocol.
+    #[error(transparent)]
+    Registry(#[from] crate::oci::RegistryError),
 }
 
 impl Error {
     /// The process exit status: 2 for bad usage or input, 1 for everything that failed while running.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::UnknownTool { .. } | Error::InvalidInput { .. } | Error::Usage(_) => 2,
+            Error::UnknownTool { .. }
+            | Error::InvalidInput { .. }
+            | Error::Usage(_)
+            | Error::Key(_) => 2,
+            Error::Signature(error) => error.exit_code(),
+            Error::Registry(error) => error.exit_code(),
             _ => 1,
         }
     }

@@ -9,6 +9,8 @@
 //! - [`catalog`]: first-party and installed plugins, and their tools;
 //! - [`manifest`]: what a plugin's manifest must be to be served;
 //! - [`install`]: installing, pinning and verifying third-party plugins;
+//! - [`signature`] and [`trust`]: minisign signatures and the keys trusted to make them;
+//! - [`oci`]: pulling plugins from and pushing them to OCI registries;
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`parallel`]: cutting a large input into parts for mergeable tools;
@@ -21,11 +23,14 @@ mod error;
 pub mod files;
 pub mod install;
 pub mod manifest;
+pub mod oci;
 pub mod parallel;
 pub mod paths;
 pub mod read;
 pub mod schema;
 mod service;
+pub mod signature;
+pub mod trust;
 
 pub use error::{Error, InputProblem, LimitKind, Result};
 pub use paths::Paths;
