@@ -8,6 +8,8 @@ mod flags;
 mod new;
 mod plugin;
 mod progress;
+mod source;
+mod trust;
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;

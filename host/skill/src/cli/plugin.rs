@@ -9,7 +9,6 @@ use super::{display, interactive, print_stdout};
 use skill_service::Service;
 use skill_service::catalog::{Origin, origin_text};
 use skill_service::install::{self, InstallRecord};
-use skill_service::read;
 
 use crate::{Error, Result};
 
@@ -17,6 +16,7 @@ use crate::{Error, Result};
 pub enum PluginCommand {
     /// Install a plugin component (.wasm) after showing its tools and imports.
     Install {
+        /// The component: a file, or oci://HOST/REPOSITORY[:TAG][@sha256:DIGEST].
         file: PathBuf,
         /// Do not ask for confirmation (for scripts).
         #[arg(long, short)]
@@ -24,6 +24,8 @@ pub enum PluginCommand {
         /// Replace an installed plugin of the same name.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        signing: super::trust::SignatureArgs,
     },
     /// List first-party and installed plugins with their digests.
     List,
@@ -31,12 +33,35 @@ pub enum PluginCommand {
     Verify,
     /// Remove an installed plugin.
     Remove { name: String },
+    /// Manage the minisign keys trusted to sign plugins.
+    #[command(subcommand)]
+    Trust(super::trust::TrustCommand),
+    /// Publish a plugin to an OCI registry, with FILE.minisig when it exists.
+    Push {
+        file: PathBuf,
+        /// oci://HOST/REPOSITORY:TAG
+        reference: String,
+        /// The signature to publish with it (default: FILE.minisig, if present).
+        #[arg(long, value_name = "FILE")]
+        signature: Option<PathBuf>,
+    },
 }
 
 pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
     let plugins_dir = &service.paths.plugins;
     match command {
-        PluginCommand::Install { file, yes, force } => install_file(service, &file, yes, force),
+        PluginCommand::Install {
+            file,
+            yes,
+            force,
+            signing,
+        } => install_file(service, &file, yes, force, &signing),
+        PluginCommand::Trust(command) => super::trust::run(&service.paths, command),
+        PluginCommand::Push {
+            file,
+            reference,
+            signature,
+        } => super::source::push(service, &file, &reference, signature.as_deref()),
         PluginCommand::List => {
             let mut out = String::new();
             for entry in service.catalog.entries() {
@@ -89,12 +114,21 @@ pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
     }
 }
 
-fn install_file(service: &Service, file: &Path, yes: bool, force: bool) -> Result<()> {
-    let wasm = read::regular_file(file, read::MAX_PLUGIN_BYTES).map_err(Error::Usage)?;
-    let label = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "plugin".to_owned());
+fn install_file(
+    service: &Service,
+    file: &Path,
+    yes: bool,
+    force: bool,
+    signing: &super::trust::SignatureArgs,
+) -> Result<()> {
+    let super::source::Fetched {
+        wasm,
+        label,
+        signature,
+        installed_from,
+    } = super::source::fetch(file, signing)?;
+    // Before the plugin is compiled or run: a bad signature refuses it outright.
+    let signer = super::trust::check(&service.paths, &wasm, signature.as_ref(), signing)?;
     let install::Inspected {
         manifest,
         imports,
@@ -149,6 +183,7 @@ fn install_file(service: &Service, file: &Path, yes: bool, force: bool) -> Resul
     if !manifest.description.is_empty() {
         summary.push_str(&format!("  {}\n", manifest.description));
     }
+    summary.push_str(&super::trust::signer_line(signer.as_ref()));
     summary.push_str("Tools:\n");
     for tool in &manifest.tools {
         summary.push_str(&format!(
@@ -187,9 +222,10 @@ fn install_file(service: &Service, file: &Path, yes: bool, force: bool) -> Resul
         name: manifest.name.clone(),
         version: manifest.version.clone(),
         sha256,
-        installed_from: file.to_string_lossy().into_owned(),
+        installed_from,
         tools: manifest.tools.iter().map(|t| t.name.clone()).collect(),
         imports,
+        signer,
     };
     install::commit(&service.paths.plugins, &record, &wasm)?;
     let _ = writeln!(
