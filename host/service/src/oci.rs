@@ -113,7 +113,9 @@ impl Reference {
             .split_once('/')
             .ok_or_else(|| bad("expected oci://HOST/REPOSITORY[:TAG][@sha256:DIGEST]"))?;
         if !valid_registry(registry) {
-            return Err(bad("the registry must be a host name or address, with an optional port"));
+            return Err(bad(
+                "the registry must be a host name or address, with an optional port",
+            ));
         }
         let (name, digest) = match path.split_once('@') {
             Some((name, digest)) => {
@@ -155,7 +157,11 @@ impl Reference {
 
     /// This reference pinned to `digest`: `oci://HOST/REPO[:TAG]@sha256:…`.
     pub fn pinned(&self, digest: &str) -> String {
-        let tag = self.tag.as_ref().map(|t| format!(":{t}")).unwrap_or_default();
+        let tag = self
+            .tag
+            .as_ref()
+            .map(|t| format!(":{t}"))
+            .unwrap_or_default();
         format!("oci://{}/{}{tag}@{digest}", self.registry, self.repository)
     }
 
@@ -203,7 +209,9 @@ impl std::fmt::Display for Reference {
 
 fn valid_registry(registry: &str) -> bool {
     let (host, port) = match registry.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(':') && !registry.ends_with(']') => (host, Some(port)),
+        Some((host, port)) if !host.ends_with(':') && !registry.ends_with(']') => {
+            (host, Some(port))
+        }
         _ => (registry, None),
     };
     let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
@@ -212,14 +220,14 @@ fn valid_registry(registry: &str) -> bool {
         None => {
             !host.is_empty()
                 && host.len() <= 253
-                && host
-                    .split('.')
-                    .all(|label| {
-                        !label.is_empty()
-                            && !label.starts_with('-')
-                            && !label.ends_with('-')
-                            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    })
+                && host.split('.').all(|label| {
+                    !label.is_empty()
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
         }
     };
     port_ok && host_ok
@@ -244,7 +252,9 @@ fn valid_repository(repository: &str) -> bool {
             !bytes.is_empty()
                 && bytes.first().is_some_and(alnum)
                 && bytes.last().is_some_and(alnum)
-                && bytes.iter().all(|b| alnum(b) || matches!(b, b'.' | b'_' | b'-'))
+                && bytes
+                    .iter()
+                    .all(|b| alnum(b) || matches!(b, b'.' | b'_' | b'-'))
                 && !component.contains("..")
                 && !component.contains("___")
                 && !component.contains("._")
@@ -265,7 +275,10 @@ fn valid_tag(tag: &str) -> bool {
 /// or accepts in a manifest, so none can change a URL's path.
 fn valid_digest(digest: &str) -> bool {
     digest.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -367,7 +380,10 @@ pub fn pull(reference: &Reference) -> Result<Pulled> {
         )));
     }
     let one_layer = |media_type: &str| -> Result<Option<&Descriptor>> {
-        let mut layers = manifest.layers.iter().filter(|l| l.media_type == media_type);
+        let mut layers = manifest
+            .layers
+            .iter()
+            .filter(|l| l.media_type == media_type);
         let first = layers.next();
         if layers.next().is_some() {
             return Err(protocol(format!("it has more than one {media_type} layer")));
@@ -377,7 +393,12 @@ pub fn pull(reference: &Reference) -> Result<Pulled> {
     let wasm_layer = one_layer(WASM_LAYER_MEDIA_TYPE)?
         .ok_or_else(|| protocol(format!("it has no {WASM_LAYER_MEDIA_TYPE} layer")))?;
     let signature_layer = one_layer(SIGNATURE_MEDIA_TYPE)?;
-    let wasm = client.blob(reference, "the component layer", wasm_layer, MAX_PLUGIN_BYTES)?;
+    let wasm = client.blob(
+        reference,
+        "the component layer",
+        wasm_layer,
+        MAX_PLUGIN_BYTES,
+    )?;
     let signature = signature_layer
         .map(|layer| client.blob(reference, "the signature layer", layer, MAX_SIGNATURE_BYTES))
         .transpose()?;
@@ -514,7 +535,12 @@ impl Client {
                 layer.size
             )));
         }
-        let bytes = self.get(&what, &reference.url("blobs", &layer.digest), None, layer.size)?;
+        let bytes = self.get(
+            &what,
+            &reference.url("blobs", &layer.digest),
+            None,
+            layer.size,
+        )?;
         if bytes.len() as u64 != layer.size {
             return Err(protocol(format!(
                 "it holds {} bytes, not the {} its descriptor declares",
@@ -538,7 +564,10 @@ impl Client {
     fn upload_blob(&self, reference: &Reference, bytes: &[u8]) -> Result<()> {
         let digest = digest_of(bytes);
         let what = format!("uploading blob {digest} to {reference}");
-        let exists = self.send(&what, self.agent.head(reference.url("blobs", &digest)).call())?;
+        let exists = self.send(
+            &what,
+            self.agent.head(reference.url("blobs", &digest)).call(),
+        )?;
         if exists.status() == 200 {
             return Ok(());
         }
@@ -571,10 +600,7 @@ impl Client {
             });
         };
         let separator = if location.contains('?') { '&' } else { '?' };
-        let url = format!(
-            "{location}{separator}digest={}",
-            digest.replace(':', "%3A")
-        );
+        let url = format!("{location}{separator}digest={}", digest.replace(':', "%3A"));
         let done = self.send(
             &what,
             self.agent
@@ -651,10 +677,16 @@ mod tests {
         let r = Reference::parse("oci://ghcr.io/acme/hello").unwrap();
         assert_eq!(r.tag.as_deref(), Some("latest"));
         assert_eq!(r.scheme(), "https");
-        assert_eq!(r.pinned(DIGEST), format!("oci://ghcr.io/acme/hello:latest@{DIGEST}"));
+        assert_eq!(
+            r.pinned(DIGEST),
+            format!("oci://ghcr.io/acme/hello:latest@{DIGEST}")
+        );
         let r = Reference::parse("oci://[::1]:5000/a/b:v1").unwrap();
         assert_eq!((r.registry.as_str(), r.scheme()), ("[::1]:5000", "http"));
-        assert_eq!(Reference::parse("oci://localhost/a").unwrap().scheme(), "http");
+        assert_eq!(
+            Reference::parse("oci://localhost/a").unwrap().scheme(),
+            "http"
+        );
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub fn capped(reader: impl Read, cap: u64) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|error| format!("cannot read it: {error}"))?;
     if bytes.len() as u64 > cap {
-        return Err(format!("it holds more than the limit of {}", size_text(cap)));
+        return Err(format!(
+            "it holds more than the limit of {}",
+            size_text(cap)
+        ));
     }
     Ok(bytes)
 }

@@ -116,11 +116,13 @@ pub fn verify(
         _ => return Err(malformed("its algorithm is neither `ED` nor `Ed`")),
     }
     if STANDARD.decode(global_line).map(|g| g.len()) != Ok(64) {
-        return Err(malformed("its fourth line is not a 64-byte base64 signature"));
+        return Err(malformed(
+            "its fourth line is not a 64-byte base64 signature",
+        ));
     }
-    let parsed = minisign_verify::Signature::decode(text)
-        .map_err(|error| malformed(&format!("{error}")))?;
-    let key_id = key_id_hex(&raw[2..10]);
+    let parsed =
+        minisign_verify::Signature::decode(text).map_err(|error| malformed(&format!("{error}")))?;
+    let key_id = key_id_hex(raw[2..10].try_into().expect("8 bytes"));
     let key = trusted
         .iter()
         .find(|key| key.key_id == key_id)
@@ -200,7 +202,9 @@ QtKMXWyYcwdpZAlPF7tE2ENJkRd1ujvKjlj1m9RtHTBnZPa5WKU5uWRs5GoP5M/VqE81QFuMKI5k/SfN
         assert!(matches!(error, SignatureError::Invalid { .. }), "{error}");
         let error = verify("test", b"test", SIGNATURE.as_bytes(), &[]).unwrap_err();
         assert!(
-            error.to_string().contains("key E7620F1842B4E81F, which is not trusted"),
+            error
+                .to_string()
+                .contains("key E7620F1842B4E81F, which is not trusted"),
             "{error}"
         );
         let forged = SIGNATURE.replace("file:test", "file:other");
@@ -210,10 +214,16 @@ QtKMXWyYcwdpZAlPF7tE2ENJkRd1ujvKjlj1m9RtHTBnZPa5WKU5uWRs5GoP5M/VqE81QFuMKI5k/SfN
 
     #[test]
     fn malformed_signatures_never_panic_and_say_why() {
-        let short_comment = SIGNATURE.replace("trusted comment: timestamp:1556193335\tfile:test", "trusted comment");
+        let short_comment = SIGNATURE.replace(
+            "trusted comment: timestamp:1556193335\tfile:test",
+            "trusted comment",
+        );
         for (text, expected) in [
             ("", "four lines"),
-            ("untrusted comment: x\nAAAA\ntrusted comment: y", "four lines"),
+            (
+                "untrusted comment: x\nAAAA\ntrusted comment: y",
+                "four lines",
+            ),
             (&SIGNATURE.replacen("untrusted", "trusted", 1), "first line"),
             (&short_comment, "third line"),
             (&SIGNATURE.replace("RUQf6LRC", "RUQf6LR!"), "not base64"),
@@ -226,10 +236,14 @@ QtKMXWyYcwdpZAlPF7tE2ENJkRd1ujvKjlj1m9RtHTBnZPa5WKU5uWRs5GoP5M/VqE81QFuMKI5k/SfN
                 .to_string();
             assert!(error.contains(expected), "{text:?}: {error}");
         }
-        let error = verify("s", b"test", &[0xff, 0xfe], &trusted()).unwrap_err().to_string();
+        let error = verify("s", b"test", &[0xff, 0xfe], &trusted())
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("not UTF-8"), "{error}");
         let huge = vec![b'a'; (MAX_SIGNATURE_BYTES + 1) as usize];
-        let error = verify("s", b"test", &huge, &trusted()).unwrap_err().to_string();
+        let error = verify("s", b"test", &huge, &trusted())
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("more than 64 KiB"), "{error}");
     }
 

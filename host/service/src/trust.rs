@@ -50,9 +50,20 @@ struct Store {
     keys: Vec<TrustedKey>,
 }
 
-/// A key id as minisign prints it: the 8 bytes read as a little-endian number, in hex.
-pub fn key_id_hex(bytes: &[u8]) -> String {
-    bytes.iter().rev().map(|b| format!("{b:02X}")).collect()
+/// A key id as minisign prints it: the 8 bytes read as a little-endian
+/// number, in uppercase hex without leading zeros (`%PRIX64`).
+pub fn key_id_hex(bytes: &[u8; 8]) -> String {
+    format!("{:X}", u64::from_le_bytes(*bytes))
+}
+
+/// Whether `name` is the key id `id`, in any case, with or without leading zeros.
+fn same_key_id(id: &str, name: &str) -> bool {
+    let number = |text: &str| {
+        (!text.is_empty() && text.len() <= 16)
+            .then(|| u64::from_str_radix(text, 16).ok())
+            .flatten()
+    };
+    number(name).is_some() && number(id) == number(name)
 }
 
 /// Reads a public key given as its base64 line or as the text of a `.pub` file
@@ -62,7 +73,11 @@ pub fn parse_key(what: &str, text: &str) -> Result<TrustedKey, KeyError> {
         what: what.to_owned(),
         detail: detail.to_owned(),
     };
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let (comment, encoded) = match lines.as_slice() {
         [key] => (None, *key),
         [comment, key] => {
@@ -93,7 +108,7 @@ pub fn parse_key(what: &str, text: &str) -> Result<TrustedKey, KeyError> {
     minisign_verify::PublicKey::from_base64(encoded)
         .map_err(|error| malformed(&format!("{error}")))?;
     Ok(TrustedKey {
-        key_id: key_id_hex(&bytes[2..10]),
+        key_id: key_id_hex(bytes[2..10].try_into().expect("8 bytes")),
         public_key: encoded.to_owned(),
         comment,
     })
@@ -143,13 +158,13 @@ pub fn add(path: &Path, key: TrustedKey) -> Result<bool> {
     Ok(true)
 }
 
-/// Removes the key named by its id (any case) or its base64 line, and returns it.
+/// Removes the key named by its id or its base64 line, and returns it.
 pub fn remove(path: &Path, name: &str) -> Result<TrustedKey> {
     let mut keys = load(path)?;
     let name = name.trim();
     let position = keys
         .iter()
-        .position(|k| k.key_id.eq_ignore_ascii_case(name) || k.public_key == name)
+        .position(|k| same_key_id(&k.key_id, name) || k.public_key == name)
         .ok_or_else(|| {
             Error::Usage(format!(
                 "no trusted key {}; `skill plugin trust list` shows them",
@@ -206,12 +221,18 @@ mod tests {
                 "RUQf6LRCGA9i559r3g7V1qNyJDApGip8MfqcadIgT9CuhV3EMhHoN1mGTkUidF/z7SrlQgXdy8ofjb7bNJJylDOocrCo8KLzZwo=",
                 "42 bytes",
             ),
-            ("comment\nRWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3", "untrusted comment"),
+            (
+                "comment\nRWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3",
+                "untrusted comment",
+            ),
             ("a\nb\nc", "two lines"),
         ] {
             let error = parse_key("KEY", text).unwrap_err().to_string();
             assert!(error.contains(expected), "{text:?}: {error}");
-            assert!(error.starts_with("KEY is not a minisign public key"), "{error}");
+            assert!(
+                error.starts_with("KEY is not a minisign public key"),
+                "{error}"
+            );
         }
     }
 
@@ -224,6 +245,9 @@ mod tests {
         assert!(!add(&path, parse_key("KEY", KEY).unwrap()).unwrap());
         assert_eq!(load(&path).unwrap().len(), 1);
         let removed = remove(&path, "e7620f1842b4e81f").unwrap();
+        assert!(same_key_id("75C75CFCDD14FE9", "075c75cfcdd14fe9"));
+        assert!(!same_key_id("75C75CFCDD14FE9", "75C75CFCDD14FE"));
+        assert!(!same_key_id("0", ""));
         assert_eq!(removed.public_key, KEY);
         assert!(load(&path).unwrap().is_empty());
         let error = remove(&path, "E7620F1842B4E81F").unwrap_err().to_string();
@@ -245,6 +269,9 @@ mod tests {
         assert!(error.contains("under the id 0000000000000000"), "{error}");
         std::fs::write(&path, "[]").unwrap();
         let error = load(&path).unwrap_err().to_string();
-        assert!(error.contains("trusted-keys.json is not a key list"), "{error}");
+        assert!(
+            error.contains("trusted-keys.json is not a key list"),
+            "{error}"
+        );
     }
 }

@@ -13,8 +13,8 @@ use skill_service::Service;
 use skill_service::oci::{self, Reference};
 use skill_service::read;
 
-use super::{display, print_stdout};
 use super::trust::{SignatureArgs, read_signature};
+use super::{display, print_stdout};
 use crate::{Error, Result};
 
 /// A plugin's bytes as install gets them, before any check.
@@ -48,7 +48,12 @@ pub fn fetch(source: &Path, args: &SignatureArgs) -> Result<Fetched> {
         });
         return Ok(Fetched {
             wasm: pulled.wasm,
-            label: reference.repository.rsplit('/').next().unwrap_or("plugin").to_owned(),
+            label: reference
+                .repository
+                .rsplit('/')
+                .next()
+                .unwrap_or("plugin")
+                .to_owned(),
             signature,
             installed_from: pulled.pinned,
         });
@@ -100,7 +105,11 @@ pub fn push(service: &Service, file: &Path, target: &str, signature: Option<&Pat
         "Pushed {} {} ({})",
         inspected.manifest.name,
         inspected.manifest.version,
-        if signature.is_some() { "signed" } else { "unsigned" }
+        if signature.is_some() {
+            "signed"
+        } else {
+            "unsigned"
+        }
     );
     // The name and version are the plugin's own text.
     let _ = writeln!(std::io::stderr(), "{}", display::displayable_line(&pushed));

@@ -80,9 +80,8 @@ fn read_key(argument: &str) -> Result<TrustedKey> {
     let path = Path::new(argument);
     if path.exists() {
         let bytes = read::regular_file(path, MAX_KEYS_FILE_BYTES).map_err(Error::Usage)?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            Error::Usage(format!("{} is not a text file", read::shown(path)))
-        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::Usage(format!("{} is not a text file", read::shown(path))))?;
         return Ok(trust::parse_key(&read::shown(path), &text)?);
     }
     let shown = untrusted_text::one_line(argument);
@@ -99,9 +98,8 @@ pub fn read_signature(path: &Path, explicit: bool) -> Result<Option<(String, Vec
     if !explicit && !path.exists() {
         return Ok(None);
     }
-    let bytes = read::regular_file(path, MAX_SIGNATURE_BYTES).map_err(|error| {
-        Error::Usage(format!("signature: {error}"))
-    })?;
+    let bytes = read::regular_file(path, MAX_SIGNATURE_BYTES)
+        .map_err(|error| Error::Usage(format!("signature: {error}")))?;
     Ok(Some((read::shown(path), bytes)))
 }
 
@@ -114,7 +112,9 @@ pub fn check(
     args: &SignatureArgs,
 ) -> Result<Option<Signer>> {
     let trusted = trust::load(&paths.trusted_keys())?;
-    let what = signature.map(|(what, _)| what.as_str()).unwrap_or("the plugin");
+    let what = signature
+        .map(|(what, _)| what.as_str())
+        .unwrap_or("the plugin");
     Ok(signature::check(
         what,
         wasm,
