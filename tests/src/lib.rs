@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 pub mod docs;
+pub mod minisign;
 pub mod openbao;
+pub mod registry;
 
 include!(concat!(env!("OUT_DIR"), "/test_plugins.rs"));
 
