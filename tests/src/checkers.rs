@@ -8,18 +8,32 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::minisign::KeyPair;
 use crate::moto::program;
 use crate::{Skill, text, workspace};
 
 const PYPI_HINT: &str = "install the checkers: `pip install parliament==1.6.4 check-jsonschema==0.39.0` \
      (see .ci/run), and put the Python scripts directory on PATH";
 
-/// Installs a provider plugin the way a user installs a third party's:
-/// `skill plugin install FILE --yes`. (Signed plugins add their signature here.)
+/// Installs a provider plugin the way a user installs a signed third party's:
+/// its publisher signs it with minisign, the user trusts the publisher's key,
+/// and `skill plugin install FILE --require-signature --yes` checks the
+/// signature before anything else.
 pub fn install_provider(skill: &Skill, wasm: &str) {
-    let output = skill.run(&["plugin", "install", wasm, "--yes"]);
+    let publisher = KeyPair::generate();
+    let file = Path::new(wasm).file_name().expect("a file name");
+    let copy = publisher.dir.path().join(file);
+    std::fs::copy(wasm, &copy).expect("copy the provider");
+    publisher.sign(&copy, "provider test release", false);
+    let public = publisher.public.to_str().expect("a UTF-8 path");
+    let output = skill.run(&["plugin", "trust", "add", public]);
+    assert!(output.status.success(), "trust add: {}", text(&output).1);
+    let copy = copy.to_str().expect("a UTF-8 path");
+    let output = skill.run(&["plugin", "install", copy, "--require-signature", "--yes"]);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "install {wasm}: {stdout}{stderr}");
+    let signer = format!("Signed by trusted key {}", publisher.key_id());
+    assert!(stderr.contains(&signer), "{stderr}");
 }
 
 /// parliament's findings on the policy in `file`, community auditors

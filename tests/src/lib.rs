@@ -8,7 +8,9 @@ pub mod checkers;
 pub mod docs;
 pub mod mcp;
 pub mod moto;
+pub mod minisign;
 pub mod openbao;
+pub mod registry;
 
 include!(concat!(env!("OUT_DIR"), "/test_plugins.rs"));
 

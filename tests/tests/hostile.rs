@@ -27,6 +27,7 @@ fn service(home: &std::path::Path) -> Service {
         installed_from: HOSTILE_WASM.to_owned(),
         tools: Vec::new(),
         imports: Vec::new(),
+        signer: None,
     };
     install::commit(&paths.plugins, &record, &wasm).unwrap();
     let limits = Limits {

@@ -1,6 +1,7 @@
 //! The AWS Secrets Manager provider, built as a third party builds it
-//! (`providers/aws-secrets-manager`, the kit only) and installed with
-//! `skill plugin install`, checked by real tools: parliament lints every
+//! (`providers/aws-secrets-manager`, the kit only), signed with minisign and
+//! installed with `skill plugin install --require-signature`, checked by real
+//! tools: parliament lints every
 //! generated identity and resource policy; a moto server takes every generated `aws` command,
 //! and every ARN the policies grant resolves to exactly the app's secrets;
 //! check-jsonschema validates the ESO manifests against ESO's own CRD

@@ -226,7 +226,7 @@ fn the_install_preview_shows_what_matters() {
     let size = std::fs::metadata(HELLO_NEXT_WASM).unwrap().len() as f64 / 1024.0;
     for expected in [
         format!("Plugin hello 0.2.0 (contract 0.1.0, {size:.1} KiB, sha256 "),
-        "Signer: unsigned".to_owned(),
+        "Unsigned\n".to_owned(),
         "  greet: Greets someone by name.\n    reads files: names_file\n    produces files: none\n    renderings: json, text\n".to_owned(),
         "  farewell: Says goodbye to someone.\n    reads files: none\n    produces files: none\n    renderings: json, text, markdown\n".to_owned(),
         "skill:plugin/host@0.1.0: logging, progress, and the input files above".to_owned(),

@@ -118,6 +118,18 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    /// A plugin's signature refused.
+    #[error(transparent)]
+    Signature(#[from] crate::signature::SignatureError),
+
+    /// A key to trust that is not a minisign public key.
+    #[error(transparent)]
+    Key(#[from] crate::trust::KeyError),
+
+    /// A registry that failed or broke the distribution protocol.
+    #[error(transparent)]
+    Registry(#[from] crate::oci::RegistryError),
 }
 
 impl Error {
@@ -127,7 +139,10 @@ impl Error {
             Error::UnknownTool { .. }
             | Error::AmbiguousTool { .. }
             | Error::InvalidInput { .. }
-            | Error::Usage(_) => 2,
+            | Error::Usage(_)
+            | Error::Key(_) => 2,
+            Error::Signature(error) => error.exit_code(),
+            Error::Registry(error) => error.exit_code(),
             _ => 1,
         }
     }

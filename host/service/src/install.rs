@@ -34,6 +34,9 @@ pub struct InstallRecord {
     pub tools: Vec<String>,
     /// The component's imports, as shown when it was installed.
     pub imports: Vec<String>,
+    /// Who signed it, when it was signed by a trusted key ([`crate::signature`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<crate::signature::Signer>,
 }
 
 pub fn wasm_path(plugins_dir: &Path, name: &str) -> PathBuf {

@@ -11,6 +11,8 @@
 //! - [`install`]: installing, pinning and verifying third-party plugins;
 //! - [`review`]: what installing a plugin would change, for the preview;
 //! - [`guidance`]: the guidance for agents a plugin ships;
+//! - [`signature`] and [`trust`]: minisign signatures and the keys trusted to make them;
+//! - [`oci`]: pulling plugins from and pushing them to OCI registries;
 //! - [`schema`]: JSON Schema validation and the annotations the host acts on;
 //! - [`files`]: writing the files a tool produces, safely, where the user asked;
 //! - [`parallel`]: cutting a large input into parts for mergeable tools;
@@ -24,12 +26,15 @@ pub mod files;
 pub mod guidance;
 pub mod install;
 pub mod manifest;
+pub mod oci;
 pub mod parallel;
 pub mod paths;
 pub mod read;
 pub mod review;
 pub mod schema;
 mod service;
+pub mod signature;
+pub mod trust;
 
 pub use error::{Error, InputProblem, LimitKind, Result};
 pub use paths::Paths;

@@ -1,7 +1,8 @@
 //! Where the host keeps its files.
 //!
 //! - `SKILL_HOME`, when set, holds everything: `$SKILL_HOME/plugins` (installed
-//!   plugins and their install records) and `$SKILL_HOME/cache` (precompiled code).
+//!   plugins and their install records), `$SKILL_HOME/trusted-keys.json` (the keys
+//!   trusted to sign plugins) and `$SKILL_HOME/cache` (precompiled code).
 //! - Otherwise the user's data directory holds plugins (`~/.local/share/skill`
 //!   on Linux) and the user's cache directory holds compiled code (`~/.cache/skill`).
 //! - `SKILL_CACHE_DIR`, when set, moves the cache alone (it is keyed by content,
@@ -29,6 +30,12 @@ impl Paths {
             paths.cache = PathBuf::from(cache);
         }
         Ok(paths)
+    }
+
+    /// The minisign keys trusted to sign plugins ([`crate::trust`]): in the skill
+    /// home, beside the plugins directory.
+    pub fn trusted_keys(&self) -> PathBuf {
+        self.plugins.with_file_name("trusted-keys.json")
     }
 
     /// Where precompiled components are kept, under the cache.

@@ -55,9 +55,21 @@ pub fn capped(reader: impl Read, cap: u64) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|error| format!("cannot read it: {error}"))?;
     if bytes.len() as u64 > cap {
-        return Err(format!("it holds more than the limit of {} MiB", cap >> 20));
+        return Err(format!(
+            "it holds more than the limit of {}",
+            size_text(cap)
+        ));
     }
     Ok(bytes)
+}
+
+/// A cap as a person reads it: in MiB or KiB when it is a whole number of them.
+fn size_text(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// A path as host messages show it: on one line, every character that could
@@ -77,7 +89,9 @@ mod tests {
         std::fs::write(&file, b"{}").unwrap();
         assert_eq!(regular_file(&file, 2).unwrap(), b"{}");
         let error = regular_file(&file, 1).unwrap_err();
-        assert!(error.contains("more than the limit"), "{error}");
+        assert!(error.contains("more than the limit of 1 bytes"), "{error}");
+        assert_eq!(size_text(64 << 10), "64 KiB");
+        assert_eq!(size_text(256 << 20), "256 MiB");
         let error = regular_file(dir.path(), 10).unwrap_err();
         assert!(error.contains("is a directory"), "{error}");
         let error = regular_file(Path::new("/dev/zero"), 10).unwrap_err();

@@ -33,9 +33,8 @@ pub struct Preview {
     pub sha256: String,
     /// Size of the component, in bytes.
     pub size: usize,
-    /// Who signed the file. Filled in where signatures are checked; `None`
-    /// is shown as unsigned.
-    pub signer: Option<String>,
+    /// Who signed the file, once its signature is checked; `None` when unsigned.
+    pub signer: Option<crate::signature::Signer>,
     pub tools: Vec<ToolGrants>,
     /// The contract's host interface (`skill:plugin/host@0.1.0`), the only
     /// import behind which the host does anything for the plugin.

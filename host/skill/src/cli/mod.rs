@@ -9,6 +9,8 @@ mod new;
 mod plugin;
 mod progress;
 mod review;
+mod source;
+mod trust;
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;

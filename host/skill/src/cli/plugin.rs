@@ -9,7 +9,6 @@ use super::{display, interactive, print_stdout};
 use skill_service::Service;
 use skill_service::catalog::{Origin, origin_text};
 use skill_service::install::{self, InstallRecord};
-use skill_service::read;
 use skill_service::review;
 
 use crate::{Error, Result};
@@ -19,6 +18,7 @@ pub enum PluginCommand {
     /// Install a plugin component (.wasm) after showing what it is granted;
     /// over an installed one of the same name, after showing what changes.
     Install {
+        /// The component: a file, or oci://HOST/REPOSITORY[:TAG][@sha256:DIGEST].
         file: PathBuf,
         /// Do not ask for confirmation (for scripts).
         #[arg(long, short)]
@@ -26,6 +26,8 @@ pub enum PluginCommand {
         /// Install a lower version (by semver) over the installed one.
         #[arg(long)]
         allow_downgrade: bool,
+        #[command(flatten)]
+        signing: super::trust::SignatureArgs,
     },
     /// List first-party and installed plugins with their digests.
     List,
@@ -36,6 +38,18 @@ pub enum PluginCommand {
         /// The plugin's name (`skill plugin list`).
         name: String,
     },
+    /// Manage the minisign keys trusted to sign plugins.
+    #[command(subcommand)]
+    Trust(super::trust::TrustCommand),
+    /// Publish a plugin to an OCI registry, with FILE.minisig when it exists.
+    Push {
+        file: PathBuf,
+        /// oci://HOST/REPOSITORY:TAG
+        reference: String,
+        /// The signature to publish with it (default: FILE.minisig, if present).
+        #[arg(long, value_name = "FILE")]
+        signature: Option<PathBuf>,
+    },
 }
 
 pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
@@ -45,7 +59,14 @@ pub fn run(service: &Service, command: PluginCommand) -> Result<()> {
             file,
             yes,
             allow_downgrade,
-        } => install_file(service, &file, yes, allow_downgrade),
+            signing,
+        } => install_file(service, &file, yes, allow_downgrade, &signing),
+        PluginCommand::Trust(command) => super::trust::run(&service.paths, command),
+        PluginCommand::Push {
+            file,
+            reference,
+            signature,
+        } => super::source::push(service, &file, &reference, signature.as_deref()),
         PluginCommand::List => {
             let mut out = String::new();
             for entry in service.catalog.entries() {
@@ -137,12 +158,21 @@ fn remove(service: &Service, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn install_file(service: &Service, file: &Path, yes: bool, allow_downgrade: bool) -> Result<()> {
-    let wasm = read::regular_file(file, read::MAX_PLUGIN_BYTES).map_err(Error::Usage)?;
-    let label = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "plugin".to_owned());
+fn install_file(
+    service: &Service,
+    file: &Path,
+    yes: bool,
+    allow_downgrade: bool,
+    signing: &super::trust::SignatureArgs,
+) -> Result<()> {
+    let super::source::Fetched {
+        wasm,
+        label,
+        signature,
+        installed_from,
+    } = super::source::fetch(file, signing)?;
+    // Before the plugin is compiled or run: a bad signature refuses it outright.
+    let signer = super::trust::check(&service.paths, &wasm, signature.as_ref(), signing)?;
     let inspected = service.inspect(&label, &wasm)?;
     let manifest = &inspected.manifest;
 
@@ -166,7 +196,9 @@ fn install_file(service: &Service, file: &Path, yes: bool, allow_downgrade: bool
         .into_iter()
         .find(|record| record.name == manifest.name);
 
-    let mut summary = super::review::preview(&review::preview(&inspected, wasm.len()));
+    let mut preview = review::preview(&inspected, wasm.len());
+    preview.signer = signer.clone();
+    let mut summary = super::review::preview(&preview);
     for tool in &manifest.tools {
         let others: Vec<String> = service
             .catalog
@@ -243,9 +275,10 @@ fn install_file(service: &Service, file: &Path, yes: bool, allow_downgrade: bool
         name: manifest.name.clone(),
         version: manifest.version.clone(),
         sha256: inspected.sha256.clone(),
-        installed_from: file.to_string_lossy().into_owned(),
+        installed_from,
         tools: manifest.tools.iter().map(|t| t.name.clone()).collect(),
         imports: inspected.imports.clone(),
+        signer,
     };
     install::commit(&service.paths.plugins, &record, &wasm)?;
     if let Some(old) = replaced

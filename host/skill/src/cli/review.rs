@@ -22,11 +22,7 @@ pub fn preview(preview: &Preview) -> String {
     if !preview.description.is_empty() {
         let _ = writeln!(out, "  {}", preview.description);
     }
-    let _ = writeln!(
-        out,
-        "Signer: {}",
-        preview.signer.as_deref().unwrap_or("unsigned")
-    );
+    out.push_str(&super::trust::signer_line(preview.signer.as_ref()));
     out.push_str("Tools:\n");
     for tool in &preview.tools {
         let _ = writeln!(
