@@ -193,6 +193,8 @@ impl ServerHandler for Server {
             tool: request.name.into_owned(),
             input,
             format: None,
+            // Standard input is the MCP session.
+            stdin: false,
         };
         let service = Arc::clone(&self.service);
         // Service::run is synchronous and may take seconds (the sandbox's deadline).
