@@ -42,7 +42,10 @@ fn spark_report(dir: &Path, logs: &[&Path]) -> (Vec<u8>, String) {
         .filter(|line| line.starts_with("audit_analysis:"))
         .collect::<Vec<_>>()
         .join("\n");
-    (std::fs::read(&out).expect("the job wrote its report"), job_lines)
+    (
+        std::fs::read(&out).expect("the job wrote its report"),
+        job_lines,
+    )
 }
 
 /// `skill --jobs 1 run audit-analyzer --format json --logs LOGS...`: one pass.
@@ -52,9 +55,7 @@ fn one_pass(logs: &[&Path]) -> Vec<u8> {
     for log in logs {
         command.arg("--logs").arg(log);
     }
-    let output = command
-        .output()
-        .expect("run skill");
+    let output = command.output().expect("run skill");
     assert!(output.status.success(), "{}", text(&output).1);
     output.stdout
 }
@@ -77,7 +78,10 @@ fn vault_log(dir: &Path) -> (PathBuf, [u64; 2]) {
     let mut start = 0;
     for (line, stray) in [
         (garbage, &b"kernel: oom-killer woke up <not json>\n"[..]),
-        (carriage, &b"{\"time\":\"2024-05-01T\r09:00:00Z\" half\n"[..]),
+        (
+            carriage,
+            &b"{\"time\":\"2024-05-01T\r09:00:00Z\" half\n"[..],
+        ),
     ] {
         let end = newlines[line - 1] + 1; // after `line - 1` lines
         file.write_all(&log[start..end]).unwrap();
@@ -175,7 +179,8 @@ fn cloudtrail_tree(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
         std::fs::create_dir_all(&folder).unwrap();
         let share: Vec<&Value> = records.iter().skip(delivery).step_by(deliveries).collect();
         let body = serde_json::json!({ "Records": share }).to_string();
-        let stem = format!("111122223333_CloudTrail_{region}_202405{day:02}T09{delivery}0Z_x{delivery}");
+        let stem =
+            format!("111122223333_CloudTrail_{region}_202405{day:02}T09{delivery}0Z_x{delivery}");
         let path = if delivery == 4 {
             let path = folder.join(format!("{stem}.json"));
             std::fs::write(&path, body).unwrap();

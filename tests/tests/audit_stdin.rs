@@ -57,14 +57,19 @@ fn a_log_piped_in_gives_the_report_of_the_file_gzip_or_not() {
 
     for file in [plain.as_path(), gz.as_path()] {
         let name = file.to_str().unwrap();
-        let from_file = skill.run(&[
-            "run", "audit-analyzer", "--format", "json", "--logs", name,
-        ]);
+        let from_file = skill.run(&["run", "audit-analyzer", "--format", "json", "--logs", name]);
         assert!(from_file.status.success(), "{}", text(&from_file).1);
         let from_stdin = piped(
             &skill,
             &[
-                "run", "audit-analyzer", "--format", "json", "--logs", "-", "--stdin-name", name,
+                "run",
+                "audit-analyzer",
+                "--format",
+                "json",
+                "--logs",
+                "-",
+                "--stdin-name",
+                name,
             ],
             &std::fs::read(file).unwrap(),
         );
@@ -121,7 +126,14 @@ fn parts_piped_in_with_their_first_line_report_whole_file_lines_and_merge_to_one
 
     let state = |bytes: &[u8], first_line: Option<usize>| {
         let mut args = vec![
-            "run", "audit-state", "--format", "json", "--logs", "-", "--stdin-name", name,
+            "run",
+            "audit-state",
+            "--format",
+            "json",
+            "--logs",
+            "-",
+            "--stdin-name",
+            name,
         ];
         let first = first_line.map(|n| n.to_string());
         if let Some(first) = &first {
@@ -149,7 +161,14 @@ fn parts_piped_in_with_their_first_line_report_whole_file_lines_and_merge_to_one
     };
     let merged = merge(vec![first.clone(), second.clone()]);
     let whole = skill.run(&[
-        "run", "audit-analyzer", "--format", "json", "--jobs", "1", "--logs", name,
+        "run",
+        "audit-analyzer",
+        "--format",
+        "json",
+        "--jobs",
+        "1",
+        "--logs",
+        name,
     ]);
     assert_eq!(text(&merged).0, text(&whole).0, "{}", text(&merged).1);
 

@@ -192,7 +192,10 @@ impl StdinPart {
         name: Option<String>,
         first_line: Option<u64>,
     ) -> Result<Self, ToolError> {
-        let given = [("/stdin_name", name.is_some()), ("/stdin_first_line", first_line.is_some())];
+        let given = [
+            ("/stdin_name", name.is_some()),
+            ("/stdin_first_line", first_line.is_some()),
+        ];
         if let Some((pointer, _)) = given.iter().find(|(_, is_given)| *is_given)
             && !logs.iter().any(|path| path.as_str() == STDIN)
         {
