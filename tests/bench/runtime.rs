@@ -247,6 +247,7 @@ fn main() {
             tool: "rotation-planner".to_owned(),
             input: input.clone(),
             format: None,
+            stdin: false,
         };
         service.run(call, None).unwrap();
     })

@@ -52,6 +52,7 @@ fn call(
         tool: tool.to_owned(),
         input,
         format: None,
+        stdin: false,
     };
     service.run(call, None).map(|outcome| outcome.value)
 }
@@ -289,6 +290,7 @@ fn a_cancelled_call_stops_its_plugin() {
                 tool: tool.to_owned(),
                 input: json!({}),
                 format: None,
+                stdin: false,
             };
             service.run_cancellable(call, None, &cancel).err().unwrap()
         });

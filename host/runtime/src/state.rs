@@ -189,21 +189,21 @@ impl host::HostInputFile for CallState {
         max: u32,
     ) -> wasmtime::Result<Result<Vec<u8>, String>> {
         let input = self.table.get_mut(&file)?;
-        let bytes = input.read(max as usize);
+        let bytes = input.read(max as usize).await;
         if bytes.is_ok()
             && let Some(progress) = self.progress.as_mut()
         {
             progress(Progress::Input {
                 path: input.path(),
                 done: input.delivered(),
-                size: Some(input.size()),
+                size: input.size(),
             });
         }
         Ok(bytes)
     }
 
     async fn size(&mut self, file: Resource<GrantedInput>) -> wasmtime::Result<Option<u64>> {
-        Ok(Some(self.table.get(&file)?.size()))
+        Ok(self.table.get(&file)?.size())
     }
 
     async fn drop(&mut self, file: Resource<GrantedInput>) -> wasmtime::Result<()> {

@@ -42,6 +42,10 @@ pub struct Call {
     pub input: Value,
     /// A rendering besides JSON (`text`, `markdown`, or one the tool offers).
     pub format: Option<String>,
+    /// An input file given as `-` may be read from this process's standard input:
+    /// true for the command line when `--input -` did not take it, never for MCP,
+    /// whose standard input is the session.
+    pub stdin: bool,
 }
 
 /// A finished call.
@@ -171,7 +175,7 @@ impl Service {
                 problems,
             });
         }
-        let grants = grant_files(&call.tool, input_schema, &input)?;
+        let grants = grant_files(&call.tool, input_schema, &input, call.stdin)?;
         if let Some(format) = &call.format
             && !tool.spec.formats.contains(format)
         {
@@ -275,6 +279,9 @@ impl Service {
     ) -> Option<Outcome> {
         let Run { tool, schemas, .. } = run;
         let split = Split::of(schemas.input.schema())?;
+        if grants.iter().any(|grant| grant.stdin) {
+            return None; // a stream cannot be cut at byte offsets
+        }
         let input = input.as_object()?;
         if input.contains_key(&split.merge) {
             return None; // the caller merges states already
@@ -364,6 +371,7 @@ impl Service {
                         let grant = Grant {
                             path: part.path.clone(),
                             range: Some(part.range.clone()),
+                            stdin: false,
                         };
                         let result = self
                             .execute(
@@ -420,15 +428,34 @@ pub fn today_utc() -> String {
     )
 }
 
+/// The name that stands for standard input among input files.
+const STDIN: &str = "-";
+
 /// Checks that each file the input names is a regular file that can be read,
 /// and returns the grants. A FIFO or a device is refused here, with the
-/// field's pointer: reading one could block or never end.
-fn grant_files(tool: &str, input_schema: &Value, input: &Value) -> Result<Vec<Grant>> {
+/// field's pointer: reading one could block or never end. `-` is standard
+/// input, once per call, when `stdin` allows it (`./-` names a file called `-`).
+fn grant_files(tool: &str, input_schema: &Value, input: &Value, stdin: bool) -> Result<Vec<Grant>> {
     let mut grants = Vec::new();
     let Some(input) = input.as_object() else {
         return Ok(grants);
     };
+    let mut stdin_at: Option<String> = None;
     for (pointer, path) in schema::input_files(input_schema, input) {
+        if path == STDIN {
+            let refusal = match &stdin_at {
+                _ if !stdin => "`-` is standard input, which this call cannot read (it carries \
+                                the MCP session or --input); give a file"
+                    .to_owned(),
+                Some(first) => format!("standard input is read once, and {first} is `-` already"),
+                None => {
+                    grants.push(Grant::stdin(STDIN));
+                    stdin_at = Some(pointer);
+                    continue;
+                }
+            };
+            return Err(invalid(tool, &pointer, &refusal));
+        }
         let shown = crate::read::shown(std::path::Path::new(&path));
         let refusal = match std::fs::metadata(&path) {
             Ok(meta) if meta.is_file() => {

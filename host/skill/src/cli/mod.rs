@@ -439,6 +439,8 @@ fn run(service: &Service, tool_name: &str, args: Vec<String>) -> Result<()> {
         tool: tool_name.to_owned(),
         input: Value::Object(input),
         format: wants_rendering.then(|| format.clone()),
+        // A log piped in (`--logs -`), unless `--input -` has read it already.
+        stdin: matches.get_one::<String>("input").map(String::as_str) != Some("-"),
     };
     let inputs: Vec<String> = match &call.input {
         Value::Object(map) => skill_service::schema::input_files(&input_schema, map)

@@ -281,6 +281,8 @@ impl ServerHandler for Server {
             tool: service_name(&request.name),
             input,
             format,
+            // Standard input is the MCP session.
+            stdin: false,
         };
         let service = Arc::clone(&self.service);
         // Service::run is synchronous and may take seconds (the sandbox's deadline).

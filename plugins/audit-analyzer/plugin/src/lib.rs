@@ -22,9 +22,20 @@ use skill_pdk::prelude::*;
 #[schemars(extend("x-skill-parallel" = {"split": "logs", "map": "audit-state", "merge": "states"}))]
 struct AnalyzeInput {
     /// Audit log files, read in order as one window (Vault/OpenBao file audit device,
-    /// CloudTrail, GCP Cloud Audit Logs, Azure Key Vault, gzip or not).
+    /// CloudTrail, GCP Cloud Audit Logs, Azure Key Vault, gzip or not); `-` is
+    /// standard input.
     #[serde(default)]
     logs: Vec<InputPath>,
+    /// The name reported for the log read from standard input (`-` in `logs`), e.g.
+    /// the file a batch engine piped in.
+    #[serde(default)]
+    stdin_name: Option<String>,
+    /// The line number of the first line read from standard input within its whole
+    /// file, when only a part of that file is piped in: problems are reported at
+    /// whole-file line numbers.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    stdin_first_line: Option<u64>,
     /// Analyses made by `audit-state` (by `skill` on all cores, or by a batch job per
     /// machine), merged in order instead of reading `logs`.
     #[serde(default)]
@@ -69,6 +80,10 @@ pub struct FileReport {
     pub records: u64,
     /// Lines read, for line-oriented inputs.
     pub lines: Option<u64>,
+    /// The whole-file line number of the first line read, for a part of a file piped
+    /// in with `stdin_first_line`; absent when the input starts at line 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_line: Option<u64>,
     /// Unusable records (truncated, garbage, not a record): counted, not fatal.
     pub problems: u64,
     /// The first problems with their line.
@@ -162,10 +177,45 @@ pub struct AnalyzeOutput {
     pub warnings: Vec<String>,
 }
 
+/// What a log read from standard input is reported as.
+#[derive(Default)]
+struct StdinPart {
+    name: Option<String>,
+    first_line: Option<u64>,
+}
+
+impl StdinPart {
+    /// `stdin_name` and `stdin_first_line` of an input whose logs are `logs`; they
+    /// name the `-` among them, so without one they are a mistake.
+    fn of(
+        logs: &[InputPath],
+        name: Option<String>,
+        first_line: Option<u64>,
+    ) -> Result<Self, ToolError> {
+        let given = [
+            ("/stdin_name", name.is_some()),
+            ("/stdin_first_line", first_line.is_some()),
+        ];
+        if let Some((pointer, _)) = given.iter().find(|(_, is_given)| *is_given)
+            && !logs.iter().any(|path| path.as_str() == STDIN)
+        {
+            return Err(ToolError::invalid_input(
+                *pointer,
+                "describes the log read from standard input, but no log is `-`",
+            ));
+        }
+        Ok(Self { name, first_line })
+    }
+}
+
+/// The input file that stands for standard input.
+const STDIN: &str = "-";
+
 /// Streams every file into one analysis, left unfinished so it can still be merged.
 fn read_files(
     files: &[InputPath],
     pointer: &str,
+    stdin: &StdinPart,
 ) -> Result<(Analysis, Vec<FileReport>), ToolError> {
     let mut analysis = Analysis::new();
     let mut reports = Vec::new();
@@ -174,9 +224,35 @@ fn read_files(
         let summary = AuditReader::new()
             .read_to_end(|| input.next_chunk(), |event| analysis.add(event))
             .map_err(|e| read_error(e, &format!("{pointer}/{i}"), path))?;
-        reports.push(file_report(path.as_str(), summary));
+        let mut report = file_report(path.as_str(), summary);
+        if path.as_str() == STDIN {
+            if let Some(name) = &stdin.name {
+                report.path = name.clone();
+            }
+            if let Some(first_line) = stdin.first_line {
+                report.renumber_from(first_line);
+            }
+        }
+        reports.push(report);
     }
     Ok((analysis, reports))
+}
+
+impl FileReport {
+    /// Numbers the lines from `first_line` instead of 1.
+    fn renumber_from(&mut self, first_line: u64) {
+        self.shift_lines(first_line - 1);
+        self.first_line = Some(first_line);
+    }
+
+    /// Moves every problem that has a line `by` lines further down.
+    fn shift_lines(&mut self, by: u64) {
+        for problem in &mut self.first_problems {
+            if problem.line > 0 {
+                problem.line += by;
+            }
+        }
+    }
 }
 
 /// A granted log that could not be read (exit 1) or is not an audit log (exit 2, at
@@ -191,8 +267,12 @@ fn read_error(error: ReadError<std::io::Error>, pointer: &str, path: &InputPath)
 }
 
 /// Streams every file into one finished analysis.
-fn read_all(files: &[InputPath], pointer: &str) -> Result<(Analysis, Vec<FileReport>), ToolError> {
-    let (mut analysis, reports) = read_files(files, pointer)?;
+fn read_all(
+    files: &[InputPath],
+    pointer: &str,
+    stdin: &StdinPart,
+) -> Result<(Analysis, Vec<FileReport>), ToolError> {
+    let (mut analysis, reports) = read_files(files, pointer, stdin)?;
     analysis.finish();
     Ok((analysis, reports))
 }
@@ -213,6 +293,7 @@ fn file_report(path: &str, summary: ReadSummary) -> FileReport {
         bytes: summary.bytes,
         records: summary.records,
         lines: summary.lines,
+        first_line: None,
         problems: summary.problems.total,
         first_problems: summary
             .problems
@@ -244,15 +325,16 @@ fn analyze(input: AnalyzeInput) -> Result<AnalyzeOutput, ToolError> {
             "hours are 0–23 (start) and 1–24 (end); weekdays are 1 (Monday) to 7 (Sunday)",
         ));
     }
+    let stdin = StdinPart::of(&input.logs, input.stdin_name, input.stdin_first_line)?;
     let (analysis, files) = if input.states.is_empty() {
-        read_all(&input.logs, "/logs")?
+        read_all(&input.logs, "/logs", &stdin)?
     } else {
         input.states.finish()?
     };
     let (baseline, baseline_files) = if input.baseline.is_empty() {
         (None, Vec::new())
     } else {
-        let (b, f) = read_all(&input.baseline, "/baseline")?;
+        let (b, f) = read_all(&input.baseline, "/baseline", &StdinPart::default())?;
         (Some(b), f)
     };
     let anomalies = detect_anomalies(&analysis, baseline.as_ref(), &input.thresholds, hours);
@@ -398,7 +480,8 @@ pub fn plugin() -> Plugin {
                  response) instead of a report. Give the states of consecutive parts, in \
                  order, to audit-analyzer's `states` and the report is exactly that of one \
                  pass over all of them. `skill run audit-analyzer` does this by itself on \
-                 all cores for large logs; a batch engine can run audit-state per machine.",
+                 all cores for large logs; a batch engine can run audit-state per machine, \
+                 or pipe each part in (`logs: [\"-\"]`, named by `stdin_name`).",
             ),
         )
 }

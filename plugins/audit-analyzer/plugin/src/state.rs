@@ -9,7 +9,7 @@
 use audit_core::{Analysis, Problems};
 use skill_pdk::prelude::*;
 
-use crate::{FileReport, read_files};
+use crate::{FileReport, StdinPart, read_files};
 
 /// Layout of [`AnalysisState`]; a state of another layout is refused, not misread.
 const STATE_VERSION: u32 = 1;
@@ -18,9 +18,20 @@ const STATE_VERSION: u32 = 1;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateInput {
-    /// Audit log files (or consecutive parts of one), read in order.
+    /// Audit log files (or consecutive parts of one), read in order; `-` is standard
+    /// input.
     #[schemars(length(min = 1))]
     logs: Vec<InputPath>,
+    /// The name reported for the log read from standard input (`-` in `logs`): the
+    /// file whose part is piped in, so that the states of its parts merge as one file.
+    #[serde(default)]
+    stdin_name: Option<String>,
+    /// The line number of the first line read from standard input within its whole
+    /// file: problems are reported at whole-file line numbers. Without it the merge
+    /// numbers a part's lines after those of the part before it.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    stdin_first_line: Option<u64>,
 }
 
 /// The unfinished analysis of some logs.
@@ -38,7 +49,8 @@ pub struct AnalysisState {
 
 /// The `audit-state` tool.
 pub fn analyse(input: StateInput) -> Result<AnalysisState, ToolError> {
-    let (analysis, files) = read_files(&input.logs, "/logs")?;
+    let stdin = StdinPart::of(&input.logs, input.stdin_name, input.stdin_first_line)?;
+    let (analysis, files) = read_files(&input.logs, "/logs", &stdin)?;
     Ok(AnalysisState {
         state_version: STATE_VERSION,
         files,
@@ -149,26 +161,34 @@ fn append_part(whole: &mut FileReport, part: FileReport, state: usize) -> Result
     if (&whole.format, &whole.container) != (&part.format, &part.container) {
         return Err(cannot("they were read as different formats"));
     }
-    // Later parts number their lines from 1; only line-oriented input can be cut.
-    let Some(offset) = whole.lines else {
+    // Only line-oriented input can be cut.
+    let Some(lines) = whole.lines else {
         return Err(cannot("the input is not one record per line"));
     };
     if whole.gzip || part.gzip {
         return Err(cannot("a compressed stream cannot be cut"));
     }
+    // A part numbers its lines from 1 unless it was given its first line number.
+    let next_line = whole.first_line.unwrap_or(1) + lines;
+    let mut part = part;
+    match part.first_line {
+        None => part.shift_lines(next_line - 1),
+        Some(first) if first == next_line => {}
+        Some(first) => {
+            return Err(cannot(&format!(
+                "a part starting at line {first} does not follow one ending at line {}",
+                next_line - 1
+            )));
+        }
+    }
     whole.bytes += part.bytes;
     whole.records += part.records;
-    whole.lines = Some(offset + part.lines.unwrap_or(0));
+    whole.lines = Some(lines + part.lines.unwrap_or(0));
     whole.problems += part.problems;
     let room = Problems::KEPT.saturating_sub(whole.first_problems.len());
     whole
         .first_problems
-        .extend(part.first_problems.into_iter().take(room).map(|mut p| {
-            if p.line > 0 {
-                p.line += offset;
-            }
-            p
-        }));
+        .extend(part.first_problems.into_iter().take(room));
     Ok(())
 }
 
