@@ -7,8 +7,8 @@ use std::process::{Command, Output};
 pub mod checkers;
 pub mod docs;
 pub mod mcp;
-pub mod moto;
 pub mod minisign;
+pub mod moto;
 pub mod openbao;
 pub mod registry;
 

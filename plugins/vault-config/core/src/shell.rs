@@ -43,7 +43,6 @@ fn render(program: &str, args: &[String]) -> String {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

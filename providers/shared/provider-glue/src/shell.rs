@@ -32,7 +32,6 @@ impl CommandLine {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
