@@ -441,6 +441,40 @@ mod tests {
         assert_eq!(tree(dir.path()), before);
     }
 
+    /// Placing fails after some files are already renamed into place (here
+    /// another process puts a file where a directory must go): undoing puts
+    /// back every file they replaced and removes the rest, directories too.
+    #[test]
+    fn a_failure_while_renaming_into_place_is_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "old").unwrap();
+        let before = tree(dir.path());
+        let root = Dir::open_ambient_dir(dir.path(), ambient_authority()).unwrap();
+        let staging = Staging::create(&root).unwrap();
+        for relative in ["a.txt", "new/b.txt", "late/c.txt"] {
+            let relative = Path::new(relative);
+            if let Some(parent) = relative.parent() {
+                staging.dir.create_dir_all(parent).unwrap();
+            }
+            staging.dir.write(relative, b"x").unwrap();
+        }
+        let mut placing = Placing::default();
+        for placed in ["a.txt", "new/b.txt"] {
+            placing.place(&root, &staging, Path::new(placed)).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+            "x"
+        );
+        std::fs::write(dir.path().join("late"), "in the way").unwrap();
+        let failed = placing.place(&root, &staging, Path::new("late/c.txt"));
+        assert!(failed.is_err(), "placed through a file");
+        std::fs::remove_file(dir.path().join("late")).unwrap();
+        placing.undo(&root, &staging);
+        staging.remove(&root);
+        assert_eq!(tree(dir.path()), before);
+    }
+
     #[test]
     fn duplicates_and_files_under_files_blame_the_plugin() {
         let dir = tempfile::tempdir().unwrap();

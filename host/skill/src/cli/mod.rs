@@ -273,12 +273,22 @@ fn run_overview(service: &Service) -> String {
 
 /// Writes the error that ends the command to stderr: the program's answer, not
 /// a log line. It quotes a plugin's messages, pointers and panic text, which
-/// may run over several lines: every line after the first is indented, so that
-/// none of them passes for a line of the program's own (`error: …`, `wrote …`).
+/// may run over several lines: every line after the first is indented (the
+/// host's own lists already are), so that none passes for a line of the
+/// program's own (`error: …`, `wrote …`).
 pub fn report(error: &Error) {
-    let text = format!("error: {error}").replace('\n', "\n  ");
-    let text = format!("{}\n", display::displayable(&text));
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    let text = format!("error: {error}");
+    let mut lines = text.split('\n');
+    let mut out = lines.next().unwrap_or_default().to_owned();
+    for line in lines {
+        out.push('\n');
+        if !line.starts_with([' ', '\t']) {
+            out.push_str("  ");
+        }
+        out.push_str(line);
+    }
+    out.push('\n');
+    let _ = std::io::stderr().write_all(display::displayable(&out).as_bytes());
 }
 
 /// Ends the process as clap would for `error` (help, or bad usage), with its

@@ -4,7 +4,7 @@
 
 use schemars::JsonSchema;
 use serde::Serialize;
-pub use untrusted_text::shell_quote as quote;
+pub use skill_pdk::untrusted::shell_quote as quote;
 
 /// One command: what it does, its arguments, and the same as shell text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
