@@ -16,7 +16,10 @@ Spark do the splitting and the scheduling:
   small file) is one part: its bytes are piped in whole, and skill detects gzip;
 - the states come back in partition order (files in the order given, a
   directory's files sorted by path) and are merged on the driver by
-  `skill run audit-analyzer`.
+  `skill run audit-analyzer`. When they are more than one call takes (skill
+  reads at most 64 MiB of `--input`; `--merge-bytes`, `--merge-fan-in`), they
+  are first merged in rounds on the executors, consecutive states at a time,
+  by `skill run audit-state --states`, whose merged state can be merged again.
 
 REPORT is byte-identical to `skill run audit-analyzer --logs FILE... --format
 json` over the same files in the same order. Executors need nothing but the
@@ -51,6 +54,9 @@ HEAD_BYTES = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 # Bytes handed to a skill process per write.
 PIPE_CHUNK = 1 << 20
+# The most bytes of states one merge is given: skill reads at most 64 MiB through
+# `--input @FILE`, and the options (a baseline path, thresholds) need a little room.
+MERGE_BYTES = 48 << 20
 TEXT_INPUT = "org.apache.hadoop.mapreduce.lib.input.TextInputFormat"
 
 
@@ -71,6 +77,12 @@ def parse_args(argv):
                              "business_hours, top, baseline (a path on the driver)")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds one skill call may take (default 600)")
+    parser.add_argument("--merge-bytes", type=int, default=MERGE_BYTES,
+                        help="the most bytes of states one merge call is given "
+                             f"(default {MERGE_BYTES}; skill reads at most 64 MiB)")
+    parser.add_argument("--merge-fan-in", type=int, default=64,
+                        help="the most states one merge call is given (default 64); "
+                             "more are merged in rounds on the executors")
     parser.add_argument("logs", nargs="+", metavar="LOG_PATH",
                         help="log files or directories (any Hadoop path, globs too)")
     args = parser.parse_args(argv)
@@ -78,6 +90,8 @@ def parse_args(argv):
     if not isinstance(options, dict) or {"logs", "states"} & options.keys():
         parser.error("--options is a JSON object without logs or states")
     args.options = options
+    if args.merge_fan_in < 2 or args.merge_bytes < 1:
+        parser.error("--merge-fan-in is at least 2 and --merge-bytes at least 1")
     return args
 
 
@@ -154,11 +168,31 @@ def is_json_lines(head):
 def state_of(skill, name, chunks, timeout):
     """Pipes `chunks` (bytes) into `skill run audit-state --logs -` as the file `name`
     and returns the state (JSON text). Fails the task with skill's message."""
+    return audit_state(skill, ["--logs", "-", "--stdin-name", name], chunks, timeout,
+                       f"on {name}")
+
+
+def merged_state(skill, states, timeout):
+    """`skill run audit-state --states` over consecutive states (JSON texts): one
+    state, still unfinished, that merges with the states after it."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as merge_input:
+        write_states(merge_input, {}, states)
+    try:
+        return audit_state(skill, ["--input", "@" + merge_input.name], [], timeout,
+                           f"merging {len(states)} states")
+    finally:
+        os.unlink(merge_input.name)
+
+
+def audit_state(skill, arguments, chunks, timeout, what):
+    """Runs `skill run audit-state ARGUMENTS` on an executor with `chunks` on its
+    standard input; returns the state (JSON text) or fails the task with skill's
+    message."""
     home = os.path.join(SparkFiles.getRootDirectory(), "skill-home")
     env = dict(os.environ, SKILL_HOME=home)
     env.pop("RUST_LOG", None)
     command = [skill, "--timeout", str(timeout), "run", "audit-state",
-               "--format", "json", "--logs", "-", "--stdin-name", name]
+               "--format", "json", *arguments]
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=errors, env=env, bufsize=PIPE_CHUNK)
@@ -179,7 +213,7 @@ def state_of(skill, name, chunks, timeout):
         if process.returncode != 0:
             errors.seek(0)
             message = errors.read().decode("utf-8", "replace").strip()
-            raise RuntimeError(f"skill audit-state on {name} exited "
+            raise RuntimeError(f"skill audit-state {what} exited "
                                f"{process.returncode}: {message}")
     return state.decode("utf-8").strip()
 
@@ -245,15 +279,53 @@ def escape_glob(path):
     return "".join("\\" + c if c in "\\*?[]{}" else c for c in path)
 
 
+def write_states(out, options, states):
+    """An audit-analyzer or audit-state input: `options` and the states (JSON texts)."""
+    out.write(json.dumps(options)[:-1])
+    out.write(', "states": [' if options else '"states": [')
+    for i, state in enumerate(states):
+        out.write("," if i else "")
+        out.write(state)
+    out.write("]}")
+
+
+def groups_of(states, budget, fan_in):
+    """Consecutive states in groups of at most `fan_in` states and `budget` bytes."""
+    groups, group, size = [], [], 0
+    for state in states:
+        if len(state) > budget:
+            raise SystemExit(f"a state of {len(state)} bytes is over --merge-bytes "
+                             f"{budget}: give more (skill reads at most 64 MiB)")
+        if group and (len(group) == fan_in or size + len(state) > budget):
+            groups.append(group)
+            group, size = [], 0
+        group.append(state)
+        size += len(state)
+    groups.append(group)
+    return groups
+
+
+def merge_rounds(sc, states, skill_name, args):
+    """Merges consecutive states on the executors, in rounds, until one call can take
+    them all; the merge is exact however the states are grouped."""
+    rounds = 0
+    while len(states) > args.merge_fan_in or sum(map(len, states)) > args.merge_bytes:
+        groups = groups_of(states, args.merge_bytes, args.merge_fan_in)
+        if len(groups) == len(states):
+            raise SystemExit(f"{len(states)} states do not fit --merge-bytes "
+                             f"{args.merge_bytes} two at a time: give more")
+        timeout = args.timeout
+        states = sc.parallelize(groups, len(groups)).map(
+            lambda group: merged_state(SparkFiles.get(skill_name), group, timeout)
+        ).collect()
+        rounds += 1
+    return states, rounds
+
+
 def merge(skill, states, args):
     """`skill run audit-analyzer` over the states, in order; returns its stdout."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as merge_input:
-        merge_input.write(json.dumps(args.options)[:-1])
-        merge_input.write(', "states": [' if args.options else '"states": [')
-        for i, state in enumerate(states):
-            merge_input.write("," if i else "")
-            merge_input.write(state)
-        merge_input.write("]}")
+        write_states(merge_input, args.options, states)
     try:
         done = subprocess.run(
             [skill, "--timeout", str(args.timeout), "run", "audit-analyzer",
@@ -292,9 +364,11 @@ def main(argv):
               f"({sum(map(len, collected)) / 1e6:.1f} MB) in "
               f"{time.monotonic() - started:.2f} s", file=sys.stderr)
         started = time.monotonic()
+        collected, rounds = merge_rounds(sc, collected, os.path.basename(executor_skill),
+                                         args)
         report = merge(skill, collected, args)
-        print(f"audit_analysis: merged in {time.monotonic() - started:.2f} s",
-              file=sys.stderr)
+        print(f"audit_analysis: merged in {time.monotonic() - started:.2f} s "
+              f"(merge rounds on the executors: {rounds})", file=sys.stderr)
     finally:
         sc.stop()
     write_atomically(args.out, report)

@@ -17,8 +17,9 @@ use std::process::Command;
 use serde_json::Value;
 use skill_tests::{Skill, skill_bin, text, workspace};
 
-/// Runs the job on `local[2]` over `logs`; returns the report and the job's log lines.
-fn spark_report(dir: &Path, logs: &[&Path]) -> (Vec<u8>, String) {
+/// Runs the job on `local[2]` over `logs` with the job's `options`; returns the
+/// report and the job's log lines.
+fn spark_report(dir: &Path, options: &[&str], logs: &[&Path]) -> (Vec<u8>, String) {
     let out = dir.join("REPORT.json");
     let output = Command::new("spark-submit")
         .args(["--master", "local[2]", "--conf", "spark.ui.enabled=false"])
@@ -27,6 +28,7 @@ fn spark_report(dir: &Path, logs: &[&Path]) -> (Vec<u8>, String) {
         .arg(skill_bin())
         .arg("--out")
         .arg(&out)
+        .args(options)
         .args(logs)
         .env("SPARK_LOCAL_IP", "127.0.0.1")
         .env("SKILL_HOME", dir.join("driver-home"))
@@ -112,11 +114,21 @@ fn spark_splits_a_large_log_and_its_report_is_the_one_pass_report() {
     assert!(std::fs::metadata(&log).unwrap().len() > 100_000_000);
 
     let expected = one_pass(&[&log]);
-    let (report, job) = spark_report(dir.path(), &[&log]);
+    // Two states per merge call: the partitions' states are merged in rounds on the
+    // executors (`audit-state --states`) before the driver's final merge, as they
+    // are when a large log's states do not fit one call.
+    let (report, job) = spark_report(dir.path(), &["--merge-fan-in", "2"], &[&log]);
     assert!(
         job.contains("1 files (1 split by Spark)"),
         "Spark splits the log: {job}"
     );
+    let rounds: u64 = job
+        .split("merge rounds on the executors: ")
+        .nth(1)
+        .and_then(|tail| tail.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(rounds >= 1, "states merged in rounds first: {job}");
     let partitions: u64 = job
         .split(" partitions")
         .next()
@@ -208,7 +220,7 @@ fn spark_reads_a_cloudtrail_tree_one_part_per_file_with_the_one_pass_report() {
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
 
     let expected = one_pass(&paths);
-    let (report, job) = spark_report(dir.path(), &[&root]);
+    let (report, job) = spark_report(dir.path(), &[], &[&root]);
     assert!(job.contains("6 files (0 split by Spark)"), "{job}");
     assert!(report == expected, "the Spark report differs from one pass");
     let parsed: Value = serde_json::from_slice(&report).unwrap();

@@ -192,6 +192,83 @@ fn parts_piped_in_with_their_first_line_report_whole_file_lines_and_merge_to_one
     );
 }
 
+/// A batch engine with more states than one call takes merges them in rounds:
+/// `audit-state --states` folds consecutive states into one unfinished state, which
+/// merges again like any part's, to the one-pass report.
+#[test]
+fn states_merged_in_rounds_give_the_one_pass_report() {
+    let skill = Skill::new();
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_with_garbage(600, 900);
+    let path = dir.path().join("audit.log");
+    std::fs::write(&path, &log).unwrap();
+    let name = path.to_str().unwrap();
+    let mut bounds = vec![0];
+    bounds.extend([301, 650, 899, 1000].map(|line| line_start(&log, line)));
+    bounds.push(log.len());
+    let parts: Vec<Value> = bounds
+        .windows(2)
+        .map(|pair| {
+            let args = [
+                "run",
+                "audit-state",
+                "--format",
+                "json",
+                "--logs",
+                "-",
+                "--stdin-name",
+                name,
+            ];
+            json_of(&piped(&skill, &args, &log[pair[0]..pair[1]]))
+        })
+        .collect();
+    let call = |tool: &str, input: Value| {
+        let file = dir.path().join("input.json");
+        std::fs::write(&file, input.to_string()).unwrap();
+        let at = format!("@{}", file.display());
+        skill.run(&["run", tool, "--format", "json", "--input", &at])
+    };
+    let merge_state = |states: &[Value]| json_of(&call("audit-state", json!({ "states": states })));
+
+    let first_three = merge_state(&parts[..3]);
+    let last_two = merge_state(&parts[3..]);
+    // A merged state is a state: one report per file, whole-file line numbers.
+    assert_eq!(first_three["files"].as_array().unwrap().len(), 1);
+    assert_eq!(first_three["files"][0]["lines"], 649);
+    assert_eq!(last_two["files"][0]["first_problems"][0]["line"], 900);
+    let again = merge_state(&[merge_state(&[first_three.clone()]), last_two.clone()]);
+
+    let whole = skill.run(&[
+        "run",
+        "audit-analyzer",
+        "--format",
+        "json",
+        "--jobs",
+        "1",
+        "--logs",
+        name,
+    ]);
+    for states in [vec![first_three, last_two], vec![again], parts.clone()] {
+        let merged = call("audit-analyzer", json!({ "states": states }));
+        assert_eq!(text(&merged).0, text(&whole).0, "{}", text(&merged).1);
+    }
+
+    // Logs and states are two ways to give the input, never both; one is needed.
+    for (input, pointer) in [
+        (json!({ "logs": [name], "states": [parts[0]] }), "/states"),
+        (json!({}), "/logs"),
+        (
+            json!({ "states": [parts[0]], "stdin_name": "x" }),
+            "/stdin_name",
+        ),
+    ] {
+        let refused = call("audit-state", input);
+        let (_, stderr) = text(&refused);
+        assert_eq!(refused.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(pointer), "{pointer}: {stderr}");
+    }
+}
+
 #[test]
 fn standard_input_is_read_once_and_only_when_named() {
     let skill = Skill::new();

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, IdentityClass, IdentityKind, Login, Outcome, Phase};
+use crate::files::{Files, Sources};
 use crate::gcp::audit_log;
 use crate::retrieval::{SecretReads, is_secret_read};
 use crate::samples::{Samples, max_opt, min_opt};
@@ -108,6 +109,9 @@ pub struct IdentityStats {
     /// machines (an entity with both kinds of alias is judged as a person).
     #[serde(default)]
     pub login: Option<LoginStats>,
+    /// The files its records were in.
+    #[serde(default)]
+    pub files: Files,
 }
 
 /// An identity's login, owned.
@@ -182,10 +186,14 @@ pub struct GcpLogStats {
     pub last_ms: Option<i64>,
     /// Earliest entry ids (`insertId`).
     pub samples: Samples,
+    /// The files the entries were in.
+    #[serde(default)]
+    pub files: Files,
 }
 
 impl GcpLogStats {
     fn merge(&mut self, other: GcpLogStats) {
+        self.files.merge(other.files);
         for (a, b) in self.by_log.iter_mut().zip(other.by_log) {
             *a += b;
         }
@@ -211,6 +219,7 @@ impl IdentityStats {
             secret_reads: SecretReads::default(),
             via_services: 0,
             login: None,
+            files: Files::default(),
         }
     }
 
@@ -242,6 +251,7 @@ impl IdentityStats {
         self.secret_reads.merge(other.secret_reads);
         self.via_services += other.via_services;
         LoginStats::merge(&mut self.login, other.login);
+        self.files.merge(other.files);
     }
 }
 
@@ -250,18 +260,21 @@ impl IdentityStats {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Pending {
     #[serde(serialize_with = "in_key_order")]
-    requests: HashMap<String, (u64, Event<'static>)>,
+    requests: HashMap<String, Half>,
     #[serde(serialize_with = "in_key_order")]
-    responses: HashMap<String, (u64, Event<'static>)>,
+    responses: HashMap<String, Half>,
     seq: u64,
 }
+
+/// A Vault half waiting for its pair: when it was met, the file it was in, and it.
+type Half = (u64, Option<u32>, Event<'static>);
 
 impl PartialEq for Pending {
     fn eq(&self, other: &Self) -> bool {
         // Sequence numbers are local to a pass; what is pending is what matters.
-        let keys = |m: &HashMap<String, (u64, Event<'static>)>| {
+        let keys = |m: &HashMap<String, Half>| {
             m.iter()
-                .map(|(k, (_, e))| (k.clone(), e.clone()))
+                .map(|(k, (_, source, e))| (k.clone(), (*source, e.clone())))
                 .collect::<BTreeMap<_, _>>()
         };
         keys(&self.requests) == keys(&other.requests)
@@ -314,6 +327,13 @@ pub struct Analysis {
     /// Vault halves waiting for their pair (see [`Analysis::merge`]).
     #[serde(default)]
     pending: Pending,
+    /// The input files, in reading order; counters name them by index.
+    #[serde(default)]
+    pub sources: Sources,
+    /// The file being read, once one is named: what is counted now is counted as
+    /// seen in it.
+    #[serde(skip)]
+    source: Option<u32>,
 }
 
 /// Live-token fingerprints kept for reports.
@@ -334,6 +354,12 @@ impl Analysis {
         Self::default()
     }
 
+    /// Names the file the next events come from (the same name again for the next
+    /// part of one file).
+    pub fn begin_file(&mut self, name: &str) {
+        self.source = Some(self.sources.begin(name));
+    }
+
     /// Adds one event (one record), pairing Vault requests with responses.
     pub fn add(&mut self, event: &Event<'_>) {
         let id = match (&event.phase, &event.request_id) {
@@ -343,28 +369,22 @@ impl Analysis {
             (_, Some(id)) => id.as_ref(),
         };
         self.pending.seq += 1;
-        let seq = self.pending.seq;
+        let half = |this: &Self| (this.pending.seq, this.source, event.clone().into_owned());
         match event.phase {
             Phase::Request => {
-                if let Some((_, response)) = self.pending.responses.remove(id) {
+                if let Some((_, _, response)) = self.pending.responses.remove(id) {
                     self.record_pair(event, &response);
-                } else if let Some((_, older)) = self
-                    .pending
-                    .requests
-                    .insert(id.to_owned(), (seq, event.clone().into_owned()))
+                } else if let Some(older) = self.pending.requests.insert(id.to_owned(), half(self))
                 {
-                    self.record(&older, older.outcome, Assembly::RequestOnly);
+                    self.record_half(older, Assembly::RequestOnly);
                 }
             }
             Phase::Response => {
-                if let Some((_, request)) = self.pending.requests.remove(id) {
+                if let Some((_, _, request)) = self.pending.requests.remove(id) {
                     self.record_pair(&request, event);
-                } else if let Some((_, older)) = self
-                    .pending
-                    .responses
-                    .insert(id.to_owned(), (seq, event.clone().into_owned()))
+                } else if let Some(older) = self.pending.responses.insert(id.to_owned(), half(self))
                 {
-                    self.record(&older, older.outcome, Assembly::ResponseOnly);
+                    self.record_half(older, Assembly::ResponseOnly);
                 }
             }
             Phase::Single => unreachable!("handled above"),
@@ -388,7 +408,22 @@ impl Analysis {
             live_tokens,
             aliases,
             pending,
+            sources,
+            source: _,
         } = other;
+        let renumbered = self.sources.append(sources);
+        let mut identities = identities;
+        for stats in identities.values_mut() {
+            stats.files.renumber(&renumbered);
+        }
+        let mut signals = signals;
+        for by_identity in signals.values_mut().flat_map(|s| s.identities.values_mut()) {
+            by_identity.files.renumber(&renumbered);
+        }
+        let mut gcp_logs = gcp_logs;
+        for stats in gcp_logs.values_mut().flat_map(BTreeMap::values_mut) {
+            stats.files.renumber(&renumbered);
+        }
         for (alias, key) in aliases {
             self.offer_alias(&alias, &key);
         }
@@ -437,21 +472,17 @@ impl Analysis {
 
         // Pair across the shard boundary, replaying the later shard's pending halves
         // in their original order, as a single pass would have met them.
-        let mut halves: Vec<(u64, Phase, String, Event<'static>)> = pending
+        let mut halves: Vec<Half> = pending
             .requests
-            .into_iter()
-            .map(|(id, (seq, e))| (seq, Phase::Request, id, e))
-            .chain(
-                pending
-                    .responses
-                    .into_iter()
-                    .map(|(id, (seq, e))| (seq, Phase::Response, id, e)),
-            )
+            .into_values()
+            .chain(pending.responses.into_values())
             .collect();
         halves.sort_by_key(|(seq, ..)| *seq);
-        for (_, _, _, event) in halves {
+        for (_, source, event) in halves {
+            self.source = source.and_then(|s| renumbered.get(s as usize).copied());
             self.add(&event);
         }
+        self.source = self.sources.last();
     }
 
     /// Counts every half still waiting for its pair. Call once, after the last input
@@ -459,11 +490,11 @@ impl Analysis {
     pub fn finish(&mut self) {
         let requests = std::mem::take(&mut self.pending.requests);
         let responses = std::mem::take(&mut self.pending.responses);
-        for (_, (_, event)) in requests {
-            self.record(&event, event.outcome, Assembly::RequestOnly);
+        for half in requests.into_values() {
+            self.record_half(half, Assembly::RequestOnly);
         }
-        for (_, (_, event)) in responses {
-            self.record(&event, event.outcome, Assembly::ResponseOnly);
+        for half in responses.into_values() {
+            self.record_half(half, Assembly::ResponseOnly);
         }
         self.fold_aliases();
     }
@@ -537,26 +568,22 @@ impl Analysis {
             if map.len() <= MAX_PENDING {
                 continue;
             }
-            let mut seqs: Vec<u64> = map.values().map(|(s, _)| *s).collect();
+            let mut seqs: Vec<u64> = map.values().map(|(s, ..)| *s).collect();
             seqs.sort_unstable();
             let cutoff = seqs[seqs.len() / 2];
             let old: Vec<String> = map
                 .iter()
-                .filter(|(_, (s, _))| *s < cutoff)
+                .filter(|(_, (s, ..))| *s < cutoff)
                 .map(|(k, _)| k.clone())
                 .collect();
-            let evicted: Vec<Event<'static>> = old
-                .iter()
-                .filter_map(|k| map.remove(k))
-                .map(|(_, e)| e)
-                .collect();
+            let evicted: Vec<Half> = old.iter().filter_map(|k| map.remove(k)).collect();
             let assembly = if responses {
                 Assembly::ResponseOnly
             } else {
                 Assembly::RequestOnly
             };
-            for event in evicted {
-                self.record(&event, event.outcome, assembly);
+            for half in evicted {
+                self.record_half(half, assembly);
             }
         }
     }
@@ -597,6 +624,13 @@ impl Analysis {
 
     fn record(&mut self, event: &Event<'_>, outcome: Outcome, assembly: Assembly) {
         self.record_at(event, event.time_ms, outcome, assembly);
+    }
+
+    /// Counts a half that stays alone, as seen in the file it was in.
+    fn record_half(&mut self, (_, source, event): Half, assembly: Assembly) {
+        let reading = std::mem::replace(&mut self.source, source);
+        self.record(&event, event.outcome, assembly);
+        self.source = reading;
     }
 
     fn record_at(
@@ -686,6 +720,7 @@ impl Analysis {
         stats.first_ms = min_opt(stats.first_ms, time_ms);
         stats.last_ms = max_opt(stats.last_ms, time_ms);
         stats.samples.offer(time_ms, request_id);
+        stats.files.add(self.source);
 
         if let Some(principal) = &event.on_behalf_of {
             let stats = match self.identities.get_mut(principal.as_ref()) {
@@ -696,6 +731,7 @@ impl Analysis {
                     .or_insert_with(|| IdentityStats::new(IdentityKind::Principal)),
             };
             stats.via_services += 1;
+            stats.files.add(self.source);
         }
 
         if let Some(alias) = &event.alias
@@ -717,10 +753,12 @@ impl Analysis {
                 .and_then(|v| v.new_token.as_ref()?.ttl_seconds);
             s.max_ttl_seconds = s.max_ttl_seconds.max(ttl);
             s.samples.offer(time_ms, request_id);
-            s.identities
-                .entry(key.to_owned())
-                .or_default()
-                .add(time_ms, ttl, request_id);
+            s.identities.entry(key.to_owned()).or_default().add(
+                time_ms,
+                ttl,
+                request_id,
+                self.source,
+            );
         }
 
         if let (Some(log_name), Some(service)) = (&event.log_name, &event.service)
@@ -731,6 +769,7 @@ impl Analysis {
             stats.first_ms = min_opt(stats.first_ms, time_ms);
             stats.last_ms = max_opt(stats.last_ms, time_ms);
             stats.samples.offer(time_ms, request_id);
+            stats.files.add(self.source);
         }
 
         if outcome.is_failure() {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{AddressStats, Analysis, IdentityStats};
 use crate::event::{IdentityClass, Outcome};
+use crate::files::Files;
 use crate::gcp::AuditLogKind;
 use crate::retrieval::MAX_DISTINCT_PER_MINUTE;
 use crate::signals::{LONG_TTL_SECONDS, Signal, SignalByIdentity};
@@ -231,8 +232,92 @@ pub struct Anomaly {
     pub last: Option<String>,
     /// Up to five request ids to look the accesses up.
     pub request_ids: Vec<String>,
+    /// The files the records behind it came from, in reading order (the first 100).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// The time it judged and what it measured against.
+    #[serde(default)]
+    pub window: Window,
     /// One line for humans.
     pub message: String,
+}
+
+/// The time a finding judged, and the time or peers it was measured against: over a
+/// log of months, "a spike" or "a new address" means something only with its window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Window {
+    /// Start of the time judged, RFC 3339 UTC.
+    pub from: Option<String>,
+    /// End of the time judged, RFC 3339 UTC.
+    pub to: Option<String>,
+    /// What it was measured against; absent for findings that count or flag
+    /// events over the whole window.
+    pub baseline: Option<Baseline>,
+}
+
+/// What a finding was measured against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Baseline {
+    /// `baseline-log` (the baseline files given), `window-start` (the first part of
+    /// the analysed time, `thresholds.baseline_fraction`), or `peers` (identities of
+    /// the same class and auth mount, in the same window).
+    pub source: BaselineSource,
+    /// Start of the baseline time, RFC 3339 UTC.
+    pub from: Option<String>,
+    /// End of the baseline time, RFC 3339 UTC.
+    pub to: Option<String>,
+}
+
+/// Where a finding's baseline came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineSource {
+    /// The baseline log(s) given with the input.
+    BaselineLog,
+    /// The first part of the analysed window.
+    WindowStart,
+    /// The identity's peers in the same window.
+    Peers,
+}
+
+impl Window {
+    /// From `from_ms` to `to_ms`, measured against nothing.
+    fn between(from_ms: Option<i64>, to_ms: Option<i64>) -> Self {
+        Self {
+            from: from_ms.map(format_time),
+            to: to_ms.map(format_time),
+            baseline: None,
+        }
+    }
+
+    /// The same time, measured against `source` over `from_ms..to_ms`.
+    fn against(mut self, source: BaselineSource, from_ms: Option<i64>, to_ms: Option<i64>) -> Self {
+        self.baseline = Some(Baseline {
+            source,
+            from: from_ms.map(format_time),
+            to: to_ms.map(format_time),
+        });
+        self
+    }
+}
+
+/// The window a detector using the first part of `analysis` as baseline judges: from
+/// the first hour after that part; and the part itself.
+fn window_start_split(analysis: &Analysis, cut_hour: i64) -> Window {
+    Window::between(Some(cut_hour * HOUR_MS), analysis.last_ms).against(
+        BaselineSource::WindowStart,
+        analysis.first_ms,
+        Some(cut_hour * HOUR_MS),
+    )
+}
+
+/// The whole analysed window, measured against the baseline log's.
+fn against_baseline_log(analysis: &Analysis, baseline: &Analysis) -> Window {
+    Window::between(analysis.first_ms, analysis.last_ms).against(
+        BaselineSource::BaselineLog,
+        baseline.first_ms,
+        baseline.last_ms,
+    )
 }
 
 /// Runs every detector. `baseline` is the analysis of a baseline log (normal
@@ -249,7 +334,7 @@ pub fn detect_anomalies(
     let peers = Peers::new(analysis);
     for key in keys {
         let stats = &analysis.identities[key];
-        let base = Base::new(key, stats);
+        let base = Base::new(key, stats, analysis);
         if key != "(anonymous)" {
             if !volume_spike(&base, analysis, baseline, thresholds, &mut found) {
                 peer_spike(&base, &peers, thresholds, &mut found);
@@ -274,7 +359,7 @@ pub fn detect_anomalies(
                 && stats.events > 0
                 && !b.identities.contains_key(key.as_str())
             {
-                new_identity(&base, &mut found);
+                new_identity(&base, b, &mut found);
             }
         }
         let Some(from) = off_hours_from(stats, key, analysis, baseline, thresholds, hours) else {
@@ -286,6 +371,7 @@ pub fn detect_anomalies(
             .filter(|(hour, _)| !hours.contains(**hour))
             .map(|(_, n)| n)
             .sum();
+        let judged = found.len();
         threshold(
             &base,
             AnomalyKind::OffHours,
@@ -293,23 +379,40 @@ pub fn detect_anomalies(
             thresholds.off_hours,
             &mut found,
         );
+        // A machine is judged only after the baseline that showed its quiet hours.
+        if let Some(anomaly) = found.get_mut(judged)
+            && stats.class() == IdentityClass::Machine
+        {
+            anomaly.window = match baseline {
+                Some(b) => against_baseline_log(analysis, b),
+                None => window_start_split(analysis, from),
+            };
+        }
     }
     failures(analysis, thresholds, &mut found);
     gcp_data_access_off(analysis, &mut found);
+    let whole = Window::between(analysis.first_ms, analysis.last_ms);
     for (signal, stats) in &analysis.signals {
         let Some((kind, severity)) = signal_kind(*signal) else {
             continue;
         };
         if *signal == Signal::RawMode {
             // A property of the audit device, not of who called: one finding.
+            let mut files = Files::default();
+            for by_identity in stats.identities.values() {
+                files.merge(by_identity.files.clone());
+            }
             let all = SignalByIdentity {
                 count: stats.count,
                 first_ms: stats.first_ms,
                 last_ms: stats.last_ms,
                 max_ttl_seconds: None,
                 samples: stats.samples.clone(),
+                files,
             };
             let mut anomaly = from_signal(kind, severity, "(audit device)", None, &all);
+            anomaly.files = analysis.sources.names(&all.files);
+            anomaly.window = whole.clone();
             anomaly.message.push_str(&live_tokens(analysis));
             found.push(anomaly);
             continue;
@@ -321,7 +424,10 @@ pub fn detect_anomalies(
                 continue;
             }
             let name = analysis.identities.get(key).and_then(display_name);
-            found.push(from_signal(kind, severity, key, name, by_identity));
+            let mut anomaly = from_signal(kind, severity, key, name, by_identity);
+            anomaly.files = analysis.sources.names(&by_identity.files);
+            anomaly.window = whole.clone();
+            found.push(anomaly);
         }
     }
     found.sort_by(|a, b| {
@@ -375,11 +481,16 @@ fn display_name(stats: &IdentityStats) -> Option<String> {
 struct Base<'a> {
     key: &'a str,
     stats: &'a IdentityStats,
+    analysis: &'a Analysis,
 }
 
 impl<'a> Base<'a> {
-    fn new(key: &'a str, stats: &'a IdentityStats) -> Self {
-        Self { key, stats }
+    fn new(key: &'a str, stats: &'a IdentityStats, analysis: &'a Analysis) -> Self {
+        Self {
+            key,
+            stats,
+            analysis,
+        }
     }
 
     fn anomaly(
@@ -409,6 +520,8 @@ impl<'a> Base<'a> {
                 .take(REQUEST_IDS)
                 .map(str::to_owned)
                 .collect(),
+            files: self.analysis.sources.names(&self.stats.files),
+            window: Window::between(self.analysis.first_ms, self.analysis.last_ms),
             message,
         }
     }
@@ -476,7 +589,7 @@ fn volume_spike(
             };
             let hours = bl.div_euclid(HOUR_MS) - bf.div_euclid(HOUR_MS) + 1;
             let events = b.identities.get(base.key).map_or(0, |s| s.events);
-            (events, hours, h0)
+            (events, hours, i64::MIN)
         }
         None => {
             let Some(hours) = window_baseline_hours(h0, h1, t) else {
@@ -513,7 +626,7 @@ fn volume_spike(
         who(base.key, base.stats),
         format_time(peak_hour * HOUR_MS)
     );
-    found.push(base.anomaly(
+    let mut anomaly = base.anomaly(
         AnomalyKind::VolumeSpike,
         peak,
         &[
@@ -523,7 +636,12 @@ fn volume_spike(
             ("baseline_hours", base_hours as u64),
         ],
         message,
-    ));
+    );
+    anomaly.window = match baseline {
+        Some(b) => against_baseline_log(analysis, b),
+        None => window_start_split(analysis, from),
+    };
+    found.push(anomaly);
     true
 }
 
@@ -594,7 +712,7 @@ fn peer_spike(base: &Base<'_>, peers: &Peers<'_>, t: &Thresholds, found: &mut Ve
         format_time(hour * HOUR_MS),
         others.len()
     );
-    found.push(base.anomaly(
+    let mut anomaly = base.anomaly(
         AnomalyKind::VolumeSpike,
         peak,
         &[
@@ -603,7 +721,10 @@ fn peer_spike(base: &Base<'_>, peers: &Peers<'_>, t: &Thresholds, found: &mut Ve
             ("peers", others.len() as u64),
         ],
         message,
-    ));
+    );
+    let (first, last) = (base.analysis.first_ms, base.analysis.last_ms);
+    anomaly.window = Window::between(first, last).against(BaselineSource::Peers, first, last);
+    found.push(anomaly);
 }
 
 /// The first hour the off-hours detector judges for an identity, or `None` when it
@@ -673,38 +794,45 @@ fn new_addresses(
         .addresses
         .iter()
         .filter(|(a, _)| a.parse::<IpAddr>().is_ok());
-    let (mut new, known, since): (Vec<(&String, &AddressStats)>, usize, String) = match baseline {
-        Some(b) => {
-            let Some(known) = b.identities.get(base.key) else {
-                return;
-            };
-            let new = addresses
-                .filter(|(a, _)| !known.addresses.contains_key(*a))
-                .collect();
-            (new, known.addresses.len(), "not in the baseline".to_owned())
-        }
-        None => {
-            let (Some(first), Some(last)) = (analysis.first_ms, analysis.last_ms) else {
-                return;
-            };
-            let h0 = first.div_euclid(HOUR_MS);
-            let Some(hours) = window_baseline_hours(h0, last.div_euclid(HOUR_MS), t) else {
-                return;
-            };
-            let cut = (h0 + hours) * HOUR_MS;
-            let (new, old): (Vec<_>, Vec<_>) = addresses
-                .filter(|(_, s)| s.first_ms.is_some())
-                .partition(|(_, s)| s.first_ms >= Some(cut));
-            (
-                new,
-                old.len(),
-                format!(
-                    "first seen after the baseline part of the window (to {})",
-                    format_time(cut)
-                ),
-            )
-        }
-    };
+    let (mut new, known, since, window): (Vec<(&String, &AddressStats)>, usize, String, Window) =
+        match baseline {
+            Some(b) => {
+                let Some(known) = b.identities.get(base.key) else {
+                    return;
+                };
+                let new = addresses
+                    .filter(|(a, _)| !known.addresses.contains_key(*a))
+                    .collect();
+                (
+                    new,
+                    known.addresses.len(),
+                    "not in the baseline".to_owned(),
+                    against_baseline_log(analysis, b),
+                )
+            }
+            None => {
+                let (Some(first), Some(last)) = (analysis.first_ms, analysis.last_ms) else {
+                    return;
+                };
+                let h0 = first.div_euclid(HOUR_MS);
+                let Some(hours) = window_baseline_hours(h0, last.div_euclid(HOUR_MS), t) else {
+                    return;
+                };
+                let cut = (h0 + hours) * HOUR_MS;
+                let (new, old): (Vec<_>, Vec<_>) = addresses
+                    .filter(|(_, s)| s.first_ms.is_some())
+                    .partition(|(_, s)| s.first_ms >= Some(cut));
+                (
+                    new,
+                    old.len(),
+                    format!(
+                        "first seen after the baseline part of the window (to {})",
+                        format_time(cut)
+                    ),
+                    window_start_split(analysis, h0 + hours),
+                )
+            }
+        };
     if known == 0 || new.is_empty() {
         return;
     }
@@ -727,6 +855,7 @@ fn new_addresses(
         message,
     );
     anomaly.address = Some(list[0].to_owned());
+    anomaly.window = window;
     anomaly.first = new
         .iter()
         .filter_map(|(_, s)| s.first_ms)
@@ -776,6 +905,8 @@ fn gcp_data_access_off(analysis: &Analysis, found: &mut Vec<Anomaly>) {
                     .take(REQUEST_IDS)
                     .map(str::to_owned)
                     .collect(),
+                files: analysis.sources.names(&stats.files),
+                window: Window::between(analysis.first_ms, analysis.last_ms),
                 message,
             });
         }
@@ -846,13 +977,13 @@ fn mass_retrieval(base: &Base<'_>, t: &Thresholds, found: &mut Vec<Anomaly>) {
 }
 
 /// An identity absent from the baseline log: nothing it does has a history.
-fn new_identity(base: &Base<'_>, found: &mut Vec<Anomaly>) {
+fn new_identity(base: &Base<'_>, baseline: &Analysis, found: &mut Vec<Anomaly>) {
     let message = format!(
         "{} {} accesses by an identity the baseline never showed",
         who(base.key, base.stats),
         base.stats.events
     );
-    found.push(base.anomaly(
+    let mut anomaly = base.anomaly(
         AnomalyKind::NewIdentity,
         base.stats.events,
         &[
@@ -860,7 +991,9 @@ fn new_identity(base: &Base<'_>, found: &mut Vec<Anomaly>) {
             ("addresses", base.stats.addresses.len() as u64),
         ],
         message,
-    ));
+    );
+    anomaly.window = against_baseline_log(base.analysis, baseline);
+    found.push(anomaly);
 }
 
 /// Failed access and login failures, per identity@address.
@@ -869,7 +1002,7 @@ fn failures(analysis: &Analysis, t: &Thresholds, found: &mut Vec<Anomaly>) {
         let Some(stats) = analysis.identities.get(key) else {
             continue;
         };
-        let base = Base::new(key, stats);
+        let base = Base::new(key, stats, analysis);
         for (address, counts) in by_address {
             let n = |o: Outcome| counts[o.index()];
             // Operator errors (unsupported path, backend failures, not found) are
@@ -982,6 +1115,8 @@ fn from_signal(
             .take(REQUEST_IDS)
             .map(str::to_owned)
             .collect(),
+        files: Vec::new(),
+        window: Window::default(),
         message,
     }
 }

@@ -47,6 +47,7 @@ mod carry;
 mod cloudtrail;
 mod detect;
 mod event;
+mod files;
 mod framer;
 mod gcp;
 mod generic;
@@ -66,8 +67,8 @@ pub use analysis::{
     AddressStats, Analysis, GcpLogStats, HashMap, IdentityStats, LIVE_TOKENS, LoginStats, Totals,
 };
 pub use anomaly::{
-    Anomaly, AnomalyKind, BusinessHours, Severity, Thresholds, detect_anomalies,
-    flagged_identities, format_time,
+    Anomaly, AnomalyKind, Baseline, BaselineSource, BusinessHours, Severity, Thresholds, Window,
+    detect_anomalies, flagged_identities, format_time,
 };
 pub use carry::MAX_RECORD_BYTES;
 pub use detect::{Container, Detected, FormatError, MAX_DETECT_BYTES, detect};
@@ -75,6 +76,7 @@ pub use event::{
     Credentials, Event, Format, Identity, IdentityClass, IdentityKind, Login, NewToken, Outcome,
     Phase, VaultDetails,
 };
+pub use files::{Files, Sources};
 pub use framer::{Framed, JsonFramer, Stray};
 pub use gcp::AuditLogKind;
 pub use lines::{Line, LineSplitter};

@@ -59,11 +59,21 @@ pub struct SignalByIdentity {
     pub max_ttl_seconds: Option<i64>,
     /// Earliest request ids.
     pub samples: crate::samples::Samples,
+    /// The files the accesses were in.
+    #[serde(default)]
+    pub files: crate::files::Files,
 }
 
 impl SignalByIdentity {
-    pub(crate) fn add(&mut self, time_ms: Option<i64>, ttl: Option<i64>, request_id: Option<&str>) {
+    pub(crate) fn add(
+        &mut self,
+        time_ms: Option<i64>,
+        ttl: Option<i64>,
+        request_id: Option<&str>,
+        source: Option<u32>,
+    ) {
         self.count += 1;
+        self.files.add(source);
         self.first_ms = crate::samples::min_opt(self.first_ms, time_ms);
         self.last_ms = crate::samples::max_opt(self.last_ms, time_ms);
         self.max_ttl_seconds = self.max_ttl_seconds.max(ttl);
@@ -76,6 +86,7 @@ impl SignalByIdentity {
         self.last_ms = crate::samples::max_opt(self.last_ms, other.last_ms);
         self.max_ttl_seconds = self.max_ttl_seconds.max(other.max_ttl_seconds);
         self.samples.merge(other.samples);
+        self.files.merge(other.files);
     }
 }
 

@@ -4,7 +4,8 @@
 mod common;
 
 use audit_core::{
-    Analysis, Anomaly, AnomalyKind, BusinessHours, Severity, Thresholds, detect_anomalies,
+    Analysis, Anomaly, AnomalyKind, Baseline, BaselineSource, BusinessHours, Severity, Thresholds,
+    Window, detect_anomalies, format_time,
 };
 use common::analyse;
 
@@ -139,6 +140,15 @@ fn planted_anomalies_are_found_and_normal_identities_are_not() {
         "10 steady + 70 planted in the last hour"
     );
     assert_eq!(spikes[0].evidence["baseline_accesses"], 10);
+    // Without a baseline log the first part of the window is the baseline: the
+    // finding says which hours it judged and which it measured against.
+    let window = &spikes[0].window;
+    let baseline = window.baseline.as_ref().expect("a spike has a baseline");
+    assert_eq!(baseline.source, BaselineSource::WindowStart);
+    assert_eq!(baseline.from, analysis.first_ms.map(format_time));
+    assert_eq!(baseline.to, window.from);
+    assert_eq!(window.to, analysis.last_ms.map(format_time));
+    assert!(window.from > baseline.from);
 
     let failed = of(&found, AnomalyKind::FailedAccess);
     assert_eq!(failed.len(), 1);
@@ -149,6 +159,15 @@ fn planted_anomalies_are_found_and_normal_identities_are_not() {
     assert_eq!(failed[0].count, 7);
     assert_eq!(failed[0].evidence["denied"], 7);
     assert!(failed[0].request_ids.len() <= 5 && !failed[0].request_ids.is_empty());
+    // A count over the whole window is measured against nothing.
+    assert_eq!(
+        failed[0].window,
+        Window {
+            from: analysis.first_ms.map(format_time),
+            to: analysis.last_ms.map(format_time),
+            baseline: None
+        }
+    );
 
     let multi = of(&found, AnomalyKind::MultiAddress);
     assert_eq!(multi.len(), 1);
@@ -240,6 +259,19 @@ fn a_baseline_log_gives_rates_and_known_addresses() {
         (3, Some("10.7.7.7"))
     );
     assert_eq!(new[0].first.as_deref(), Some("2024-05-01T09:00:00Z"));
+    // Both judged the whole window against the baseline log's day.
+    for anomaly in [spike[0], new[0]] {
+        let expected = Window {
+            from: Some("2024-05-01T09:00:00Z".to_owned()),
+            to: Some("2024-05-01T09:19:30Z".to_owned()),
+            baseline: Some(Baseline {
+                source: BaselineSource::BaselineLog,
+                from: Some("2024-04-30T09:00:00Z".to_owned()),
+                to: Some("2024-04-30T09:09:00Z".to_owned()),
+            }),
+        };
+        assert_eq!(anomaly.window, expected, "{anomaly:?}");
+    }
 }
 
 #[test]

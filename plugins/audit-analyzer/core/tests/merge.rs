@@ -5,7 +5,9 @@
 
 mod common;
 
-use audit_core::{Analysis, AuditReader, Detected};
+use audit_core::{
+    Analysis, AnomalyKind, AuditReader, BusinessHours, Detected, Thresholds, detect_anomalies,
+};
 use common::synthetic::{Rng, Spec, write_vault_log};
 use proptest::prelude::*;
 
@@ -43,30 +45,63 @@ fn cuts(log: &[u8], fractions: &[f64]) -> Vec<usize> {
     cuts
 }
 
-fn sharded(log: &[u8], cuts: &[usize]) -> Analysis {
+/// The states of the shards between `cuts`, each through JSON as a sandbox hands it back.
+fn shard_states(log: &[u8], cuts: &[usize]) -> Vec<Analysis> {
     let mut bounds = vec![0];
     bounds.extend_from_slice(cuts);
     bounds.push(log.len());
     let mut detected = None;
-    let mut merged: Option<Analysis> = None;
-    for pair in bounds.windows(2) {
-        let (analysis, d) = analyse_shard(&log[pair[0]..pair[1]]);
-        // An empty shard (a cut at the very end) detects nothing.
-        if let Some(d) = d {
-            assert_eq!(
-                *detected.get_or_insert(d),
-                d,
-                "every shard reads as the same format"
-            );
-        }
-        let json = serde_json::to_string(&analysis).unwrap();
-        let analysis: Analysis = serde_json::from_str(&json).unwrap();
-        match &mut merged {
-            None => merged = Some(analysis),
-            Some(m) => m.merge(analysis),
-        }
+    bounds
+        .windows(2)
+        .map(|pair| {
+            let (analysis, d) = analyse_shard(&log[pair[0]..pair[1]]);
+            // An empty shard (a cut at the very end) detects nothing.
+            if let Some(d) = d {
+                assert_eq!(
+                    *detected.get_or_insert(d),
+                    d,
+                    "every shard reads as the same format"
+                );
+            }
+            through_json(&analysis)
+        })
+        .collect()
+}
+
+fn through_json(analysis: &Analysis) -> Analysis {
+    serde_json::from_str(&serde_json::to_string(analysis).unwrap()).unwrap()
+}
+
+/// Consecutive states folded in order into one unfinished state, from an empty
+/// analysis as `audit-analyzer --states` and `audit-state --states` fold them.
+fn fold(states: impl IntoIterator<Item = Analysis>) -> Analysis {
+    let mut merged = Analysis::new();
+    for state in states {
+        merged.merge(state);
     }
-    let mut merged = merged.unwrap();
+    merged
+}
+
+fn sharded(log: &[u8], cuts: &[usize]) -> Analysis {
+    let mut merged = fold(shard_states(log, cuts));
+    merged.finish();
+    merged
+}
+
+/// The shards' states merged in rounds, `group` consecutive states at a time, each
+/// round's states through JSON, until one is left: what a batch engine does when
+/// its states do not fit one call.
+fn merged_in_rounds(log: &[u8], cuts: &[usize], group: usize) -> Analysis {
+    let mut states = shard_states(log, cuts);
+    while states.len() > 1 {
+        let mut rest = states.into_iter().peekable();
+        let mut next = Vec::new();
+        while rest.peek().is_some() {
+            next.push(through_json(&fold(rest.by_ref().take(group))));
+        }
+        states = next;
+    }
+    let mut merged = fold(states);
     merged.finish();
     merged
 }
@@ -136,7 +171,131 @@ fn real_logs_cut_at_every_line_merge_to_one_pass() {
             }
         }
         assert_eq!(sharded(&log, &ends), whole, "{name} cut at every line");
+        for group in [2, 3, 7] {
+            assert_eq!(
+                merged_in_rounds(&log, &ends, group),
+                whole,
+                "{name} cut at every line, merged {group} at a time"
+            );
+        }
     }
+}
+
+/// Reads `bytes` as (a part of) the file `name`.
+fn analyse_named(name: &str, bytes: &[u8]) -> Analysis {
+    let mut analysis = Analysis::new();
+    analysis.begin_file(name);
+    let mut reader = AuditReader::new();
+    reader.push(bytes, |e| analysis.add(e)).unwrap();
+    reader.finish(|e| analysis.add(e)).unwrap();
+    analysis
+}
+
+/// Two logs, each cut into parts that are read as that file: however the parts'
+/// states are grouped, the merge names the same files as one pass, and each
+/// anomaly names the files its records were in.
+#[test]
+fn files_are_named_alike_in_one_pass_and_merged() {
+    // One server's log rotated mid-run, then another server's.
+    let rotated = common::fixture("openbao-audit.jsonl");
+    let half = line_start_after(&rotated, rotated.len() / 2);
+    let files = [
+        ("day-1.log", rotated[..half].to_vec()),
+        ("day-2.log", rotated[half..].to_vec()),
+        ("day-3.log", common::fixture("openbao-peers.jsonl")),
+    ];
+    let mut whole = Analysis::new();
+    let mut reader_states = Vec::new();
+    for (name, log) in &files {
+        whole.begin_file(name);
+        let mut reader = AuditReader::new();
+        reader.push(log, |e| whole.add(e)).unwrap();
+        reader.finish(|e| whole.add(e)).unwrap();
+        let mut bounds = vec![0];
+        bounds.extend(
+            log.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1)
+                .step_by(7),
+        );
+        bounds.push(log.len());
+        bounds.dedup();
+        for pair in bounds.windows(2) {
+            reader_states.push(through_json(&analyse_named(name, &log[pair[0]..pair[1]])));
+        }
+    }
+    whole.finish();
+    for group in [1, 2, 5] {
+        let mut states = reader_states.clone();
+        while states.len() > 1 && group > 1 {
+            let mut rest = states.into_iter().peekable();
+            let mut next = Vec::new();
+            while rest.peek().is_some() {
+                next.push(through_json(&fold(rest.by_ref().take(group))));
+            }
+            states = next;
+        }
+        let mut merged = fold(states);
+        merged.finish();
+        assert_eq!(merged, whole, "merged {group} at a time");
+    }
+
+    // Which files each identity is in, from each file analysed on its own.
+    let identities: Vec<_> = files
+        .iter()
+        .map(|(name, log)| analyse_named(name, log).identities)
+        .collect();
+    let found = detect_anomalies(
+        &whole,
+        None,
+        &Thresholds::default(),
+        &BusinessHours::default(),
+    );
+    let per_identity = [
+        AnomalyKind::VolumeSpike,
+        AnomalyKind::MultiAddress,
+        AnomalyKind::BroadAccess,
+        AnomalyKind::NewSourceAddress,
+        AnomalyKind::OffHours,
+        AnomalyKind::MassRetrieval,
+        AnomalyKind::FailedAccess,
+        AnomalyKind::LoginFailures,
+    ];
+    let mut spanning = 0;
+    for anomaly in found
+        .iter()
+        .filter(|a| whole.identities.contains_key(&a.identity))
+    {
+        let expected: Vec<&str> = files
+            .iter()
+            .zip(&identities)
+            .filter(|(_, ids)| ids.contains_key(&anomaly.identity))
+            .map(|((name, _), _)| *name)
+            .collect();
+        // A finding over an identity's activity names every file it is in; one that
+        // flags events (a policy write, a root token) names the files they were in.
+        if per_identity.contains(&anomaly.kind) {
+            assert_eq!(anomaly.files, expected, "{anomaly:?}");
+        } else {
+            let mut in_expected = expected.iter();
+            assert!(
+                anomaly.files.iter().all(|f| in_expected.any(|e| e == f)),
+                "{anomaly:?} names files in order among {expected:?}"
+            );
+        }
+        spanning += usize::from(anomaly.files.len() > 1);
+    }
+    assert!(found.iter().all(|a| !a.files.is_empty()), "{found:#?}");
+    assert!(spanning > 0, "some finding spans files: {found:#?}");
+}
+
+/// The offset of the first line that starts at or after `at`.
+fn line_start_after(log: &[u8], at: usize) -> usize {
+    log[at..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(log.len(), |p| at + p + 1)
 }
 
 /// One person's records in three Azure shapes, each file a state of its own: the
@@ -213,6 +372,18 @@ proptest! {
         let log = log(seed, pairs);
         let c = cuts(&log, &fractions);
         prop_assert_eq!(sharded(&log, &c), one_pass(&log));
+    }
+
+    #[test]
+    fn states_merged_in_rounds_equal_one_pass(
+        seed in any::<u64>(),
+        pairs in 1u64..400,
+        fractions in prop::collection::vec(0.0f64..1.0, 2..12),
+        group in 2usize..4,
+    ) {
+        let log = log(seed, pairs);
+        let c = cuts(&log, &fractions);
+        prop_assert_eq!(merged_in_rounds(&log, &c, group), one_pass(&log));
     }
 }
 

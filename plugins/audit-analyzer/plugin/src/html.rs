@@ -269,6 +269,7 @@ fn anomalies(p: &mut String, out: &AnalyzeOutput) -> fmt::Result {
             ("first", false),
             ("last", false),
             ("request ids", false),
+            ("files", false),
         ],
     )?;
     for a in &out.anomalies {
@@ -300,27 +301,34 @@ fn anomalies(p: &mut String, out: &AnalyzeOutput) -> fmt::Result {
         }
         write!(
             p,
+            "<br><span class=\"muted\">judged {}</span>",
+            Esc(&crate::render::window_text(a))
+        )?;
+        write!(
+            p,
             "</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td class=\"ids\">",
             Esc(a.first.as_deref().unwrap_or("")),
             Esc(a.last.as_deref().unwrap_or(""))
         )?;
-        request_ids(p, &a.request_ids)?;
+        folded(p, &a.request_ids, "id", "ids")?;
+        p.push_str("</td><td class=\"ids\">");
+        folded(p, &a.files, "file", "files")?;
         p.push_str("</td></tr>\n");
     }
     table_end(p)?;
     end(p)
 }
 
-/// An anomaly's request ids folded under their count: a column of whole ids would
-/// be squeezed by the others until it wraps a character per line.
-fn request_ids(p: &mut String, ids: &[String]) -> fmt::Result {
-    if ids.is_empty() {
+/// An anomaly's request ids (or files) folded under their count: a column of whole
+/// ids would be squeezed by the others until it wraps a character per line.
+fn folded(p: &mut String, items: &[String], one: &str, many: &str) -> fmt::Result {
+    if items.is_empty() {
         return Ok(());
     }
-    let noun = if ids.len() == 1 { "id" } else { "ids" };
-    write!(p, "<details><summary>{} {noun}</summary>", ids.len())?;
-    for id in ids {
-        write!(p, "<code>{}</code>", Esc(id))?;
+    let noun = if items.len() == 1 { one } else { many };
+    write!(p, "<details><summary>{} {noun}</summary>", items.len())?;
+    for item in items {
+        write!(p, "<code>{}</code>", Esc(item))?;
     }
     p.push_str("</details>");
     Ok(())
@@ -833,6 +841,7 @@ mod tests {
                 "display_name": value, "address": value, "count": 12,
                 "evidence": { value: 12 }, "first": "2024-05-02T01:00:00Z",
                 "last": "2024-05-02T02:00:00Z", "request_ids": [value], "message": value,
+                "files": [value],
             }))
             .unwrap(),
         );

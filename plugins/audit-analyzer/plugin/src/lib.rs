@@ -221,6 +221,11 @@ fn read_files(
     let mut reports = Vec::new();
     for (i, path) in files.iter().enumerate() {
         let mut input = host::open_input(path)?;
+        let name = match &stdin.name {
+            Some(name) if path.as_str() == STDIN => name.as_str(),
+            _ => path.as_str(),
+        };
+        analysis.begin_file(name);
         let summary = AuditReader::new()
             .read_to_end(|| input.next_chunk(), |event| analysis.add(event))
             .map_err(|e| read_error(e, &format!("{pointer}/{i}"), path))?;

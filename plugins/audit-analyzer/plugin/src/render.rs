@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use audit_core::Anomaly;
+use audit_core::{Anomaly, BaselineSource};
 // Log values are chosen by whoever made the requests: each is shown as one value.
 use untrusted_text::{markdown_inline, one_line};
 
@@ -24,6 +24,32 @@ fn severity(a: &Anomaly) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// The time an anomaly judged and what it measured against, in words (log values
+/// are not in it: times are formatted by the analysis).
+pub(crate) fn window_text(a: &Anomaly) -> String {
+    let span = |from: &Option<String>, to: &Option<String>| {
+        format!(
+            "{} to {}",
+            from.as_deref().unwrap_or("?"),
+            to.as_deref().unwrap_or("?")
+        )
+    };
+    let mut text = span(&a.window.from, &a.window.to);
+    if let Some(baseline) = &a.window.baseline {
+        let against = match baseline.source {
+            BaselineSource::BaselineLog => "the baseline log",
+            BaselineSource::WindowStart => "the window's start",
+            BaselineSource::Peers => "its peers",
+        };
+        let _ = write!(
+            text,
+            ", against {against}, {}",
+            span(&baseline.from, &baseline.to)
+        );
+    }
+    text
 }
 
 /// A few lines an agent can act on without reading the whole output.
@@ -110,6 +136,12 @@ pub fn text(out: &AnalyzeOutput) -> String {
                 one_line(a.last.as_deref().unwrap_or("?")),
                 one_line(&a.request_ids.join(","))
             );
+            let _ = writeln!(
+                s,
+                "           judged {}; in {}",
+                window_text(a),
+                one_line(&a.files.join(", "))
+            );
         }
     }
     s.push_str("\nTOP IDENTITIES\n");
@@ -155,18 +187,20 @@ pub fn markdown(out: &AnalyzeOutput) -> String {
     if out.anomalies.is_empty() {
         s.push_str("None.\n");
     } else {
-        s.push_str("| severity | kind | identity | count | first | last | request ids |\n|---|---|---|---:|---|---|---|\n");
+        s.push_str("| severity | kind | identity | count | first | last | request ids | judged | files |\n|---|---|---|---:|---|---|---|---|---|\n");
         for a in &out.anomalies {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 severity(a),
                 kind(a),
                 markdown_inline(a.display_name.as_deref().unwrap_or(&a.identity)),
                 a.count,
                 markdown_inline(a.first.as_deref().unwrap_or("")),
                 markdown_inline(a.last.as_deref().unwrap_or("")),
-                markdown_inline(&a.request_ids.join(", "))
+                markdown_inline(&a.request_ids.join(", ")),
+                markdown_inline(&window_text(a)),
+                markdown_inline(&a.files.join(", "))
             );
         }
     }

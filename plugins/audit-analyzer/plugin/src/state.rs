@@ -1,10 +1,12 @@
 //! Sharded analysis: `audit-state` reads logs (or line-aligned parts of one log)
-//! into an unfinished [`Analysis`], and [`merge`] folds consecutive states back into
-//! exactly what one pass over the same bytes gives.
+//! into an unfinished [`Analysis`], and [`MergedStates`] folds consecutive states
+//! back into exactly what one pass over the same bytes gives.
 //!
 //! The host uses this to read a large log on all cores (the input schema's
 //! `x-skill-parallel` names `audit-state` as the map step and `states` as the merge
-//! input); a batch engine can use it to spread a fleet's logs over machines.
+//! input); a batch engine can use it to spread a fleet's logs over machines. The
+//! fold is associative: `audit-state` also merges states into one unfinished state,
+//! so an engine with more states than one call may take merges them in rounds.
 
 use audit_core::{Analysis, Problems};
 use skill_pdk::prelude::*;
@@ -12,15 +14,17 @@ use skill_pdk::prelude::*;
 use crate::{FileReport, StdinPart, read_files};
 
 /// Layout of [`AnalysisState`]; a state of another layout is refused, not misread.
-const STATE_VERSION: u32 = 1;
+/// Version 2 names the files each count came from.
+const STATE_VERSION: u32 = 2;
 
-/// Read audit logs into a mergeable analysis state.
+/// Read audit logs (or merge the states of consecutive ones) into a mergeable
+/// analysis state.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateInput {
     /// Audit log files (or consecutive parts of one), read in order; `-` is standard
     /// input.
-    #[schemars(length(min = 1))]
+    #[serde(default)]
     logs: Vec<InputPath>,
     /// The name reported for the log read from standard input (`-` in `logs`): the
     /// file whose part is piped in, so that the states of its parts merge as one file.
@@ -32,13 +36,18 @@ pub struct StateInput {
     #[serde(default)]
     #[schemars(range(min = 1))]
     stdin_first_line: Option<u64>,
+    /// States of consecutive logs or parts, merged in order into one state that can be
+    /// merged again, instead of reading `logs`.
+    #[serde(default)]
+    #[schemars(with = "Vec<AnalysisState>")]
+    states: MergedStates,
 }
 
 /// The unfinished analysis of some logs.
 #[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnalysisState {
-    /// Layout version of this state (currently 1).
+    /// Layout version of this state (currently 2).
     pub state_version: u32,
     /// What each file (or part) was read as.
     pub files: Vec<FileReport>,
@@ -49,8 +58,28 @@ pub struct AnalysisState {
 
 /// The `audit-state` tool.
 pub fn analyse(input: StateInput) -> Result<AnalysisState, ToolError> {
-    let stdin = StdinPart::of(&input.logs, input.stdin_name, input.stdin_first_line)?;
-    let (analysis, files) = read_files(&input.logs, "/logs", &stdin)?;
+    let (analysis, files) = match (input.logs.is_empty(), input.states.is_empty()) {
+        (false, true) => {
+            let stdin = StdinPart::of(&input.logs, input.stdin_name, input.stdin_first_line)?;
+            read_files(&input.logs, "/logs", &stdin)?
+        }
+        (true, false) => {
+            StdinPart::of(&[], input.stdin_name, input.stdin_first_line)?;
+            input.states.merged?
+        }
+        (true, true) => {
+            return Err(ToolError::invalid_input(
+                "/logs",
+                "give at least one log file (or the states to merge)",
+            ));
+        }
+        (false, false) => {
+            return Err(ToolError::invalid_input(
+                "/states",
+                "give logs to read or states to merge, not both",
+            ));
+        }
+    };
     Ok(AnalysisState {
         state_version: STATE_VERSION,
         files,
@@ -83,11 +112,8 @@ impl MergedStates {
 
     /// The merged analysis, finished, and one report per file.
     pub fn finish(self) -> Result<(Analysis, Vec<FileReport>), ToolError> {
-        let (mut analysis, mut files) = self.merged?;
+        let (mut analysis, files) = self.merged?;
         analysis.finish();
-        for file in &mut files {
-            drop_part_empties(file);
-        }
         Ok((analysis, files))
     }
 
@@ -181,6 +207,14 @@ fn append_part(whole: &mut FileReport, part: FileReport, state: usize) -> Result
             )));
         }
     }
+    // One pass reports a file as empty once, and only when it has neither a record
+    // nor any other problem; the fold keeps that true after every step, so it comes
+    // out the same however the states are grouped.
+    let empties = u64::from(says_empty(whole)) + u64::from(says_empty(&part));
+    if whole.records + part.records > 0 || whole.problems + part.problems > empties {
+        drop_empty(whole);
+    }
+    drop_empty(&mut part);
     whole.bytes += part.bytes;
     whole.records += part.records;
     whole.lines = Some(lines + part.lines.unwrap_or(0));
@@ -192,22 +226,16 @@ fn append_part(whole: &mut FileReport, part: FileReport, state: usize) -> Result
     Ok(())
 }
 
-/// A part with no record reports the input as empty; the whole file is empty only if
-/// it has no record at all, and then says so once.
-fn drop_part_empties(file: &mut FileReport) {
-    let is_empty = |p: &crate::ProblemReport| p.kind == "empty";
-    let empties = file.first_problems.iter().filter(|p| is_empty(p)).count() as u64;
-    let keep = u64::from(file.records == 0 && file.problems == empties).min(empties);
-    if empties <= keep {
-        return;
+/// Whether a part reports itself as empty: the reader says so of an input with no
+/// record and no other problem.
+fn says_empty(file: &FileReport) -> bool {
+    file.records == 0 && file.first_problems.iter().any(|p| p.kind == "empty")
+}
+
+/// Takes back a part's `empty` problem.
+fn drop_empty(file: &mut FileReport) {
+    if says_empty(file) {
+        file.first_problems.retain(|p| p.kind != "empty");
+        file.problems -= 1;
     }
-    let mut kept = 0;
-    file.first_problems.retain(|p| {
-        if !is_empty(p) {
-            return true;
-        }
-        kept += 1;
-        kept <= keep
-    });
-    file.problems -= empties - keep;
 }
