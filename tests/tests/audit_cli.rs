@@ -37,6 +37,17 @@ fn several_files_problems_and_renderings() {
     assert_eq!(out["hourly"].as_array().unwrap().len(), 24);
     assert_eq!(out["anomalies"][0]["severity"], "critical");
     assert!(out["report"].as_str().unwrap().contains("audit-disable"));
+    // Each finding names the files its records came from and the time it judged.
+    let signals_name = signals.to_str().unwrap();
+    let disable = out["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "audit-disable")
+        .unwrap();
+    assert_eq!(disable["files"], serde_json::json!([signals_name]));
+    assert_eq!(disable["window"]["from"], out["totals"]["first"]);
+    assert_eq!(disable["window"]["to"], out["totals"]["last"]);
 
     let (report, _) = run(&["--logs", &logs, "--format", "text"]);
     assert!(report.contains("ACCESSES BY HOUR OF DAY"), "{report}");
@@ -46,6 +57,12 @@ fn several_files_problems_and_renderings() {
         .unwrap();
     assert!(nine.ends_with('#'), "a bar for the busy hour: {nine}");
     assert!(report.contains("CRITICAL"));
+    let judged = format!(
+        "judged {} to {}; in {signals_name}",
+        out["totals"]["first"].as_str().unwrap(),
+        out["totals"]["last"].as_str().unwrap()
+    );
+    assert!(report.contains(&judged), "{judged} in {report}");
 
     let (markdown, _) = run(&["--logs", &logs, "--format", "markdown"]);
     assert!(
@@ -53,6 +70,10 @@ fn several_files_problems_and_renderings() {
         "{markdown}"
     );
     assert!(markdown.contains("| critical | audit-disable |"));
+    assert!(
+        markdown.contains(&format!(" | {signals_name} |")),
+        "{markdown}"
+    );
 }
 
 /// The shipped example log with root's display name replaced by `name` (JSON text).

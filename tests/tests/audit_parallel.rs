@@ -137,16 +137,26 @@ fn states_of_separately_analysed_parts_merge_into_the_whole_files_report() {
     let merged: Value = serde_json::from_str(&stdout).unwrap();
     let whole = skill.tool_json("audit-analyzer", &json!({"logs": [log]}));
 
-    for field in [
-        "totals",
-        "anomalies",
-        "top_identities",
-        "top_paths",
-        "hourly",
-    ] {
+    for field in ["totals", "top_identities", "top_paths", "hourly"] {
         assert_eq!(merged[field], whole[field], "{field}");
     }
     assert!(whole["totals"]["accesses"].as_u64().unwrap() > 4_000);
+    // The same findings; each names the parts its records were in instead of the
+    // whole file.
+    let (first, second) = (first.to_str().unwrap(), second.to_str().unwrap());
+    let merged = merged["anomalies"].as_array().unwrap();
+    let whole = whole["anomalies"].as_array().unwrap();
+    assert_eq!(merged.len(), whole.len());
+    for (mut part, mut one) in merged.iter().cloned().zip(whole.iter().cloned()) {
+        let named = part["files"].take();
+        assert_eq!(one["files"].take(), json!([log.to_str().unwrap()]));
+        assert!(
+            [json!([first]), json!([second]), json!([first, second])].contains(&named),
+            "{named}"
+        );
+        assert_eq!(part, one);
+    }
+    assert!(merged.iter().any(|a| a["files"] == json!([first, second])));
 }
 
 #[test]

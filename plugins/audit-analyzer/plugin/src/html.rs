@@ -269,7 +269,7 @@ fn anomalies(p: &mut String, out: &AnalyzeOutput) -> fmt::Result {
             ("first", false),
             ("last", false),
             ("request ids", false),
-            ("files", false),
+            ("files, window", false),
         ],
     )?;
     for a in &out.anomalies {
@@ -301,18 +301,13 @@ fn anomalies(p: &mut String, out: &AnalyzeOutput) -> fmt::Result {
         }
         write!(
             p,
-            "<br><span class=\"muted\">judged {}</span>",
-            Esc(&crate::render::window_text(a))
-        )?;
-        write!(
-            p,
             "</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td class=\"ids\">",
             Esc(a.first.as_deref().unwrap_or("")),
             Esc(a.last.as_deref().unwrap_or(""))
         )?;
         folded(p, &a.request_ids, "id", "ids")?;
         p.push_str("</td><td class=\"ids\">");
-        folded(p, &a.files, "file", "files")?;
+        sources(p, a)?;
         p.push_str("</td></tr>\n");
     }
     table_end(p)?;
@@ -332,6 +327,20 @@ fn folded(p: &mut String, items: &[String], one: &str, many: &str) -> fmt::Resul
     }
     p.push_str("</details>");
     Ok(())
+}
+
+/// The files an anomaly came from and the time it judged, folded like its ids.
+fn sources(p: &mut String, a: &Anomaly) -> fmt::Result {
+    let noun = if a.files.len() == 1 { "file" } else { "files" };
+    write!(p, "<details><summary>{} {noun}</summary>", a.files.len())?;
+    for file in &a.files {
+        write!(p, "<code>{}</code>", Esc(file))?;
+    }
+    write!(
+        p,
+        "<span class=\"muted\">judged {}</span></details>",
+        Esc(&crate::render::window_text(a))
+    )
 }
 
 /// The rectangle a chart draws its data in, inside the margins for labels.
