@@ -239,7 +239,10 @@ fn states_merged_in_rounds_give_the_one_pass_report() {
     // first line (the garbage at line 900 is the second line of the part from 899)
     // until they are merged after the parts before them.
     assert_eq!(last_two["files"][0]["first_problems"][0]["line"], 2);
-    let again = merge_state(&[merge_state(&[first_three.clone()]), last_two.clone()]);
+    let again = merge_state(&[
+        merge_state(std::slice::from_ref(&first_three)),
+        last_two.clone(),
+    ]);
 
     let whole = skill.run(&[
         "run",
