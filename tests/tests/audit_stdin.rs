@@ -102,6 +102,20 @@ fn log_with_garbage(pairs: u64, garbage: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// `skill run audit-analyzer --jobs 1 --format json --logs LOG`: the one-pass report.
+fn one_pass(skill: &Skill, log: &str) -> Output {
+    skill.run(&[
+        "run",
+        "audit-analyzer",
+        "--format",
+        "json",
+        "--jobs",
+        "1",
+        "--logs",
+        log,
+    ])
+}
+
 /// The byte offset where line `line` (1-based) starts.
 fn line_start(bytes: &[u8], line: usize) -> usize {
     bytes
@@ -160,16 +174,7 @@ fn parts_piped_in_with_their_first_line_report_whole_file_lines_and_merge_to_one
         ])
     };
     let merged = merge(vec![first.clone(), second.clone()]);
-    let whole = skill.run(&[
-        "run",
-        "audit-analyzer",
-        "--format",
-        "json",
-        "--jobs",
-        "1",
-        "--logs",
-        name,
-    ]);
+    let whole = one_pass(&skill, name);
     assert_eq!(text(&merged).0, text(&whole).0, "{}", text(&merged).1);
 
     // Without its first line, the merge numbers the second part after the first.
@@ -244,16 +249,7 @@ fn states_merged_in_rounds_give_the_one_pass_report() {
         last_two.clone(),
     ]);
 
-    let whole = skill.run(&[
-        "run",
-        "audit-analyzer",
-        "--format",
-        "json",
-        "--jobs",
-        "1",
-        "--logs",
-        name,
-    ]);
+    let whole = one_pass(&skill, name);
     for states in [vec![first_three, last_two], vec![again], parts.clone()] {
         let merged = call("audit-analyzer", json!({ "states": states }));
         assert_eq!(text(&merged).0, text(&whole).0, "{}", text(&merged).1);

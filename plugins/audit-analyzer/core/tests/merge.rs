@@ -92,8 +92,12 @@ fn sharded(log: &[u8], cuts: &[usize]) -> Analysis {
 /// round's states through JSON, until one is left: what a batch engine does when
 /// its states do not fit one call.
 fn merged_in_rounds(log: &[u8], cuts: &[usize], group: usize) -> Analysis {
-    let mut states = shard_states(log, cuts);
-    while states.len() > 1 {
+    in_rounds(shard_states(log, cuts), group)
+}
+
+/// `states` merged `group` at a time, each round through JSON, then finished.
+fn in_rounds(mut states: Vec<Analysis>, group: usize) -> Analysis {
+    while states.len() > 1 && group > 1 {
         let mut rest = states.into_iter().peekable();
         let mut next = Vec::new();
         while rest.peek().is_some() {
@@ -227,17 +231,7 @@ fn files_are_named_alike_in_one_pass_and_merged() {
     }
     whole.finish();
     for group in [1, 2, 5] {
-        let mut states = reader_states.clone();
-        while states.len() > 1 && group > 1 {
-            let mut rest = states.into_iter().peekable();
-            let mut next = Vec::new();
-            while rest.peek().is_some() {
-                next.push(through_json(&fold(rest.by_ref().take(group))));
-            }
-            states = next;
-        }
-        let mut merged = fold(states);
-        merged.finish();
+        let merged = in_rounds(reader_states.clone(), group);
         assert_eq!(merged, whole, "merged {group} at a time");
     }
 
