@@ -116,6 +116,15 @@ fn one_pass(skill: &Skill, log: &str) -> Output {
     ])
 }
 
+/// [`log_with_garbage`] written to `audit.log` in a new folder.
+fn written_log(pairs: u64, garbage: usize) -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_with_garbage(pairs, garbage);
+    let path = dir.path().join("audit.log");
+    std::fs::write(&path, &log).unwrap();
+    (dir, path, log)
+}
+
 /// The byte offset where line `line` (1-based) starts.
 fn line_start(bytes: &[u8], line: usize) -> usize {
     bytes
@@ -130,10 +139,7 @@ fn line_start(bytes: &[u8], line: usize) -> usize {
 #[test]
 fn parts_piped_in_with_their_first_line_report_whole_file_lines_and_merge_to_one_pass() {
     let skill = Skill::new();
-    let dir = tempfile::tempdir().unwrap();
-    let log = log_with_garbage(400, 700);
-    let path = dir.path().join("audit.log");
-    std::fs::write(&path, &log).unwrap();
+    let (dir, path, log) = written_log(400, 700);
     let name = path.to_str().unwrap();
     let cut_line = 501;
     let cut = line_start(&log, cut_line);
@@ -203,10 +209,7 @@ fn parts_piped_in_with_their_first_line_report_whole_file_lines_and_merge_to_one
 #[test]
 fn states_merged_in_rounds_give_the_one_pass_report() {
     let skill = Skill::new();
-    let dir = tempfile::tempdir().unwrap();
-    let log = log_with_garbage(600, 900);
-    let path = dir.path().join("audit.log");
-    std::fs::write(&path, &log).unwrap();
+    let (dir, path, log) = written_log(600, 900);
     let name = path.to_str().unwrap();
     let mut bounds = vec![0];
     bounds.extend([301, 650, 899, 1000].map(|line| line_start(&log, line)));
