@@ -1,11 +1,12 @@
-//! The request with every name checked against AWS's, Kubernetes' and
-//! GitHub's rules, and every derived name (roles, policies, secrets, ARNs)
+//! The request with every name checked against AWS's, Kubernetes', GitHub's
+//! and GitLab's rules, and every derived name (roles, policies, secrets, ARNs)
 //! computed once. Nothing else reads the raw request.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use provider_glue::eso::{self, StoreKind};
-use provider_glue::{InputError, github, k8s};
+use provider_glue::k8s::{self, Workload, WorkloadRequest};
+use provider_glue::list::check_list;
+use provider_glue::{InputError, gitlab, shell};
 use serde_json::Value;
 
 use crate::names;
@@ -26,6 +27,8 @@ pub struct Checked<'a> {
     pub kubernetes: Option<Kubernetes<'a>>,
     /// The `sub` GitHub's tokens must carry, with the ref it names.
     pub github: Option<(String, &'a str)>,
+    /// The `sub` GitLab's tokens must carry, with the ref it names.
+    pub gitlab: Option<(String, gitlab::Ref<'a>)>,
     pub also_allow_role_arns: Option<&'a [String]>,
     pub vpc_endpoint: Option<&'a str>,
     pub rotation_rules: Option<Value>,
@@ -38,11 +41,8 @@ pub struct Kubernetes<'a> {
     pub identity: PodIdentity,
     pub cluster: &'a str,
     pub oidc_issuer: Option<&'a str>,
-    pub namespace: String,
-    /// Given by the caller; else each environment's is `<app>-<environment>`.
-    pub service_account: Option<&'a str>,
-    pub store_kind: StoreKind,
-    pub refresh_interval: &'a str,
+    /// The namespace, the service accounts and the ESO store.
+    pub workload: Workload<'a>,
 }
 
 /// One environment's derived names.
@@ -66,15 +66,6 @@ impl Secret<'_> {
     /// How commands name the secret: its exact ARN when known, else its name.
     pub fn id(&self) -> &str {
         if self.exact { &self.arn } else { &self.name }
-    }
-}
-
-impl Environment<'_> {
-    /// The service account of this environment's pods.
-    pub fn service_account(&self, app: &str, kubernetes: &Kubernetes<'_>) -> String {
-        kubernetes
-            .service_account
-            .map_or_else(|| format!("{app}-{}", self.name), str::to_owned)
     }
 }
 
@@ -151,16 +142,21 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
         None => None,
     };
     let github = match &request.github {
-        Some(gh) => {
-            github::check_repository("/github/repository", &gh.repository)?;
-            github::check_git_ref("/github/ref", &gh.git_ref)?;
-            Some((
-                github::subject(&gh.repository, &gh.git_ref),
-                gh.git_ref.as_str(),
-            ))
+        Some(gh) => Some((gh.check("/github")?, gh.git_ref.as_str())),
+        None => None,
+    };
+    let gitlab = match &request.gitlab {
+        Some(gl) => {
+            let git_ref = gl.check("/gitlab")?;
+            Some((gitlab::subject(&gl.project, git_ref), git_ref))
         }
         None => None,
     };
+    if github.is_some() || gitlab.is_some() {
+        // The CI jobs read each secret into a variable named after it.
+        shell::secret_variables("/secrets", &request.secrets)?;
+    }
+    let has_ci = github.is_some() || gitlab.is_some();
     let (also_allow_role_arns, vpc_endpoint) = match &request.resource_policy {
         Some(policy) => {
             for (index, arn) in policy.also_allow_role_arns.iter().enumerate() {
@@ -170,11 +166,12 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
             if let Some(endpoint) = &policy.vpc_endpoint_id {
                 names::check_vpc_endpoint("/resource_policy/vpc_endpoint_id", endpoint)?;
             }
-            if kubernetes.is_none() && github.is_none() && policy.also_allow_role_arns.is_empty() {
+            if kubernetes.is_none() && !has_ci && policy.also_allow_role_arns.is_empty() {
                 return Err(InputError::new(
                     "/resource_policy",
                     "the resource policy denies reads by every role but the app's: give \
-                     `kubernetes` or `github` (so the app has roles) or `also_allow_role_arns`",
+                     `kubernetes`, `github` or `gitlab` (so the app has roles) or \
+                     `also_allow_role_arns`",
                 ));
             }
             (
@@ -208,35 +205,13 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
         kms_key_id,
         kubernetes,
         github,
+        gitlab,
         also_allow_role_arns,
         vpc_endpoint,
         rotation_rules,
         rotation_lambda,
         environments,
     })
-}
-
-/// A list that is not empty, has no duplicates and is not too long.
-fn check_list(field: &str, items: &[String], most: usize) -> Result<(), InputError> {
-    if items.is_empty() {
-        return Err(InputError::new(field, "name at least one"));
-    }
-    if items.len() > most {
-        return Err(InputError::new(
-            field,
-            format!("at most {most} are supported"),
-        ));
-    }
-    let mut seen = BTreeSet::new();
-    for (index, item) in items.iter().enumerate() {
-        if !seen.insert(item) {
-            return Err(InputError::new(
-                format!("{field}/{index}"),
-                format!("`{}` is named twice", provider_glue::error::shown(item)),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The known ARNs by the secret name they carry.
@@ -297,42 +272,23 @@ fn check_kubernetes(request: &Request) -> Result<Kubernetes<'_>, InputError> {
         }
         (PodIdentity::PodIdentity, None) => {}
     }
-    let namespace = kube
-        .namespace
-        .clone()
-        .unwrap_or_else(|| request.app.clone());
-    k8s::check_label("/kubernetes/namespace", &namespace)?;
-    if let Some(account) = &kube.service_account {
-        k8s::check_subdomain("/kubernetes/service_account", account)?;
-        if request.environments.len() > 1 {
-            return Err(InputError::new(
-                "/kubernetes/service_account",
-                "one service account cannot take a role per environment; leave it out (each \
-                 environment's is `<app>-<environment>`) or ask for one environment at a time",
-            ));
-        }
+    let environments: Vec<(String, &str)> = request
+        .environments
+        .iter()
+        .enumerate()
+        .map(|(index, env)| (format!("/environments/{index}"), env.as_str()))
+        .collect();
+    let workload = WorkloadRequest {
+        namespace: kube.namespace.as_deref(),
+        service_account: kube.service_account.as_deref(),
+        store_kind: kube.store_kind,
+        refresh_interval: &kube.refresh_interval,
     }
-    for (index, env) in request.environments.iter().enumerate() {
-        // The default service account and the ESO objects are `<app>-<environment>`.
-        k8s::check_label(
-            &format!("/environments/{index}"),
-            &format!("{}-{env}", request.app),
-        )
-        .map_err(|_| {
-            InputError::new(
-                format!("/environments/{index}"),
-                "`<app>-<environment>` must fit a Kubernetes name (63 characters)",
-            )
-        })?;
-    }
-    eso::check_refresh_interval("/kubernetes/refresh_interval", &kube.refresh_interval)?;
+    .check("/kubernetes", &request.app, &environments)?;
     Ok(Kubernetes {
         identity: kube.identity,
         cluster: &kube.cluster,
         oidc_issuer: kube.oidc_issuer.as_deref(),
-        namespace,
-        service_account: kube.service_account.as_deref(),
-        store_kind: kube.store_kind,
-        refresh_interval: &kube.refresh_interval,
+        workload,
     })
 }

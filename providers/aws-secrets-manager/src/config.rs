@@ -1,26 +1,16 @@
-//! The configuration the tool returns, and the files `--out DIR` writes.
+//! The configuration the tool returns (per environment; the rest is
+//! `provider_glue::output::Config`), and the files `--out DIR` writes.
 
+use provider_glue::files::File;
+use provider_glue::output::EnvironmentFiles;
 use provider_glue::shell::CommandLine;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-/// Everything an app needs, per environment, plus what spans environments.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Config {
-    /// The app, as given.
-    pub app: String,
-    /// One entry per requested environment, in the order given.
-    pub environments: Vec<EnvironmentConfig>,
-    /// A GitHub Actions workflow (YAML) with one job per environment that
-    /// assumes its role by OIDC and reads its secrets, when `github` was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub github_workflow: Option<String>,
-    /// Terraform (AWS provider) for all of it; reads the JSON documents of `files`.
-    pub terraform: String,
-    /// Things to know before applying (e.g. what a VPC endpoint condition blocks).
-    pub warnings: Vec<String>,
-}
+/// Everything an app needs, per environment, plus what spans environments;
+/// its Terraform (AWS provider) reads the JSON documents of `files`.
+pub type Config = provider_glue::output::Config<EnvironmentConfig>;
 
 /// One environment's access.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -66,12 +56,6 @@ pub struct SecretAccess {
     pub exact: bool,
 }
 
-/// A file to write: its name and its text.
-pub struct File {
-    pub path: String,
-    pub content: String,
-}
-
 /// What each environment's files are called.
 pub struct FileNames {
     pub policy: String,
@@ -92,53 +76,20 @@ impl FileNames {
     }
 }
 
-/// The file name of the GitHub Actions workflow.
-pub const WORKFLOW_FILE: &str = "github-workflow.yml";
-
-impl Config {
-    /// The files the commands and the Terraform read, plus the manifests.
-    pub fn files(&self) -> Vec<File> {
-        let json = |value: &Value| {
-            let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
-            text.push('\n');
-            text
-        };
-        let mut files = Vec::new();
-        for env in &self.environments {
-            let names = FileNames::new(&self.app, &env.environment);
-            files.push(File {
-                path: names.policy,
-                content: json(&env.identity_policy),
-            });
-            if let Some(trust) = &env.trust_policy {
-                files.push(File {
-                    path: names.trust,
-                    content: json(trust),
-                });
-            }
-            if let Some(policy) = &env.resource_policy {
-                files.push(File {
-                    path: names.resource_policy,
-                    content: json(policy),
-                });
-            }
-            if let Some(manifests) = &env.kubernetes_manifests {
-                files.push(File {
-                    path: names.manifests,
-                    content: manifests.clone(),
-                });
-            }
+impl EnvironmentFiles for EnvironmentConfig {
+    /// The documents the commands and the Terraform read, and the manifests.
+    fn files(&self, app: &str) -> Vec<File> {
+        let names = FileNames::new(app, &self.environment);
+        let mut files = vec![File::json(names.policy, &self.identity_policy)];
+        if let Some(trust) = &self.trust_policy {
+            files.push(File::json(names.trust, trust));
         }
-        if let Some(workflow) = &self.github_workflow {
-            files.push(File {
-                path: WORKFLOW_FILE.to_owned(),
-                content: workflow.clone(),
-            });
+        if let Some(policy) = &self.resource_policy {
+            files.push(File::json(names.resource_policy, policy));
         }
-        files.push(File {
-            path: "main.tf".to_owned(),
-            content: self.terraform.clone(),
-        });
+        if let Some(manifests) = &self.kubernetes_manifests {
+            files.push(File::new(names.manifests, manifests.as_str()));
+        }
         files
     }
 }

@@ -1,15 +1,15 @@
 //! From a checked request to the configuration: per environment the IAM
 //! documents, the `aws` commands and the Kubernetes manifests; then the
-//! GitHub workflow and the Terraform.
+//! GitHub workflow, the GitLab pipeline and the Terraform.
 
 use provider_glue::eso::{self, Item};
-use provider_glue::shell::CommandLine;
-use provider_glue::{InputError, github, yaml};
+use provider_glue::shell::{self, CommandLine, VariableName, Word};
+use provider_glue::{InputError, github, gitlab, yaml};
 use serde_json::{Value, json};
 
 use crate::checked::{Checked, Environment, Kubernetes, check};
 use crate::config::{Config, EnvironmentConfig, FileNames, SecretAccess};
-use crate::policy::{self, Trust};
+use crate::policy::{self, STS_AUDIENCE, Trust};
 use crate::request::{PodIdentity, Request};
 use crate::terraform;
 
@@ -24,10 +24,10 @@ pub fn generate(request: &Request) -> Result<Config, InputError> {
     for (index, env) in checked.environments.iter().enumerate() {
         environments.push(environment(&checked, env, index)?);
     }
-    if checked.kubernetes.is_none() && checked.github.is_none() {
+    if checked.kubernetes.is_none() && checked.github.is_none() && checked.gitlab.is_none() {
         warnings.push(
-            "no workload was given (kubernetes, github): attach each policy to the role that \
-             reads the secrets"
+            "no workload was given (kubernetes, github, gitlab): attach each policy to the role \
+             that reads the secrets"
                 .to_owned(),
         );
     }
@@ -44,11 +44,19 @@ pub fn generate(request: &Request) -> Result<Config, InputError> {
         let name = format!("{} secrets", checked.app);
         yaml::documents(&[github::oidc_workflow(&name, git_ref, jobs)])
     });
+    let gitlab_ci = checked.gitlab.as_ref().map(|(_, git_ref)| {
+        let jobs = environments
+            .iter()
+            .map(|env| gitlab_job(&checked, env))
+            .collect();
+        yaml::documents(&[gitlab::pipeline(*git_ref, jobs)])
+    });
     let terraform = terraform::render(&checked, &environments);
     Ok(Config {
         app: checked.app.to_owned(),
         environments,
         github_workflow,
+        gitlab_ci,
         terraform,
         warnings,
     })
@@ -122,8 +130,8 @@ fn trusts<'a>(checked: &'a Checked<'_>, env: &Environment<'_>) -> Vec<Trust<'a>>
         trusts.push(match (kube.identity, kube.oidc_issuer) {
             (PodIdentity::Irsa, Some(issuer)) => Trust::ServiceAccount {
                 issuer,
-                namespace: &kube.namespace,
-                service_account: env.service_account(checked.app, kube),
+                namespace: &kube.workload.namespace,
+                service_account: kube.workload.service_account(checked.app, env.name),
             },
             _ => Trust::PodIdentity {
                 cluster: kube.cluster,
@@ -132,6 +140,11 @@ fn trusts<'a>(checked: &'a Checked<'_>, env: &Environment<'_>) -> Vec<Trust<'a>>
     }
     if let Some((subject, _)) = &checked.github {
         trusts.push(Trust::Github {
+            subject: subject.clone(),
+        });
+    }
+    if let Some((subject, _)) = &checked.gitlab {
+        trusts.push(Trust::Gitlab {
             subject: subject.clone(),
         });
     }
@@ -211,7 +224,7 @@ fn commands(
             .as_ref()
             .filter(|k| k.identity == PodIdentity::PodIdentity)
         {
-            let account = env.service_account(checked.app, kube);
+            let account = kube.workload.service_account(checked.app, env.name);
             commands.push(CommandLine::new(
                 "associate the role with the service account (EKS Pod Identity)",
                 aws(&[
@@ -222,7 +235,7 @@ fn commands(
                     "--cluster-name",
                     kube.cluster,
                     "--namespace",
-                    &kube.namespace,
+                    &kube.workload.namespace,
                     "--service-account",
                     &account,
                     "--role-arn",
@@ -286,7 +299,8 @@ fn manifests(
     role_arn: &str,
 ) -> String {
     let object_name = format!("{}-{}", checked.app, env.name);
-    let account = env.service_account(checked.app, kube);
+    let workload = &kube.workload;
+    let account = workload.service_account(checked.app, env.name);
     let mut aws = json!({ "service": "SecretsManager", "region": checked.scope.region });
     let mut documents = Vec::new();
     if kube.identity == PodIdentity::Irsa {
@@ -295,22 +309,14 @@ fn manifests(
             "kind": "ServiceAccount",
             "metadata": {
                 "name": account,
-                "namespace": kube.namespace,
+                "namespace": workload.namespace,
                 "annotations": { "eks.amazonaws.com/role-arn": role_arn },
             },
         }));
-        let mut reference = json!({ "name": account });
-        if kube.store_kind == eso::StoreKind::ClusterSecretStore {
-            reference["namespace"] = json!(kube.namespace);
-        }
+        let reference =
+            eso::service_account_ref(workload.store_kind, &account, &workload.namespace);
         aws["auth"] = json!({ "jwt": { "serviceAccountRef": reference } });
     }
-    documents.push(eso::store(
-        kube.store_kind,
-        &object_name,
-        &kube.namespace,
-        json!({ "aws": aws }),
-    ));
     let items: Vec<Item<'_>> = env
         .secrets
         .iter()
@@ -319,14 +325,7 @@ fn manifests(
             remote_key: &s.name,
         })
         .collect();
-    documents.push(eso::external_secret(
-        &object_name,
-        &kube.namespace,
-        (kube.store_kind, object_name.as_str()),
-        &object_name,
-        kube.refresh_interval,
-        &items,
-    ));
+    documents.extend(workload.eso_manifests(&object_name, json!({ "aws": aws }), &items));
     yaml::documents(&documents)
 }
 
@@ -337,21 +336,8 @@ fn workflow_steps(checked: &Checked<'_>, env: &EnvironmentConfig) -> Vec<Value> 
         .secrets
         .iter()
         .map(|s| {
-            let alias: String = s
-                .name
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_uppercase()
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            format!("{alias},{}\n", s.name)
+            let short = s.name.rsplit('/').next().unwrap_or_default();
+            format!("{},{}\n", VariableName::for_secret(short).as_str(), s.name)
         })
         .collect();
     vec![
@@ -366,6 +352,76 @@ fn workflow_steps(checked: &Checked<'_>, env: &EnvironmentConfig) -> Vec<Value> 
             "with": { "secret-ids": secret_ids },
         }),
     ]
+}
+
+/// A GitLab CI job for one environment: an ID token for AWS STS, the role
+/// assumed with it (`aws sts assume-role-with-web-identity`, as GitLab's
+/// `ci/cloud_services/aws` shows), then each secret read into a variable.
+fn gitlab_job(checked: &Checked<'_>, env: &EnvironmentConfig) -> gitlab::Job {
+    let region = checked.scope.region;
+    let role_arn = env.role_arn.as_deref().unwrap_or_default();
+    let output = VariableName::fixed("AWS_STS_OUTPUT");
+    let mut assume = shell::args(&[
+        "aws",
+        "sts",
+        "assume-role-with-web-identity",
+        "--region",
+        region,
+        "--role-arn",
+        role_arn,
+        "--role-session-name",
+    ]);
+    assume.extend([
+        Word::Fixed("\"gitlab-${CI_PROJECT_ID}-${CI_PIPELINE_ID}\""),
+        Word::arg("--web-identity-token"),
+        Word::Fixed("\"$GITLAB_OIDC_TOKEN\""),
+    ]);
+    assume.extend(shell::args(&[
+        "--duration-seconds",
+        "3600",
+        "--query",
+        "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]",
+        "--output",
+        "text",
+    ]));
+    let mut script = vec![
+        shell::capture(&output, &assume),
+        // Three words, split on purpose: the key id, the secret key, the token.
+        "set -- $AWS_STS_OUTPUT".to_owned(),
+        "export AWS_ACCESS_KEY_ID=\"$1\" AWS_SECRET_ACCESS_KEY=\"$2\" AWS_SESSION_TOKEN=\"$3\""
+            .to_owned(),
+    ];
+    for secret in &env.secrets {
+        let short = secret.name.rsplit('/').next().unwrap_or_default();
+        let variable = VariableName::for_secret(short);
+        let id = if secret.exact {
+            &secret.arn
+        } else {
+            &secret.name
+        };
+        let read = shell::args(&[
+            "aws",
+            "secretsmanager",
+            "get-secret-value",
+            "--region",
+            region,
+            "--secret-id",
+            id,
+            "--query",
+            "SecretString",
+            "--output",
+            "text",
+        ]);
+        script.push(shell::capture(&variable, &read));
+        script.push(shell::export(&variable));
+    }
+    gitlab::Job {
+        name: format!("read-{}", env.environment),
+        image: "amazon/aws-cli",
+        entrypoint: Some(&[""]),
+        audience: STS_AUDIENCE.to_owned(),
+        script,
+    }
 }
 
 /// What to know before applying.
@@ -394,10 +450,17 @@ fn warnings(checked: &Checked<'_>) -> Vec<String> {
                 .to_owned(),
         );
     }
-    if checked.vpc_endpoint.is_some() && checked.github.is_some() {
+    if checked.gitlab.is_some() {
+        warnings.push(format!(
+            "the account needs GitLab's IAM OIDC provider (once): aws iam \
+             create-open-id-connect-provider --url {} --client-id-list {STS_AUDIENCE}",
+            gitlab::ISSUER
+        ));
+    }
+    if checked.vpc_endpoint.is_some() && (checked.github.is_some() || checked.gitlab.is_some()) {
         warnings.push(
             "the resource policy denies reads from outside the VPC endpoint, so GitHub-hosted \
-             runners cannot read the secrets"
+             runners and GitLab.com's shared runners cannot read the secrets"
                 .to_owned(),
         );
     }
@@ -533,6 +596,41 @@ mod tests {
                 .contains(&secret_block("payment_production_api-key"))
         );
         assert!(config.warnings.iter().any(|w| w.contains("no workload")));
+    }
+
+    #[test]
+    fn a_gitlab_project_gets_a_trust_statement_and_a_job_per_environment() {
+        let mut input = base();
+        input["environments"] = json!(["staging", "production"]);
+        input["gitlab"] = json!({ "project": "acme/pay/api", "ref": "refs/tags/v1" });
+        let request: Request = serde_json::from_value(input).unwrap();
+        let config = generate(&request).unwrap();
+        let trust = config.environments[1].trust_policy.as_ref().unwrap();
+        assert_eq!(
+            trust["Statement"][0]["Condition"]["StringEquals"]["gitlab.com:sub"],
+            "project_path:acme/pay/api:ref_type:tag:ref:v1"
+        );
+        let pipeline: Value =
+            provider_glue::yaml::parse_documents(config.gitlab_ci.as_deref().unwrap()).unwrap()[0]
+                .clone();
+        let job = &pipeline["read-production"];
+        assert_eq!(
+            job["id_tokens"]["GITLAB_OIDC_TOKEN"]["aud"],
+            "sts.amazonaws.com"
+        );
+        assert!(
+            job["script"][0]
+                .as_str()
+                .unwrap()
+                .contains("--role-arn arn:aws:iam::111122223333:role/payment-production-secrets"),
+            "{job}"
+        );
+        assert!(
+            config
+                .warnings
+                .iter()
+                .any(|w| w.contains("--url https://gitlab.com"))
+        );
     }
 
     #[test]

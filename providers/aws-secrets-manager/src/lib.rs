@@ -2,9 +2,9 @@
 //! party builds one, against the plugin kit (`skill-pdk`) and nothing of the
 //! host. For an app, its environments and its secrets it gives the
 //! least-privilege IAM policy, the trust of the roles that Kubernetes pods
-//! (IRSA or EKS Pod Identity) and GitHub Actions (OIDC) assume, an optional
-//! resource policy, rotation schedules, External Secrets Operator manifests,
-//! `aws` commands and Terraform.
+//! (IRSA or EKS Pod Identity), GitHub Actions and GitLab CI (OIDC) assume, an
+//! optional resource policy, rotation schedules, External Secrets Operator
+//! manifests, `aws` commands, a GitLab CI pipeline and Terraform.
 //!
 //! This file is the only one that knows the kit: it declares the tool and
 //! maps errors. The modules below are plain Rust, tested natively.
@@ -20,38 +20,21 @@ pub mod terraform;
 
 use std::fmt::Write as _;
 
+use provider_glue::output::commands_text;
 use skill_pdk::prelude::*;
 use skill_pdk::untrusted::one_line;
 
-use crate::config::Config;
+use crate::config::EnvironmentConfig;
 use crate::request::Request;
 
-/// The tool's output: the configuration, and the files `--out DIR` writes.
-#[derive(Serialize, JsonSchema)]
-struct Output {
-    #[serde(flatten)]
-    config: Config,
-    /// Per environment `<app>-<environment>.policy.json`, `.trust.json`,
-    /// `.resource-policy.json` and `.k8s.yaml`, then `github-workflow.yml` and
-    /// `main.tf`; the commands and the Terraform read them from where they are written.
-    files: OutputFiles,
-}
+/// The tool's output: the configuration, and the files `--out DIR` writes
+/// (per environment `<app>-<environment>.policy.json`, `.trust.json`,
+/// `.resource-policy.json` and `.k8s.yaml`, then the workflow, the pipeline
+/// and `main.tf`).
+type Output = provider_glue::output::Output<EnvironmentConfig>;
 
 fn run(request: Request) -> Result<Output, ToolError> {
-    let config = generate::generate(&request)
-        .map_err(|error| ToolError::invalid_input(error.field, error.message))?;
-    let files = config
-        .files()
-        .into_iter()
-        .map(|file| OutputFile {
-            path: file.path,
-            content: file.content,
-        })
-        .collect();
-    Ok(Output {
-        config,
-        files: OutputFiles(files),
-    })
+    Ok(Output::new(generate::generate(&request)?))
 }
 
 /// What a person reads: per environment the role, the secrets and the commands.
@@ -66,21 +49,17 @@ fn text(output: &Output) -> String {
         for secret in &env.secrets {
             let _ = writeln!(out, "  reads {}", one_line(&secret.arn));
         }
-        for command in &env.commands {
-            let _ = writeln!(out, "{}", one_line(&command.shell));
-        }
+        out.push_str(&commands_text(&env.commands));
         out.push('\n');
     }
-    for warning in &output.config.warnings {
-        let _ = writeln!(out, "warning: {}", one_line(warning));
-    }
+    out.push_str(&output.config.warnings_text());
     out
 }
 
 fn plugin() -> Plugin {
     let tool = Tool::new(
         "aws-secrets-manager",
-        "Least-privilege AWS Secrets Manager access for an app: IAM policy, IRSA/Pod Identity and GitHub OIDC trust, rotation, ESO manifests, aws commands, Terraform.",
+        "Least-privilege AWS Secrets Manager access for an app: IAM policy, IRSA/Pod Identity and GitHub/GitLab OIDC trust, rotation, ESO manifests, aws commands, Terraform.",
         run,
     )
     .description(
@@ -89,13 +68,16 @@ fn plugin() -> Plugin {
          name with the six-character suffix wildcard -??????), kms:Decrypt on a customer managed \
          key only via secretsmanager.<region>.amazonaws.com and only for those secret ARNs; a role \
          trusted by one Kubernetes service account (IRSA or EKS Pod Identity) and/or one GitHub \
-         repository at one ref (sub = repo:<owner>/<repo>:ref:<ref>); optionally a resource policy \
+         repository at one ref (sub = repo:<owner>/<repo>:ref:<ref>) and/or one GitLab.com \
+         project at one ref (sub = project_path:<group>/<project>:ref_type:<branch|tag>:ref:<name>, \
+         aud = sts.amazonaws.com); optionally a resource policy \
          denying reads by other principals (aws:PrincipalArn) or from outside a VPC endpoint \
          (aws:sourceVpce); RotationRules (AutomaticallyAfterDays or ScheduleExpression); External \
          Secrets Operator SecretStore/ClusterSecretStore and ExternalSecret; `aws` commands as \
-         argument lists and shell text; Terraform. Every name is checked against AWS's, \
-         Kubernetes' and GitHub's rules. `--out DIR` writes the JSON documents, manifests, the \
-         workflow and main.tf.",
+         argument lists and shell text; Terraform; a GitLab CI pipeline whose jobs get an ID \
+         token (id_tokens) and assume the role with aws sts assume-role-with-web-identity. Every \
+         name is checked against AWS's, Kubernetes', GitHub's and GitLab's rules. `--out DIR` \
+         writes the JSON documents, manifests, the workflow, the pipeline and main.tf.",
     )
     .render("text", text);
     Plugin::new("aws-secrets-manager", env!("CARGO_PKG_VERSION")).tool(tool)

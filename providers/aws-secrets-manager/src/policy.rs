@@ -88,7 +88,14 @@ pub enum Trust<'a> {
     PodIdentity { cluster: &'a str },
     /// GitHub Actions workflows of one repository at one ref (the `sub` claim).
     Github { subject: String },
+    /// GitLab CI jobs of one project at one ref (the `sub` claim).
+    Gitlab { subject: String },
 }
+
+/// The audience the roles require of CI tokens: AWS STS's own, so that a
+/// token asked for AWS is not also good for another cloud. GitLab jobs ask
+/// for it in `id_tokens:`, GitHub's `configure-aws-credentials` by default.
+pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
 
 /// The trust policy of a role assumed by `trusts`.
 pub fn trust_policy(scope: &Scope<'_>, trusts: &[Trust<'_>]) -> Value {
@@ -123,16 +130,26 @@ pub fn trust_policy(scope: &Scope<'_>, trusts: &[Trust<'_>]) -> Value {
                 provider_glue::github::ISSUER_HOST,
                 subject,
             ),
+            // GitLab's docs (`ci/cloud_services/aws`): the provider
+            // `oidc-provider/gitlab.com`, `gitlab.com:sub` =
+            // `project_path:GROUP/PROJECT:ref_type:branch:ref:REF`, and the
+            // audience the job's `id_tokens:` asks for.
+            Trust::Gitlab { subject } => web_identity(
+                "GitlabCi",
+                scope,
+                provider_glue::gitlab::ISSUER_HOST,
+                subject,
+            ),
         })
         .collect();
     json!({ "Version": VERSION, "Statement": statements })
 }
 
-/// `AssumeRoleWithWebIdentity` from `issuer` for tokens whose audience is STS
-/// and whose subject is exactly `subject`.
+/// `AssumeRoleWithWebIdentity` from `issuer` for tokens whose audience is
+/// [`STS_AUDIENCE`] and whose subject is exactly `subject`.
 fn web_identity(sid: &str, scope: &Scope<'_>, issuer: &str, subject: &str) -> Value {
     let mut equals = Map::new();
-    equals.insert(format!("{issuer}:aud"), json!("sts.amazonaws.com"));
+    equals.insert(format!("{issuer}:aud"), json!(STS_AUDIENCE));
     equals.insert(format!("{issuer}:sub"), json!(subject));
     json!({
         "Sid": sid,
@@ -227,6 +244,24 @@ mod tests {
         assert_eq!(
             statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
             "repo:octo/app:ref:refs/heads/main"
+        );
+        let policy = trust_policy(
+            &SCOPE,
+            &[Trust::Gitlab {
+                subject: "project_path:g/p:ref_type:branch:ref:main".into(),
+            }],
+        );
+        let statement = &policy["Statement"][0];
+        assert_eq!(
+            statement["Principal"]["Federated"],
+            "arn:aws:iam::111122223333:oidc-provider/gitlab.com"
+        );
+        assert_eq!(
+            statement["Condition"]["StringEquals"],
+            json!({
+                "gitlab.com:aud": "sts.amazonaws.com",
+                "gitlab.com:sub": "project_path:g/p:ref_type:branch:ref:main",
+            })
         );
     }
 }

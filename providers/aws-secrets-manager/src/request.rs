@@ -1,8 +1,10 @@
 //! What a caller asks for: an app, its environments and its secrets in one
 //! account and region, and optionally how workloads reach them (Kubernetes,
-//! GitHub Actions), a resource policy, rotation and the ESO store.
+//! GitHub Actions, GitLab CI), a resource policy, rotation and the ESO store.
 
-use provider_glue::eso::StoreKind;
+use provider_glue::eso::{StoreKind, default_refresh_interval};
+use provider_glue::github::RepositoryRef;
+use provider_glue::gitlab::ProjectRef;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -44,7 +46,10 @@ pub struct Request {
     pub kubernetes: Option<Kubernetes>,
     /// A GitHub Actions repository and ref whose workflows read the secrets by OIDC.
     #[serde(default)]
-    pub github: Option<Github>,
+    pub github: Option<RepositoryRef>,
+    /// A GitLab.com project and ref whose CI jobs read the secrets by OIDC.
+    #[serde(default)]
+    pub gitlab: Option<ProjectRef>,
     /// A resource policy on each secret that denies reads by anyone but the
     /// app's roles (and, optionally, from outside a VPC endpoint).
     #[serde(default)]
@@ -118,23 +123,8 @@ pub struct Kubernetes {
     #[serde(default)]
     pub store_kind: StoreKind,
     /// How often ESO re-reads the secrets, a duration like `1h` (default) or `15m`.
-    #[serde(default = "default_refresh")]
+    #[serde(default = "default_refresh_interval")]
     pub refresh_interval: String,
-}
-
-fn default_refresh() -> String {
-    "1h".to_owned()
-}
-
-/// A GitHub repository and the one ref whose workflows may assume the roles.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Github {
-    /// `owner/name`.
-    pub repository: String,
-    /// The ref the token's `sub` must carry: `refs/heads/<branch>` or `refs/tags/<tag>`.
-    #[serde(rename = "ref")]
-    pub git_ref: String,
 }
 
 /// The resource policy attached to each secret.

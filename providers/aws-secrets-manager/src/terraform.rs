@@ -3,10 +3,8 @@
 //! Identity association, the resource policies and the rotation schedules.
 //! Built as an HCL body with `hcl-rs` and serialized by it, never by formatting text.
 
-use std::collections::BTreeSet;
-
-use hcl::expr::{FuncCall, TemplateExpr, Traversal, Variable};
 use hcl::{Block, Body, Expression};
+use provider_glue::terraform::{Names, file, reference, resource};
 
 use crate::checked::{Checked, Secret};
 use crate::config::{EnvironmentConfig, FileNames};
@@ -15,14 +13,14 @@ use crate::request::PodIdentity;
 /// `main.tf` for these environments.
 pub fn render(checked: &Checked<'_>, environments: &[EnvironmentConfig]) -> String {
     let mut body = Body::builder();
-    let mut used = BTreeSet::new();
+    let mut names = Names::default();
     for (env, config) in checked.environments.iter().zip(environments) {
         let files = FileNames::new(checked.app, env.name);
-        let id = identifier(&format!("{}_{}", checked.app, env.name), &mut used);
+        let id = names.unique(&format!("{}_{}", checked.app, env.name));
         let secret_ids: Vec<String> = env
             .secrets
             .iter()
-            .map(|secret| identifier(&format!("{id}_{}", secret.short), &mut used))
+            .map(|secret| names.unique(&format!("{id}_{}", secret.short)))
             .collect();
         for (secret, sid) in env
             .secrets
@@ -64,8 +62,11 @@ pub fn render(checked: &Checked<'_>, environments: &[EnvironmentConfig]) -> Stri
                 body = body.add_block(
                     resource("aws_eks_pod_identity_association", &id)
                         .add_attribute(("cluster_name", kube.cluster))
-                        .add_attribute(("namespace", kube.namespace.as_str()))
-                        .add_attribute(("service_account", env.service_account(checked.app, kube)))
+                        .add_attribute(("namespace", kube.workload.namespace.as_str()))
+                        .add_attribute((
+                            "service_account",
+                            kube.workload.service_account(checked.app, env.name),
+                        ))
                         .add_attribute(("role_arn", reference("aws_iam_role", &id, "arn")))
                         .build(),
                 );
@@ -109,29 +110,7 @@ pub fn render(checked: &Checked<'_>, environments: &[EnvironmentConfig]) -> Stri
             }
         }
     }
-    hcl::to_string(&body.build()).expect("an HCL body built in code serializes")
-}
-
-fn resource(kind: &str, id: &str) -> hcl::structure::BlockBuilder {
-    Block::builder("resource").add_label(kind).add_label(id)
-}
-
-/// `file("${path.module}/<name>")`; file names are built from checked names.
-fn file(name: &str) -> Expression {
-    FuncCall::builder("file")
-        .arg(TemplateExpr::QuotedString(format!(
-            "${{path.module}}/{name}"
-        )))
-        .build()
-        .into()
-}
-
-fn reference(kind: &str, id: &str, attribute: &str) -> Expression {
-    Traversal::builder(Variable::unchecked(kind))
-        .attr(id)
-        .attr(attribute)
-        .build()
-        .into()
+    provider_glue::terraform::render(body.build())
 }
 
 /// The secret's attribute from its resource, or its exact ARN when it exists already.
@@ -141,23 +120,4 @@ fn secret_ref(secret: &Secret<'_>, id: &str, attribute: &str) -> Expression {
     } else {
         reference("aws_secretsmanager_secret", id, attribute)
     }
-}
-
-/// A Terraform name from checked names: '.' (which names may hold) becomes
-/// '_', a leading digit gets a '_' before it, and a clash gets a number.
-fn identifier(base: &str, used: &mut BTreeSet<String>) -> String {
-    let mut id: String = base
-        .chars()
-        .map(|c| if c == '.' { '_' } else { c })
-        .collect();
-    if id.starts_with(|c: char| c.is_ascii_digit()) {
-        id.insert(0, '_');
-    }
-    let mut candidate = id.clone();
-    let mut n = 2;
-    while !used.insert(candidate.clone()) {
-        candidate = format!("{id}_{n}");
-        n += 1;
-    }
-    candidate
 }

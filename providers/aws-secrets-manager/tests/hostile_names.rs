@@ -2,16 +2,17 @@
 //! is either refused, naming a field, or everything it produces says exactly
 //! what was asked: the policies grant the secrets computed here from the
 //! documented naming scheme (and no wildcard but the six-character suffix),
-//! the trust conditions carry the exact subjects, every command's shell text
-//! splits back into its argument list, the YAML parses back into the same
-//! objects (no injected key or document), and the Terraform parses.
-
-use std::cell::Cell;
+//! the trust conditions carry the exact subjects (GitHub's and GitLab's),
+//! every command's shell text splits back into its argument list, each
+//! GitLab job's reads split back to the exact secret names, the YAML parses
+//! back into the same objects (no injected key or document), and the
+//! Terraform parses.
 
 use aws_secrets_manager::generate::generate;
 use aws_secrets_manager::request::Request;
 use proptest::prelude::*;
-use proptest::test_runner::TestRunner;
+use provider_glue::testing::{self, run_property};
+use provider_glue::yaml;
 use serde_json::{Value, json};
 
 /// How many requests the property throws.
@@ -19,24 +20,22 @@ const CASES: u32 = 3000;
 
 /// Plausible names, hostile fragments, and known payloads.
 fn name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        24 => "[a-z][a-z0-9-]{0,10}[a-z0-9]",
-        2 => r#"[A-Za-z0-9._*?:/{}"'\\\n\r\t $`;|&<>()#=\[\]%@+,-]{0,20}"#,
-        1 => any::<String>(),
-        1 => prop::sample::select(vec![
-            "*".to_owned(),
-            "?".to_owned(),
-            "a:b".to_owned(),
-            "db-AbCdEf".to_owned(),
-            "\"}, {\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*".to_owned(),
-            "x\n---\nkind: ClusterRole".to_owned(),
-            "${path.module}".to_owned(),
-            "$(touch /tmp/pwned)".to_owned(),
-            "-f".to_owned(),
-            "a\u{0}b".to_owned(),
-            "é".to_owned(),
-        ]),
-    ]
+    testing::name(
+        24,
+        &[
+            "*",
+            "?",
+            "a:b",
+            "db-AbCdEf",
+            "\"}, {\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*",
+            "x\n---\nkind: ClusterRole",
+            "${path.module}",
+            "$(touch /tmp/pwned)",
+            "-f",
+            "a\u{0}b",
+            "é",
+        ],
+    )
 }
 
 fn region() -> impl Strategy<Value = String> {
@@ -51,42 +50,12 @@ fn account() -> impl Strategy<Value = String> {
 }
 
 fn git_ref() -> impl Strategy<Value = String> {
-    prop_oneof![
-        4 => "refs/(heads|tags)/[a-z0-9][a-z0-9./_-]{0,12}[a-z0-9]",
-        1 => name().prop_map(|n| format!("refs/heads/{n}")),
-    ]
-}
-
-/// Runs `property` on `CASES` inputs; returns how many were accepted.
-fn run<S: Strategy>(
-    strategy: S,
-    property: impl Fn(S::Value) -> Result<bool, TestCaseError>,
-) -> u32 {
-    let accepted = Cell::new(0);
-    let config = ProptestConfig {
-        cases: CASES,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
-    let result = TestRunner::new(config).run(&strategy, |value| {
-        if property(value)? {
-            accepted.set(accepted.get() + 1);
-        }
-        Ok(())
-    });
-    if let Err(error) = result {
-        panic!("{error}");
-    }
-    eprintln!("{CASES} cases: {} accepted", accepted.get());
-    accepted.get()
+    testing::git_ref(name().boxed())
 }
 
 /// The YAML documents of `text`, as JSON values.
 fn yaml_documents(text: &str) -> Vec<Value> {
-    use serde::Deserialize;
-    serde_yaml_ng::Deserializer::from_str(text)
-        .map(|doc| Value::deserialize(doc).expect("the YAML parses back"))
-        .collect()
+    yaml::parse_documents(text).expect("the YAML parses back")
 }
 
 #[test]
@@ -102,7 +71,8 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
         (name(), git_ref()),
         any::<bool>(),
     );
-    let accepted = run(
+    let accepted = run_property(
+        CASES,
         strategy,
         |(
             (app, environments, secrets),
@@ -131,6 +101,7 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
                 "kms_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab",
                 "kubernetes": kubernetes,
                 "github": { "repository": repository, "ref": git_ref },
+                "gitlab": { "project": repository, "ref": git_ref },
                 "resource_policy": if with_policy { json!({ "vpc_endpoint_id": "vpce-0123456789abcdef0" }) } else { Value::Null },
                 "rotation": { "automatically_after_days": 30 },
             });
@@ -197,6 +168,16 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
                     &trust[1]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
                     &json!(format!("repo:{repository}:ref:{git_ref}"))
                 );
+                let (ref_type, bare_ref) = match git_ref.strip_prefix("refs/tags/") {
+                    Some(tag) => ("tag", tag),
+                    None => ("branch", git_ref.trim_start_matches("refs/heads/")),
+                };
+                prop_assert_eq!(
+                    &trust[2]["Condition"]["StringEquals"]["gitlab.com:sub"],
+                    &json!(format!(
+                        "project_path:{repository}:ref_type:{ref_type}:ref:{bare_ref}"
+                    ))
+                );
                 for command in env_config["commands"].as_array().unwrap() {
                     let words = shlex::split(command["shell"].as_str().unwrap());
                     prop_assert_eq!(words.map(|w| json!(w)), Some(command["argv"].clone()));
@@ -236,12 +217,25 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
                 .collect();
             let expected_jobs: Vec<String> =
                 environments.iter().map(|e| format!("read-{e}")).collect();
-            prop_assert_eq!(jobs, expected_jobs);
+            prop_assert_eq!(&jobs, &expected_jobs);
+            let pipeline = yaml_documents(config.gitlab_ci.as_deref().unwrap());
+            let gitlab_jobs: Vec<String> =
+                pipeline[0].as_object().unwrap().keys().cloned().collect();
+            prop_assert_eq!(&gitlab_jobs, &expected_jobs);
+            for (job, env) in pipeline[0].as_object().unwrap().values().zip(&environments) {
+                // Each read, split back out of its `VAR="$(…)"` line, names the secret exactly.
+                let reads = testing::captured_commands(job, ["aws", "secretsmanager"]);
+                let expected: Vec<String> =
+                    secrets.iter().map(|s| format!("{env}/{app}/{s}")).collect();
+                let named: Vec<String> = reads.iter().map(|argv| argv[6].clone()).collect();
+                prop_assert_eq!(named, expected);
+            }
             let body = hcl_edit::parser::parse_body(&config.terraform);
             prop_assert!(body.is_ok(), "main.tf does not parse: {:?}", body.err());
             Ok(true)
         },
     );
+    eprintln!("{CASES} cases: {accepted} accepted");
     assert!(
         accepted > CASES / 20,
         "too few requests were accepted ({accepted}) for the property to mean much"

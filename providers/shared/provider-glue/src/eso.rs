@@ -1,7 +1,7 @@
 //! External Secrets Operator manifests (API `external-secrets.io/v1`, ESO
 //! 0.17 and later): a `SecretStore` or `ClusterSecretStore` around a
-//! provider's block, and an `ExternalSecret` that syncs named remote secrets
-//! into one Kubernetes Secret. Names are checked by the caller
+//! provider's block (with the `serviceAccountRef` its auth names), and an
+//! `ExternalSecret` that syncs named remote secrets into one Kubernetes Secret. Names are checked by the caller
 //! ([`crate::k8s`]); the YAML comes from the serializer.
 
 use schemars::JsonSchema;
@@ -45,6 +45,16 @@ pub fn store(kind: StoreKind, name: &str, namespace: &str, provider: Value) -> V
     })
 }
 
+/// A `serviceAccountRef` for a store's auth block: the account's name, and its
+/// namespace for a `ClusterSecretStore` (a `SecretStore` may only name an
+/// account of its own namespace, and ESO ignores a namespace given there).
+pub fn service_account_ref(kind: StoreKind, name: &str, namespace: &str) -> Value {
+    match kind {
+        StoreKind::SecretStore => json!({ "name": name }),
+        StoreKind::ClusterSecretStore => json!({ "name": name, "namespace": namespace }),
+    }
+}
+
 /// One entry of an ExternalSecret: the Secret's key and the remote secret's name.
 pub struct Item<'a> {
     pub secret_key: &'a str,
@@ -78,6 +88,11 @@ pub fn external_secret(
             "data": data,
         },
     })
+}
+
+/// ESO's default refresh interval in the providers' requests.
+pub fn default_refresh_interval() -> String {
+    "1h".to_owned()
 }
 
 /// A refresh interval as ESO reads it (a Go duration): `1h`, `30m`, `1h30m`, `0` (never).
@@ -120,6 +135,18 @@ mod tests {
         for bad in ["", "1", "h", "1d", "1h x", "-1h", "1h\n"] {
             assert!(check_refresh_interval("/r", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_a_cluster_store_names_the_account_namespace() {
+        assert_eq!(
+            service_account_ref(StoreKind::SecretStore, "sa", "ns"),
+            json!({ "name": "sa" })
+        );
+        assert_eq!(
+            service_account_ref(StoreKind::ClusterSecretStore, "sa", "ns"),
+            json!({ "name": "sa", "namespace": "ns" })
+        );
     }
 
     #[test]

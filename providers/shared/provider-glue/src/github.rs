@@ -8,9 +8,32 @@
 //! that neither can widen a trust condition: no glob characters, no `:`
 //! (which would shift the claim's fields), no control characters.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::{InputError, shown};
+
+/// A GitHub repository and the one ref whose workflows may read the secrets.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepositoryRef {
+    /// `owner/name`.
+    pub repository: String,
+    /// `refs/heads/<branch>` or `refs/tags/<tag>`: the token's `sub` must be
+    /// `repo:<owner>/<name>:ref:<ref>`.
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+}
+
+impl RepositoryRef {
+    /// Checks both parts, at `prefix` (`/github`); returns the `sub` claim.
+    pub fn check(&self, prefix: &str) -> Result<String, InputError> {
+        check_repository(&format!("{prefix}/repository"), &self.repository)?;
+        check_git_ref(&format!("{prefix}/ref"), &self.git_ref)?;
+        Ok(subject(&self.repository, &self.git_ref))
+    }
+}
 
 /// The issuer of GitHub Actions OIDC tokens, without the scheme (how AWS names
 /// the provider and its condition keys).

@@ -12,3 +12,11 @@ pub fn documents<T: Serialize>(docs: &[T]) -> String {
         })
         .collect()
 }
+
+/// The documents of `text` as JSON values (to read generated YAML back).
+pub fn parse_documents(text: &str) -> Result<Vec<serde_json::Value>, serde_yaml_ng::Error> {
+    use serde::Deserialize;
+    serde_yaml_ng::Deserializer::from_str(text)
+        .map(serde_json::Value::deserialize)
+        .collect()
+}

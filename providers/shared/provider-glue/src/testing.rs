@@ -1,0 +1,77 @@
+//! What the providers' property tests share (feature `testing`): hostile
+//! names, a runner that throws generated requests at a property and counts
+//! the accepted ones, and the commands of a generated CI script read back.
+
+use std::cell::Cell;
+
+use proptest::prelude::{BoxedStrategy, any, prop};
+use proptest::strategy::{Strategy, Union};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde_json::Value;
+
+/// Names: mostly plausible DNS labels (`plausible` in `plausible + 4`),
+/// else hostile fragments (quotes, shell and glob characters, separators,
+/// line ends), any string at all, or one of `payloads`.
+pub fn name(plausible: u32, payloads: &[&str]) -> BoxedStrategy<String> {
+    let payloads: Vec<String> = payloads.iter().map(|p| (*p).to_owned()).collect();
+    Union::new_weighted(vec![
+        (plausible, "[a-z][a-z0-9-]{0,10}[a-z0-9]".boxed()),
+        (
+            2,
+            r#"[A-Za-z0-9._*?:/{}"'\\\n\r\t $`;|&<>()#=\[\]%@+,-]{0,20}"#.boxed(),
+        ),
+        (1, any::<String>().boxed()),
+        (1, prop::sample::select(payloads).boxed()),
+    ])
+    .boxed()
+}
+
+/// Git refs: mostly plausible branches and tags, else a branch named by `name`.
+pub fn git_ref(name: BoxedStrategy<String>) -> BoxedStrategy<String> {
+    Union::new_weighted(vec![
+        (
+            4,
+            "refs/(heads|tags)/[a-z0-9][a-z0-9./_-]{0,12}[a-z0-9]".boxed(),
+        ),
+        (1, name.prop_map(|n| format!("refs/heads/{n}")).boxed()),
+    ])
+    .boxed()
+}
+
+/// The commands a GitLab job's `script` runs in `VAR="$(…)"` lines, split
+/// back into words, for those whose program and first argument are `command`.
+pub fn captured_commands(job: &Value, command: [&str; 2]) -> Vec<Vec<String>> {
+    job["script"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|line| shlex::split(crate::shell::captured(line.as_str()?)?.1))
+        .filter(|argv| argv.len() > 1 && argv[0] == command[0] && argv[1] == command[1])
+        .collect()
+}
+
+/// Runs `property` on `cases` generated inputs; the property returns whether
+/// the input was accepted (refused inputs are checked too). Panics with the
+/// shrunk failing case; returns how many were accepted.
+pub fn run_property<S: Strategy>(
+    cases: u32,
+    strategy: S,
+    property: impl Fn(S::Value) -> Result<bool, TestCaseError>,
+) -> u32 {
+    let accepted = Cell::new(0);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let result = TestRunner::new(config).run(&strategy, |value| {
+        if property(value)? {
+            accepted.set(accepted.get() + 1);
+        }
+        Ok(())
+    });
+    if let Err(error) = result {
+        panic!("{error}");
+    }
+    accepted.get()
+}
