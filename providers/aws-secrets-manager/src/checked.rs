@@ -2,8 +2,9 @@
 //! GitHub's rules, and every derived name (roles, policies, secrets, ARNs)
 //! computed once. Nothing else reads the raw request.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use provider_glue::checks::check_list;
 use provider_glue::eso::{self, StoreKind};
 use provider_glue::{InputError, github, k8s};
 use serde_json::Value;
@@ -214,29 +215,6 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
         rotation_lambda,
         environments,
     })
-}
-
-/// A list that is not empty, has no duplicates and is not too long.
-fn check_list(field: &str, items: &[String], most: usize) -> Result<(), InputError> {
-    if items.is_empty() {
-        return Err(InputError::new(field, "name at least one"));
-    }
-    if items.len() > most {
-        return Err(InputError::new(
-            field,
-            format!("at most {most} are supported"),
-        ));
-    }
-    let mut seen = BTreeSet::new();
-    for (index, item) in items.iter().enumerate() {
-        if !seen.insert(item) {
-            return Err(InputError::new(
-                format!("{field}/{index}"),
-                format!("`{}` is named twice", provider_glue::error::shown(item)),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The known ARNs by the secret name they carry.

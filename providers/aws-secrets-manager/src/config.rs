@@ -1,5 +1,7 @@
 //! The configuration the tool returns, and the files `--out DIR` writes.
 
+use provider_glue::files::File;
+use provider_glue::github::WORKFLOW_FILE;
 use provider_glue::shell::CommandLine;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -66,12 +68,6 @@ pub struct SecretAccess {
     pub exact: bool,
 }
 
-/// A file to write: its name and its text.
-pub struct File {
-    pub path: String,
-    pub content: String,
-}
-
 /// What each environment's files are called.
 pub struct FileNames {
     pub policy: String,
@@ -91,9 +87,6 @@ impl FileNames {
         }
     }
 }
-
-/// The file name of the GitHub Actions workflow.
-pub const WORKFLOW_FILE: &str = "github-workflow.yml";
 
 impl Config {
     /// The files the commands and the Terraform read, plus the manifests.

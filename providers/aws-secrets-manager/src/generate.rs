@@ -4,7 +4,7 @@
 
 use provider_glue::eso::{self, Item};
 use provider_glue::shell::CommandLine;
-use provider_glue::{InputError, github, yaml};
+use provider_glue::{InputError, github, k8s, yaml};
 use serde_json::{Value, json};
 
 use crate::checked::{Checked, Environment, Kubernetes, check};
@@ -290,19 +290,12 @@ fn manifests(
     let mut aws = json!({ "service": "SecretsManager", "region": checked.scope.region });
     let mut documents = Vec::new();
     if kube.identity == PodIdentity::Irsa {
-        documents.push(json!({
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {
-                "name": account,
-                "namespace": kube.namespace,
-                "annotations": { "eks.amazonaws.com/role-arn": role_arn },
-            },
-        }));
-        let mut reference = json!({ "name": account });
-        if kube.store_kind == eso::StoreKind::ClusterSecretStore {
-            reference["namespace"] = json!(kube.namespace);
-        }
+        documents.push(k8s::service_account(
+            &account,
+            &kube.namespace,
+            &[("eks.amazonaws.com/role-arn", role_arn)],
+        ));
+        let reference = eso::service_account_ref(kube.store_kind, &account, &kube.namespace);
         aws["auth"] = json!({ "jwt": { "serviceAccountRef": reference } });
     }
     documents.push(eso::store(

@@ -40,18 +40,8 @@ struct Output {
 fn run(request: Request) -> Result<Output, ToolError> {
     let config = generate::generate(&request)
         .map_err(|error| ToolError::invalid_input(error.field, error.message))?;
-    let files = config
-        .files()
-        .into_iter()
-        .map(|file| OutputFile {
-            path: file.path,
-            content: file.content,
-        })
-        .collect();
-    Ok(Output {
-        config,
-        files: OutputFiles(files),
-    })
+    let files = provider_glue::files::output(config.files());
+    Ok(Output { config, files })
 }
 
 /// What a person reads: per environment the role, the secrets and the commands.

@@ -2,7 +2,7 @@
 //! account and region, and optionally how workloads reach them (Kubernetes,
 //! GitHub Actions), a resource policy, rotation and the ESO store.
 
-use provider_glue::eso::StoreKind;
+use provider_glue::eso::{self, StoreKind};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -118,12 +118,8 @@ pub struct Kubernetes {
     #[serde(default)]
     pub store_kind: StoreKind,
     /// How often ESO re-reads the secrets, a duration like `1h` (default) or `15m`.
-    #[serde(default = "default_refresh")]
+    #[serde(default = "eso::default_refresh_interval")]
     pub refresh_interval: String,
-}
-
-fn default_refresh() -> String {
-    "1h".to_owned()
 }
 
 /// A GitHub repository and the one ref whose workflows may assume the roles.

@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use hcl::expr::{FuncCall, TemplateExpr, Traversal, Variable};
+use hcl::expr::{FuncCall, TemplateExpr};
 use hcl::{Block, Body, Expression};
+use provider_glue::terraform::{identifier, reference, resource};
 
 use crate::checked::{Checked, Secret};
 use crate::config::{EnvironmentConfig, FileNames};
@@ -112,24 +113,12 @@ pub fn render(checked: &Checked<'_>, environments: &[EnvironmentConfig]) -> Stri
     hcl::to_string(&body.build()).expect("an HCL body built in code serializes")
 }
 
-fn resource(kind: &str, id: &str) -> hcl::structure::BlockBuilder {
-    Block::builder("resource").add_label(kind).add_label(id)
-}
-
 /// `file("${path.module}/<name>")`; file names are built from checked names.
 fn file(name: &str) -> Expression {
     FuncCall::builder("file")
         .arg(TemplateExpr::QuotedString(format!(
             "${{path.module}}/{name}"
         )))
-        .build()
-        .into()
-}
-
-fn reference(kind: &str, id: &str, attribute: &str) -> Expression {
-    Traversal::builder(Variable::unchecked(kind))
-        .attr(id)
-        .attr(attribute)
         .build()
         .into()
 }
@@ -141,23 +130,4 @@ fn secret_ref(secret: &Secret<'_>, id: &str, attribute: &str) -> Expression {
     } else {
         reference("aws_secretsmanager_secret", id, attribute)
     }
-}
-
-/// A Terraform name from checked names: '.' (which names may hold) becomes
-/// '_', a leading digit gets a '_' before it, and a clash gets a number.
-fn identifier(base: &str, used: &mut BTreeSet<String>) -> String {
-    let mut id: String = base
-        .chars()
-        .map(|c| if c == '.' { '_' } else { c })
-        .collect();
-    if id.starts_with(|c: char| c.is_ascii_digit()) {
-        id.insert(0, '_');
-    }
-    let mut candidate = id.clone();
-    let mut n = 2;
-    while !used.insert(candidate.clone()) {
-        candidate = format!("{id}_{n}");
-        n += 1;
-    }
-    candidate
 }

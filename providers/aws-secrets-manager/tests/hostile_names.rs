@@ -6,38 +6,14 @@
 //! splits back into its argument list, the YAML parses back into the same
 //! objects (no injected key or document), and the Terraform parses.
 
-use std::cell::Cell;
-
 use aws_secrets_manager::generate::generate;
 use aws_secrets_manager::request::Request;
 use proptest::prelude::*;
-use proptest::test_runner::TestRunner;
+use provider_glue::testing::{git_ref, name, run_cases, split_back, yaml_documents};
 use serde_json::{Value, json};
 
 /// How many requests the property throws.
 const CASES: u32 = 3000;
-
-/// Plausible names, hostile fragments, and known payloads.
-fn name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        24 => "[a-z][a-z0-9-]{0,10}[a-z0-9]",
-        2 => r#"[A-Za-z0-9._*?:/{}"'\\\n\r\t $`;|&<>()#=\[\]%@+,-]{0,20}"#,
-        1 => any::<String>(),
-        1 => prop::sample::select(vec![
-            "*".to_owned(),
-            "?".to_owned(),
-            "a:b".to_owned(),
-            "db-AbCdEf".to_owned(),
-            "\"}, {\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*".to_owned(),
-            "x\n---\nkind: ClusterRole".to_owned(),
-            "${path.module}".to_owned(),
-            "$(touch /tmp/pwned)".to_owned(),
-            "-f".to_owned(),
-            "a\u{0}b".to_owned(),
-            "é".to_owned(),
-        ]),
-    ]
-}
 
 fn region() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -48,45 +24,6 @@ fn region() -> impl Strategy<Value = String> {
 
 fn account() -> impl Strategy<Value = String> {
     prop_oneof![6 => "[0-9]{12}", 1 => name()]
-}
-
-fn git_ref() -> impl Strategy<Value = String> {
-    prop_oneof![
-        4 => "refs/(heads|tags)/[a-z0-9][a-z0-9./_-]{0,12}[a-z0-9]",
-        1 => name().prop_map(|n| format!("refs/heads/{n}")),
-    ]
-}
-
-/// Runs `property` on `CASES` inputs; returns how many were accepted.
-fn run<S: Strategy>(
-    strategy: S,
-    property: impl Fn(S::Value) -> Result<bool, TestCaseError>,
-) -> u32 {
-    let accepted = Cell::new(0);
-    let config = ProptestConfig {
-        cases: CASES,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
-    let result = TestRunner::new(config).run(&strategy, |value| {
-        if property(value)? {
-            accepted.set(accepted.get() + 1);
-        }
-        Ok(())
-    });
-    if let Err(error) = result {
-        panic!("{error}");
-    }
-    eprintln!("{CASES} cases: {} accepted", accepted.get());
-    accepted.get()
-}
-
-/// The YAML documents of `text`, as JSON values.
-fn yaml_documents(text: &str) -> Vec<Value> {
-    use serde::Deserialize;
-    serde_yaml_ng::Deserializer::from_str(text)
-        .map(|doc| Value::deserialize(doc).expect("the YAML parses back"))
-        .collect()
 }
 
 #[test]
@@ -102,7 +39,8 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
         (name(), git_ref()),
         any::<bool>(),
     );
-    let accepted = run(
+    let accepted = run_cases(
+        CASES,
         strategy,
         |(
             (app, environments, secrets),
@@ -197,10 +135,7 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
                     &trust[1]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
                     &json!(format!("repo:{repository}:ref:{git_ref}"))
                 );
-                for command in env_config["commands"].as_array().unwrap() {
-                    let words = shlex::split(command["shell"].as_str().unwrap());
-                    prop_assert_eq!(words.map(|w| json!(w)), Some(command["argv"].clone()));
-                }
+                split_back(&env_config["commands"])?;
                 let documents =
                     yaml_documents(env_config["kubernetes_manifests"].as_str().unwrap());
                 let kinds: Vec<&str> = documents

@@ -45,6 +45,16 @@ pub fn store(kind: StoreKind, name: &str, namespace: &str, provider: Value) -> V
     })
 }
 
+/// A provider's `serviceAccountRef`: the account `name`, with its
+/// `namespace` when the store is a `ClusterSecretStore` (a `SecretStore`
+/// refers to its own namespace).
+pub fn service_account_ref(kind: StoreKind, name: &str, namespace: &str) -> Value {
+    match kind {
+        StoreKind::SecretStore => json!({ "name": name }),
+        StoreKind::ClusterSecretStore => json!({ "name": name, "namespace": namespace }),
+    }
+}
+
 /// One entry of an ExternalSecret: the Secret's key and the remote secret's name.
 pub struct Item<'a> {
     pub secret_key: &'a str,
@@ -78,6 +88,11 @@ pub fn external_secret(
             "data": data,
         },
     })
+}
+
+/// The refresh interval a provider's request defaults to (serde's `default`).
+pub fn default_refresh_interval() -> String {
+    "1h".to_owned()
 }
 
 /// A refresh interval as ESO reads it (a Go duration): `1h`, `30m`, `1h30m`, `0` (never).
