@@ -480,22 +480,69 @@ fn yaml_by_pyyaml(text: &str) -> Vec<Value> {
 #[test]
 fn the_azure_cli_parses_every_generated_command() {
     let az = AzureCli::find();
-    let control = [
-        "az",
-        "role",
-        "assignment",
-        "create",
-        "--assignee-object-idd",
-        "x",
-        "--role",
-        "r",
-        "--scope",
-        "/s",
-    ];
-    let report = az
-        .parse(&control)
-        .expect_err("a misspelt argument is refused");
-    assert!(report.contains("--assignee-object-idd"), "{report}");
+    // Controls: what the parser refuses without a login.
+    for (argv, refused) in [
+        (
+            &[
+                "az",
+                "role",
+                "assignment",
+                "create",
+                "--assignee-object-idd",
+                "x",
+                "--role",
+                "r",
+                "--scope",
+                "/s",
+            ][..],
+            "--assignee-object-idd",
+        ),
+        (
+            &[
+                "az",
+                "identity",
+                "create",
+                "--name",
+                "payment-staging-secrets",
+            ][..],
+            "--resource-group",
+        ),
+        (
+            &[
+                "az",
+                "keyvault",
+                "secret",
+                "set-attributes",
+                "--vault-name",
+                "kv",
+                "--name",
+                "s",
+                "--expires",
+                "2027-02-30T00:00:00Z",
+            ][..],
+            "--expires",
+        ),
+        (
+            &[
+                "az",
+                "role",
+                "assignment",
+                "create",
+                "--assignee-object-id",
+                "x",
+                "--assignee-principal-type",
+                "App",
+                "--role",
+                "r",
+                "--scope",
+                "/s",
+            ][..],
+            "--assignee-principal-type",
+        ),
+    ] {
+        let report = az.parse(argv).expect_err("the parser refuses it");
+        assert!(report.contains(refused), "{argv:?}: {report}");
+    }
 
     let skill = installed();
     let mut new_identity = request();

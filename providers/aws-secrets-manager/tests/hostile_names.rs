@@ -9,7 +9,7 @@
 use aws_secrets_manager::generate::generate;
 use aws_secrets_manager::request::Request;
 use proptest::prelude::*;
-use provider_glue::testing::{git_ref, name, run_cases, split_back, yaml_documents};
+use provider_glue::testing::{generated, git_ref, name, run_cases, split_back, yaml_documents};
 use serde_json::{Value, json};
 
 /// How many requests the property throws.
@@ -76,16 +76,9 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
             if !with_policy {
                 input.as_object_mut().unwrap().remove("resource_policy");
             }
-            let request: Request =
-                serde_json::from_value(input).expect("the input has the request's shape");
-            let config = match generate(&request) {
-                Ok(config) => config,
-                Err(error) => {
-                    prop_assert!(error.field.starts_with('/'), "{error}");
-                    return Ok(false);
-                }
+            let Some((config, output)) = generated::<Request, _>(input, generate)? else {
+                return Ok(false);
             };
-            let output = serde_json::to_value(&config).unwrap();
             prop_assert_eq!(
                 output["environments"].as_array().unwrap().len(),
                 environments.len()

@@ -16,6 +16,20 @@ const MOST_SECRETS: usize = 100;
 /// The audience Microsoft Entra expects in exchanged tokens.
 pub const AUDIENCE: &str = "api://AzureADTokenExchange";
 
+/// "Key Vault Secrets User": read secret contents (azure-docs
+/// `key-vault/general/rbac-guide.md`, "Azure built-in roles for Key Vault
+/// data plane operations").
+pub const SECRETS_USER: (&str, &str) = (
+    "Key Vault Secrets User",
+    "4633458b-17de-408a-b874-0445c86b69e6",
+);
+/// "Key Vault Secrets Officer": any action on secrets but managing
+/// permissions; what a rotation function needs to set new versions.
+pub const SECRETS_OFFICER: (&str, &str) = (
+    "Key Vault Secrets Officer",
+    "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+);
+
 /// A checked request.
 pub struct Checked<'a> {
     pub app: &'a str,

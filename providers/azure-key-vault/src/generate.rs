@@ -9,27 +9,15 @@ use provider_glue::shell::{CommandLine, quote};
 use provider_glue::{InputError, k8s, yaml};
 use serde_json::{Value, json};
 
-use crate::checked::{AUDIENCE, Checked, Environment, Kubernetes, check};
+use crate::checked::{
+    AUDIENCE, Checked, Environment, Kubernetes, SECRETS_OFFICER, SECRETS_USER, check,
+};
 use crate::config::{
     Config, EnvironmentConfig, FederatedCredential, Identity, Role, RotationTrigger, SecretAccess,
 };
 use crate::request::{Cloud, Request};
 use crate::rotation::{self, NEAR_EXPIRY_EVENT};
 use crate::terraform;
-
-/// "Key Vault Secrets User": read secret contents (azure-docs
-/// `key-vault/general/rbac-guide.md`, "Azure built-in roles for Key Vault
-/// data plane operations").
-pub const SECRETS_USER: (&str, &str) = (
-    "Key Vault Secrets User",
-    "4633458b-17de-408a-b874-0445c86b69e6",
-);
-/// "Key Vault Secrets Officer": any action on secrets but managing
-/// permissions; what a rotation function needs to set new versions.
-pub const SECRETS_OFFICER: (&str, &str) = (
-    "Key Vault Secrets Officer",
-    "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
-);
 
 /// The configuration for `request`, or the first problem with it.
 pub fn generate(request: &Request) -> Result<Config, InputError> {
@@ -526,16 +514,18 @@ fn warnings(checked: &Checked<'_>) -> Vec<String> {
                 .to_owned(),
         );
     }
-    if let Some(gh) = &checked.github {
-        if !gh.use_environments && checked.environments.len() > 1 {
-            warnings.push(format!(
-                "every environment's identity trusts the same subject (repo:{}:ref:{}), so any \
-                 job on that ref can read every environment's secrets; set \
-                 github.use_environments so that GitHub environments (and their protection rules) \
-                 keep them apart",
-                gh.repository, gh.git_ref
-            ));
-        }
+    if let Some(gh) = checked
+        .github
+        .as_ref()
+        .filter(|gh| !gh.use_environments && checked.environments.len() > 1)
+    {
+        warnings.push(format!(
+            "every environment's identity trusts the same subject (repo:{}:ref:{}), so any \
+             job on that ref can read every environment's secrets; set \
+             github.use_environments so that GitHub environments (and their protection rules) \
+             keep them apart",
+            gh.repository, gh.git_ref
+        ));
     }
     if let Some(plan) = &checked.rotation {
         if plan.function_id.is_some() && plan.function_principal_id.is_none() {

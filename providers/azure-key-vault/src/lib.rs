@@ -39,8 +39,7 @@ struct Output {
 }
 
 fn run(request: Request) -> Result<Output, ToolError> {
-    let config = generate::generate(&request)
-        .map_err(|error| ToolError::invalid_input(error.field, error.message))?;
+    let config = generate::generate(&request)?;
     let files = provider_glue::files::output(config.files());
     Ok(Output { config, files })
 }

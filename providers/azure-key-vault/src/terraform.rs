@@ -18,8 +18,7 @@ use hcl::expr::{Object, ObjectKey, Traversal, Variable};
 use hcl::{Block, Body, Expression, Identifier};
 use provider_glue::terraform::{identifier, provider_alias, reference, resource};
 
-use crate::checked::{AUDIENCE, Checked, Environment};
-use crate::generate::{SECRETS_OFFICER, SECRETS_USER};
+use crate::checked::{AUDIENCE, Checked, Environment, SECRETS_OFFICER, SECRETS_USER};
 use crate::rotation::NEAR_EXPIRY_EVENT;
 
 const IDENTITY: &str = "azurerm_user_assigned_identity";

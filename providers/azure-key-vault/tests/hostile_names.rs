@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use azure_key_vault::generate::generate;
 use azure_key_vault::request::Request;
 use proptest::prelude::*;
-use provider_glue::testing::{git_ref, name, run_cases, split_back, yaml_documents};
+use provider_glue::testing::{generated, git_ref, name, run_cases, split_back, yaml_documents};
 use serde_json::{Value, json};
 
 /// How many requests the property throws.
@@ -134,16 +134,9 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
                     "tags": { first.clone(): { "CredentialId": tag } },
                 },
             });
-            let request: Request =
-                serde_json::from_value(input).expect("the input has the request's shape");
-            let config = match generate(&request) {
-                Ok(config) => config,
-                Err(error) => {
-                    prop_assert!(error.field.starts_with('/'), "{error}");
-                    return Ok(false);
-                }
+            let Some((config, output)) = generated::<Request, _>(input, generate)? else {
+                return Ok(false);
             };
-            let output = serde_json::to_value(&config).unwrap();
             let configs = output["environments"].as_array().unwrap();
             prop_assert_eq!(configs.len(), environments.len());
             let mut expected_scopes = BTreeSet::new();

@@ -18,6 +18,13 @@ impl InputError {
     }
 }
 
+/// A refused input is the kit's `invalid-input` error, with its pointer.
+impl From<InputError> for skill_pdk::ToolError {
+    fn from(error: InputError) -> Self {
+        skill_pdk::ToolError::invalid_input(error.field, error.message)
+    }
+}
+
 /// `text` for an error message: escaped, and cut so that a huge value cannot
 /// flood the message.
 pub fn shown(text: &str) -> String {

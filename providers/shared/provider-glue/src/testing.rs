@@ -4,8 +4,11 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::InputError;
 
 /// Plausible names, hostile fragments, and known payloads: injections into
 /// JSON policies, YAML, Terraform templates and the shell, wildcards, field
@@ -66,6 +69,26 @@ pub fn run_cases<S: Strategy>(
     }
     eprintln!("{cases} cases: {} accepted", accepted.get());
     accepted.get()
+}
+
+/// `generate` on the request `input`: `None` when it is refused (naming a
+/// field by its JSON Pointer, which this checks), else the configuration
+/// and its JSON form.
+pub fn generated<R: DeserializeOwned, C: Serialize>(
+    input: Value,
+    generate: impl Fn(&R) -> Result<C, InputError>,
+) -> Result<Option<(C, Value)>, TestCaseError> {
+    let request: R = serde_json::from_value(input).expect("the input has the request's shape");
+    match generate(&request) {
+        Ok(config) => {
+            let output = serde_json::to_value(&config).expect("the output serializes");
+            Ok(Some((config, output)))
+        }
+        Err(error) => {
+            prop_assert!(error.field.starts_with('/'), "{error}");
+            Ok(None)
+        }
+    }
 }
 
 /// Each command of a provider's output (`{"argv": […], "shell": "…"}`)
