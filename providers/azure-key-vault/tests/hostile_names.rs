@@ -12,7 +12,9 @@ use std::collections::BTreeSet;
 use azure_key_vault::generate::generate;
 use azure_key_vault::request::Request;
 use proptest::prelude::*;
-use provider_glue::testing::{generated, git_ref, name, run_cases, split_back, yaml_documents};
+use provider_glue::testing::{
+    generated, git_ref, name, run_cases, split_back, workflow_jobs, yaml_documents,
+};
 use serde_json::{Value, json};
 
 /// How many requests the property throws.
@@ -227,13 +229,7 @@ fn hostile_names_are_refused_or_produce_exactly_what_was_asked() {
                 }
             }
             if ids_known {
-                let workflow = yaml_documents(config.github_workflow.as_deref().unwrap());
-                let jobs: Vec<String> = workflow[0]["jobs"]
-                    .as_object()
-                    .unwrap()
-                    .keys()
-                    .cloned()
-                    .collect();
+                let jobs = workflow_jobs(config.github_workflow.as_deref().unwrap());
                 let expected: Vec<String> =
                     environments.iter().map(|e| format!("read-{e}")).collect();
                 prop_assert_eq!(jobs, expected);

@@ -110,3 +110,14 @@ pub fn yaml_documents(text: &str) -> Vec<Value> {
         .map(|doc| Value::deserialize(doc).expect("the YAML parses back"))
         .collect()
 }
+
+/// The job ids of a generated workflow, in order.
+pub fn workflow_jobs(text: &str) -> Vec<String> {
+    let documents = yaml_documents(text);
+    documents[0]["jobs"]
+        .as_object()
+        .expect("a workflow has jobs")
+        .keys()
+        .cloned()
+        .collect()
+}
