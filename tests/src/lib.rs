@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+pub mod azure_cli;
 pub mod checkers;
 pub mod docs;
 pub mod mcp;
@@ -117,14 +118,20 @@ impl Skill {
     /// Runs `tool` on `input` (`--input JSON --format json`), asserts it
     /// succeeded, and returns its output object.
     pub fn tool_json(&self, tool: &str, input: &serde_json::Value) -> serde_json::Value {
-        let output = self.run(&[
-            "run",
-            tool,
-            "--input",
-            &input.to_string(),
-            "--format",
-            "json",
-        ]);
+        self.tool_json_with(tool, input, &[])
+    }
+
+    /// [`Skill::tool_json`] with more arguments (`--out DIR`).
+    pub fn tool_json_with(
+        &self,
+        tool: &str,
+        input: &serde_json::Value,
+        more: &[&str],
+    ) -> serde_json::Value {
+        let input_text = input.to_string();
+        let mut args = vec!["run", tool, "--input", &input_text, "--format", "json"];
+        args.extend_from_slice(more);
+        let output = self.run(&args);
         let (stdout, stderr) = text(&output);
         assert!(
             output.status.success(),

@@ -18,12 +18,15 @@
 //! policies allow and deny is checked here by matching the granted ARN
 //! patterns against every secret the server created, decoys included.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
-use skill_tests::checkers::{actionlint, check_jsonschema, install_provider, parliament};
+use skill_tests::checkers::{
+    actionlint, assert_refused, assert_through_the_kit_only, check_jsonschema, eso_schema,
+    install_provider, mcp_sdk_calls, parliament, run_provider, split_documents,
+};
 use skill_tests::moto::Moto;
-use skill_tests::{AWS_SECRETS_MANAGER_WASM, Skill, text, workspace};
+use skill_tests::{AWS_SECRETS_MANAGER_WASM, Skill, text};
 
 const TOOL: &str = "aws-secrets-manager";
 /// moto's default account: the ARNs it makes carry it.
@@ -64,19 +67,7 @@ const KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
 /// Runs the tool with `--out DIR`; returns its JSON output.
 fn run_out(skill: &Skill, input: &Value, dir: &Path) -> Value {
-    let output = skill.run(&[
-        "run",
-        TOOL,
-        "--input",
-        &input.to_string(),
-        "--format",
-        "json",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    let (stdout, stderr) = text(&output);
-    assert!(output.status.success(), "{TOOL} failed: {stderr}");
-    serde_json::from_str(&stdout).expect("JSON output")
+    run_provider(skill, TOOL, input, dir)
 }
 
 /// IAM's wildcard match: `*` any run of characters, `?` exactly one.
@@ -111,21 +102,9 @@ fn the_provider_installs_as_a_third_party_plugin() {
 #[test]
 fn a_hostile_name_is_refused_with_its_pointer_and_nothing_is_written() {
     let skill = installed();
-    let out = tempfile::tempdir().unwrap();
     let mut input = request(KEY_ID);
     input["secrets"] = json!(["db-creds", "x\"], \"Resource\": \"*"]);
-    let output = skill.run(&[
-        "run",
-        TOOL,
-        "--input",
-        &input.to_string(),
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("/secrets/1"), "{stderr}");
-    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    assert_refused(&skill, TOOL, &input, "/secrets/1");
 }
 
 #[test]
@@ -351,38 +330,6 @@ fn on_moto_every_command_runs_and_every_granted_arn_is_exactly_an_app_secret() {
     }
 }
 
-/// The YAML documents of a generated manifest file, each in its own file.
-fn split_documents(text: &str, dir: &Path) -> Vec<(String, PathBuf)> {
-    let mut documents: Vec<String> = Vec::new();
-    for line in text.lines() {
-        if line == "---" {
-            documents.push(String::new());
-        } else {
-            let current = documents.last_mut().expect("documents start with ---");
-            current.push_str(line);
-            current.push('\n');
-        }
-    }
-    documents
-        .into_iter()
-        .enumerate()
-        .map(|(index, document)| {
-            let kind = document
-                .lines()
-                .find_map(|line| line.strip_prefix("kind: "))
-                .expect("every document has a kind")
-                .to_owned();
-            let path = dir.join(format!("{index}-{kind}.yaml"));
-            std::fs::write(&path, &document).unwrap();
-            (kind, path)
-        })
-        .collect()
-}
-
-fn eso_schema(kind: &str) -> PathBuf {
-    workspace().join(format!("tests/fixtures/eso/{kind}.v1.schema.json"))
-}
-
 #[test]
 fn eso_manifests_validate_against_the_eso_crd_schemas() {
     let skill = installed();
@@ -479,77 +426,14 @@ fn the_github_workflow_passes_actionlint() {
 #[test]
 fn the_python_mcp_sdk_lists_and_calls_the_provider() {
     let skill = installed();
-    let dir = tempfile::tempdir().unwrap();
-    let request_file = dir.path().join("request.json");
-    std::fs::write(&request_file, request(KEY_ID).to_string()).unwrap();
-    let script = workspace().join("tests/mcp/providers.py");
-    let output = std::process::Command::new("python3")
-        .arg(&script)
-        .arg("--skill")
-        .arg(skill_tests::skill_bin())
-        .arg("--workspace")
-        .arg(workspace())
-        .arg("--call")
-        .arg(format!("{TOOL}=@{}", request_file.display()))
-        .env("SKILL_HOME", skill.home.path())
-        .env("SKILL_CACHE_DIR", skill_tests::shared_cache())
-        .env_remove("RUST_LOG")
-        .current_dir(workspace())
-        .output()
-        .expect("run python3 (with `pip install mcp jsonschema`)");
-    let (stdout, stderr) = text(&output);
-    assert!(
-        output.status.success(),
-        "{} failed:\n{stdout}\n{stderr}",
-        script.display()
-    );
-    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
-}
-
-/// The workspace dependencies with a path, by name: `name = { path = "…" }`.
-fn workspace_paths() -> Vec<(String, String)> {
-    let manifest = std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
-    manifest
-        .lines()
-        .filter_map(|line| {
-            let (name, rest) = line.split_once(" = ")?;
-            let path = rest.split_once("path = \"")?.1.split_once('"')?.0;
-            Some((name.trim().to_owned(), path.to_owned()))
-        })
-        .collect()
+    let report = mcp_sdk_calls(&skill, TOOL, &request(KEY_ID));
+    assert!(report.contains("6 passed, 0 failed"), "{report}");
 }
 
 #[test]
 fn the_provider_depends_on_the_kit_and_nothing_of_the_host_or_first_party_plugins() {
-    let paths = workspace_paths();
-    assert!(
-        paths.iter().any(|(name, _)| name == "skill-pdk"),
-        "{paths:?}"
-    );
-    for manifest in [
+    assert_through_the_kit_only(&[
         "providers/aws-secrets-manager/Cargo.toml",
         "providers/shared/provider-glue/Cargo.toml",
-    ] {
-        let text = std::fs::read_to_string(workspace().join(manifest)).unwrap();
-        assert!(
-            !text.contains("path ="),
-            "{manifest} names a path of its own"
-        );
-        let dependencies = text
-            .split("[dependencies]")
-            .nth(1)
-            .unwrap()
-            .split("\n[")
-            .next()
-            .unwrap();
-        for line in dependencies.lines().filter(|l| l.contains('=')) {
-            let name = line.split(['.', ' ', '=']).next().unwrap();
-            if let Some((_, path)) = paths.iter().find(|(n, _)| n == name) {
-                assert!(
-                    path == "plugins/kit" || path.starts_with("providers/"),
-                    "{manifest} depends on {name} at {path}: a provider reaches the project through the kit only"
-                );
-            }
-        }
-    }
+    ]);
 }

@@ -99,27 +99,68 @@ pub fn check_git_ref(field: &str, text: &str) -> Result<(), InputError> {
     ))
 }
 
-/// The `sub` claim of a token for `repository` at `git_ref` (both checked).
+/// The file name providers give the workflow they write.
+pub const WORKFLOW_FILE: &str = "github-workflow.yml";
+
+/// The issuer of GitHub Actions OIDC tokens, as its `iss` claim carries it
+/// (how Microsoft Entra federated credentials name it).
+pub const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// The `sub` claim of a token for `repository` at `git_ref` (both checked),
+/// for a job that names no environment.
 pub fn subject(repository: &str, git_ref: &str) -> String {
     format!("repo:{repository}:ref:{git_ref}")
+}
+
+/// The `sub` claim of a token for a job that runs in the deployment
+/// environment `environment` of `repository`: GitHub then puts the
+/// environment in `sub` instead of the ref (GitHub's OpenID Connect
+/// reference, "Filtering for a specific environment":
+/// `repo:<owner>/<repo>:environment:<name>`). The caller checks
+/// `environment` (a Kubernetes label or narrower: no ':' or glob).
+pub fn environment_subject(repository: &str, environment: &str) -> String {
+    format!("repo:{repository}:environment:{environment}")
+}
+
+/// One job of a workflow: its id, the deployment environment it runs in
+/// (which changes the token's `sub`, see [`environment_subject`]) and its
+/// steps (the provider's: log in, read).
+pub struct Job {
+    pub id: String,
+    pub environment: Option<String>,
+    pub steps: Vec<Value>,
 }
 
 /// A workflow that runs on pushes to `git_ref` (or by hand), with the
 /// permission to request an OIDC token and nothing else, one job per
 /// `(job id, steps)`. The steps are the provider's (log in, read).
 pub fn oidc_workflow(name: &str, git_ref: &str, jobs: Vec<(String, Vec<Value>)>) -> Value {
+    let jobs = jobs
+        .into_iter()
+        .map(|(id, steps)| Job {
+            id,
+            environment: None,
+            steps,
+        })
+        .collect();
+    oidc_workflow_jobs(name, git_ref, jobs)
+}
+
+/// [`oidc_workflow`] whose jobs may each run in a deployment environment.
+pub fn oidc_workflow_jobs(name: &str, git_ref: &str, jobs: Vec<Job>) -> Value {
     let push = match git_ref.strip_prefix("refs/tags/") {
         Some(tag) => json!({ "tags": [tag] }),
         None => json!({ "branches": [git_ref.trim_start_matches("refs/heads/")] }),
     };
     let jobs: Map<String, Value> = jobs
         .into_iter()
-        .map(|(id, steps)| {
-            let job = json!({
-                "runs-on": "ubuntu-latest",
-                "steps": steps,
-            });
-            (id, job)
+        .map(|job| {
+            let mut value = json!({ "runs-on": "ubuntu-latest" });
+            if let Some(environment) = job.environment {
+                value["environment"] = json!(environment);
+            }
+            value["steps"] = json!(job.steps);
+            (job.id, value)
         })
         .collect();
     json!({
@@ -178,5 +219,19 @@ mod tests {
         let workflow = oidc_workflow("w", "refs/tags/v1", vec![("read".into(), vec![])]);
         assert_eq!(workflow["on"]["push"], json!({ "tags": ["v1"] }));
         assert_eq!(workflow["permissions"]["id-token"], "write");
+        let job = Job {
+            id: "read-production".into(),
+            environment: Some("production".into()),
+            steps: vec![],
+        };
+        let workflow = oidc_workflow_jobs("w", "refs/heads/main", vec![job]);
+        assert_eq!(
+            workflow["jobs"]["read-production"]["environment"],
+            "production"
+        );
+        assert_eq!(
+            environment_subject("octo/app", "production"),
+            "repo:octo/app:environment:production"
+        );
     }
 }

@@ -2,10 +2,24 @@
 //! `IsDNS1123Label` and `IsDNS1123Subdomain`), the keys of a Secret's data
 //! (`IsConfigMapKey`), and the workload block every provider shares.
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use crate::error::{InputError, shown};
 use crate::eso::{self, StoreKind};
+
+/// A ServiceAccount `name` in `namespace` with `annotations` (names checked
+/// by the caller; the workload identity annotations of the cloud).
+pub fn service_account(name: &str, namespace: &str, annotations: &[(&str, &str)]) -> Value {
+    let annotations: Map<String, Value> = annotations
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), json!(value)))
+        .collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": { "name": name, "namespace": namespace, "annotations": annotations },
+    })
+}
 
 /// A DNS-1123 label: namespaces, most object names. At most 63 characters.
 pub fn check_label(field: &str, text: &str) -> Result<(), InputError> {

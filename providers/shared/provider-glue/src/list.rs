@@ -24,11 +24,35 @@ pub fn check_most<T>(field: &str, items: &[T], most: usize) -> Result<(), InputE
     Ok(())
 }
 
+/// [`check_list`] where two items are the same when `key` makes them equal:
+/// `str::to_ascii_lowercase` for names the provider compares without case.
+pub fn check_list_by(
+    field: &str,
+    items: &[String],
+    most: usize,
+    key: impl Fn(&str) -> String,
+) -> Result<(), InputError> {
+    if items.is_empty() {
+        return Err(InputError::new(field, "name at least one"));
+    }
+    check_most(field, items, most)?;
+    check_unique_by(field, items, key)
+}
+
 /// No item twice; the second is the one named.
 pub fn check_unique<S: AsRef<str>>(field: &str, items: &[S]) -> Result<(), InputError> {
+    check_unique_by(field, items, str::to_owned)
+}
+
+/// No two items with the same `key`; the second is the one named.
+fn check_unique_by<S: AsRef<str>>(
+    field: &str,
+    items: &[S],
+    key: impl Fn(&str) -> String,
+) -> Result<(), InputError> {
     let mut seen = BTreeSet::new();
     for (index, item) in items.iter().enumerate() {
-        if !seen.insert(item.as_ref()) {
+        if !seen.insert(key(item.as_ref())) {
             return Err(InputError::new(
                 format!("{field}/{index}"),
                 format!("`{}` is named twice", shown(item.as_ref())),
@@ -57,5 +81,13 @@ mod tests {
             "/s/1"
         );
         assert!(check_list("/s", &names(&["a", "b"]), 2).is_ok());
+    }
+
+    #[test]
+    fn names_compared_without_case_are_twins() {
+        let names = vec!["Db".to_owned(), "dB".to_owned()];
+        assert!(check_list("/s", &names, 2).is_ok());
+        let error = check_list_by("/s", &names, 2, str::to_ascii_lowercase);
+        assert_eq!(error.unwrap_err().field, "/s/1");
     }
 }

@@ -23,7 +23,8 @@ pub fn reference(kind: &str, id: &str, attribute: &str) -> Expression {
         .into()
 }
 
-/// `<kind>.<id>`, a resource itself (for `depends_on`).
+/// `<kind>.<id>`: a resource itself (for `depends_on`), or a provider
+/// configuration by its alias (`azurerm.<alias>`, for `provider`).
 pub fn resource_ref(kind: &str, id: &str) -> Expression {
     Traversal::builder(Variable::unchecked(kind))
         .attr(id)
@@ -51,15 +52,22 @@ pub fn render(body: Body) -> String {
 pub struct Names(BTreeSet<String>);
 
 impl Names {
-    /// A Terraform name from checked names: '.' (which names may hold)
-    /// becomes '_', a leading digit gets a '_' before it, and a name used
-    /// already gets a number.
+    /// A Terraform name from checked names: any character but letters,
+    /// digits, '_' and '-' (a '.' in a secret name, a '(' in an Azure
+    /// resource group) becomes '_', a name that does not start with a letter
+    /// or '_' gets a '_' before it, and a name used already gets a number.
     pub fn unique(&mut self, base: &str) -> String {
         let mut id: String = base
             .chars()
-            .map(|c| if c == '.' { '_' } else { c })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
-        if id.starts_with(|c: char| c.is_ascii_digit()) {
+        if !id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
             id.insert(0, '_');
         }
         let mut candidate = id.clone();
@@ -82,6 +90,7 @@ mod tests {
         assert_eq!(names.unique("a.b"), "a_b");
         assert_eq!(names.unique("a_b"), "a_b_2");
         assert_eq!(names.unique("1x"), "_1x");
+        assert_eq!(names.unique("-rg(1)"), "_-rg_1_");
         let body = Body::builder()
             .add_block(
                 resource("null_resource", "a_b")

@@ -1,13 +1,17 @@
 //! What the providers' property tests share (feature `testing`): hostile
 //! names, a runner that throws generated requests at a property and counts
-//! the accepted ones, and the commands of a generated CI script read back.
+//! the accepted ones, and generated commands, CI scripts and YAML read back.
 
 use std::cell::Cell;
 
-use proptest::prelude::{BoxedStrategy, any, prop};
+use proptest::prelude::{BoxedStrategy, any, prop, prop_assert, prop_assert_eq};
 use proptest::strategy::{Strategy, Union};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::InputError;
 
 /// Names: mostly plausible DNS labels (`plausible` in `plausible + 4`),
 /// else hostile fragments (quotes, shell and glob characters, separators,
@@ -74,4 +78,54 @@ pub fn run_property<S: Strategy>(
         panic!("{error}");
     }
     accepted.get()
+}
+
+/// `generate` on the request `input`: `None` when it is refused (naming a
+/// field by its JSON Pointer, which this checks), else the configuration
+/// and its JSON form.
+pub fn generated<R: DeserializeOwned, C: Serialize>(
+    input: Value,
+    generate: impl Fn(&R) -> Result<C, InputError>,
+) -> Result<Option<(C, Value)>, TestCaseError> {
+    let request: R = serde_json::from_value(input).expect("the input has the request's shape");
+    match generate(&request) {
+        Ok(config) => {
+            let output = serde_json::to_value(&config).expect("the output serializes");
+            Ok(Some((config, output)))
+        }
+        Err(error) => {
+            prop_assert!(error.field.starts_with('/'), "{error}");
+            Ok(None)
+        }
+    }
+}
+
+/// Each command of a provider's output (`{"argv": […], "shell": "…"}`)
+/// splits back, as a POSIX shell would, into exactly its argument list.
+pub fn split_back(commands: &Value) -> Result<(), TestCaseError> {
+    for command in commands.as_array().expect("a list of commands") {
+        let words = shlex::split(command["shell"].as_str().expect("shell text"));
+        prop_assert_eq!(
+            words.map(|w| serde_json::json!(w)),
+            Some(command["argv"].clone())
+        );
+    }
+    Ok(())
+}
+
+/// The YAML documents of `text`, as JSON values; panics when one does not parse.
+pub fn yaml_documents(text: &str) -> Vec<Value> {
+    serde_yaml_ng::Deserializer::from_str(text)
+        .map(|doc| Value::deserialize(doc).expect("the YAML parses back"))
+        .collect()
+}
+
+/// The job ids of a generated workflow, in order.
+pub fn workflow_jobs(text: &str) -> Vec<String> {
+    yaml_documents(text)[0]["jobs"]
+        .as_object()
+        .expect("a workflow has jobs")
+        .keys()
+        .cloned()
+        .collect()
 }
