@@ -84,6 +84,7 @@ fn plugin() -> Plugin {
 }
 
 skill_pdk::export_plugin!(plugin);
+skill_pdk::agent_guidance!(include_str!("../GUIDANCE.md"));
 
 #[cfg(test)]
 mod tests {
