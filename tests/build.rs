@@ -13,6 +13,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("huge-manifest-plugin", "tests/plugins/huge-manifest"),
     // Third-party provider plugins, installed by the tests with `skill plugin install`.
     ("aws-secrets-manager", "providers/aws-secrets-manager"),
+    ("gcp-secret-manager", "providers/gcp-secret-manager"),
 ];
 
 fn main() {

@@ -117,14 +117,30 @@ impl Skill {
     /// Runs `tool` on `input` (`--input JSON --format json`), asserts it
     /// succeeded, and returns its output object.
     pub fn tool_json(&self, tool: &str, input: &serde_json::Value) -> serde_json::Value {
-        let output = self.run(&[
-            "run",
-            tool,
-            "--input",
-            &input.to_string(),
-            "--format",
-            "json",
-        ]);
+        self.tool_json_with(tool, input, &[])
+    }
+
+    /// [`Skill::tool_json`] with `--out DIR`: the tool's files land in `dir`.
+    pub fn tool_out(
+        &self,
+        tool: &str,
+        input: &serde_json::Value,
+        dir: &std::path::Path,
+    ) -> serde_json::Value {
+        let dir = dir.to_str().expect("a UTF-8 path");
+        self.tool_json_with(tool, input, &["--out", dir])
+    }
+
+    fn tool_json_with(
+        &self,
+        tool: &str,
+        input: &serde_json::Value,
+        more: &[&str],
+    ) -> serde_json::Value {
+        let input = input.to_string();
+        let mut args = vec!["run", tool, "--input", &input, "--format", "json"];
+        args.extend_from_slice(more);
+        let output = self.run(&args);
         let (stdout, stderr) = text(&output);
         assert!(
             output.status.success(),

@@ -5,7 +5,10 @@
 //! generated identity and resource policy; a moto server takes every generated `aws` command,
 //! and every ARN the policies grant resolves to exactly the app's secrets;
 //! check-jsonschema validates the ESO manifests against ESO's own CRD
-//! schemas; actionlint checks the GitHub Actions workflow.
+//! schemas; actionlint checks the GitHub Actions workflow; check-jsonschema
+//! checks the GitLab pipeline against its vendored GitLab CI schema, and each
+//! of its jobs runs in a real shell against moto: it assumes its role with
+//! `aws sts assume-role-with-web-identity` and reads its secrets.
 //!
 //! Trust policies are outside parliament 1.6.4's model: it requires a
 //! `Resource` in every statement and knows no IAM OIDC provider
@@ -16,14 +19,20 @@
 //! only (its IAM check passes `*` as the resource, moto 5.2.6
 //! `core/authorization.py`) and evaluates no conditions, so which reads the
 //! policies allow and deny is checked here by matching the granted ARN
-//! patterns against every secret the server created, decoys included.
+//! patterns against every secret the server created, decoys included. Nor
+//! does moto check the web identity token (signature, `sub`, `aud`) or the
+//! trust policy on `AssumeRoleWithWebIdentity`: the trust's GitLab statement
+//! is checked as data, not exercised.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
-use skill_tests::checkers::{actionlint, check_jsonschema, install_provider, parliament};
+use skill_tests::checkers::{
+    actionlint, assert_eso_valid, assert_kit_only, assert_refused, check_jsonschema, eso_schema,
+    gitlab_ci_schema, install_provider, mcp_calls, parliament, run_gitlab_script, split_documents,
+};
 use skill_tests::moto::Moto;
-use skill_tests::{AWS_SECRETS_MANAGER_WASM, Skill, text, workspace};
+use skill_tests::{AWS_SECRETS_MANAGER_WASM, Skill, text};
 
 const TOOL: &str = "aws-secrets-manager";
 /// moto's default account: the ARNs it makes carry it.
@@ -64,19 +73,7 @@ const KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
 /// Runs the tool with `--out DIR`; returns its JSON output.
 fn run_out(skill: &Skill, input: &Value, dir: &Path) -> Value {
-    let output = skill.run(&[
-        "run",
-        TOOL,
-        "--input",
-        &input.to_string(),
-        "--format",
-        "json",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    let (stdout, stderr) = text(&output);
-    assert!(output.status.success(), "{TOOL} failed: {stderr}");
-    serde_json::from_str(&stdout).expect("JSON output")
+    skill.tool_out(TOOL, input, dir)
 }
 
 /// IAM's wildcard match: `*` any run of characters, `?` exactly one.
@@ -110,22 +107,9 @@ fn the_provider_installs_as_a_third_party_plugin() {
 
 #[test]
 fn a_hostile_name_is_refused_with_its_pointer_and_nothing_is_written() {
-    let skill = installed();
-    let out = tempfile::tempdir().unwrap();
     let mut input = request(KEY_ID);
     input["secrets"] = json!(["db-creds", "x\"], \"Resource\": \"*"]);
-    let output = skill.run(&[
-        "run",
-        TOOL,
-        "--input",
-        &input.to_string(),
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("/secrets/1"), "{stderr}");
-    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    assert_refused(&installed(), TOOL, &input, "/secrets/1");
 }
 
 #[test]
@@ -175,6 +159,23 @@ fn parliament_finds_nothing_in_any_generated_policy() {
     assert_eq!(checked, 12);
 }
 
+/// Runs every environment's `aws` commands, in order, on `moto`, in `dir`
+/// (where the tool wrote the files they read).
+fn run_commands(moto: &Moto, dir: &Path, output: &Value) {
+    for env in output["environments"].as_array().unwrap() {
+        for command in env["commands"].as_array().unwrap() {
+            let argv: Vec<&str> = command["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(argv[0], "aws");
+            moto.run(dir, &argv[1..]);
+        }
+    }
+}
+
 /// Secrets the app must not reach, created beside its own.
 const DECOYS: [&str; 4] = [
     "production/payment/db-creds-old",
@@ -200,18 +201,7 @@ fn on_moto_every_command_runs_and_every_granted_arn_is_exactly_an_app_secret() {
         );
     }
     let output = run_out(&skill, &request(&key_id), dir.path());
-    for env in output["environments"].as_array().unwrap() {
-        for command in env["commands"].as_array().unwrap() {
-            let argv: Vec<&str> = command["argv"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap())
-                .collect();
-            assert_eq!(argv[0], "aws");
-            moto.run(dir.path(), &argv[1..]);
-        }
-    }
+    run_commands(&moto, dir.path(), &output);
     let listed = moto.json(dir.path(), &["secretsmanager", "list-secrets"]);
     let created: Vec<(String, String)> = listed["SecretList"]
         .as_array()
@@ -351,36 +341,94 @@ fn on_moto_every_command_runs_and_every_granted_arn_is_exactly_an_app_secret() {
     }
 }
 
-/// The YAML documents of a generated manifest file, each in its own file.
-fn split_documents(text: &str, dir: &Path) -> Vec<(String, PathBuf)> {
-    let mut documents: Vec<String> = Vec::new();
-    for line in text.lines() {
-        if line == "---" {
-            documents.push(String::new());
-        } else {
-            let current = documents.last_mut().expect("documents start with ---");
-            current.push_str(line);
-            current.push('\n');
+#[test]
+fn the_gitlab_pipeline_passes_gitlabs_schema_and_its_jobs_read_the_secrets_on_moto() {
+    let skill = installed();
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let key = moto.json(dir.path(), &["kms", "create-key"]);
+    let key_id = key["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let mut input = request(&key_id);
+    input["gitlab"] = json!({ "project": "octo-org/payments/api", "ref": "refs/heads/main" });
+    let output = run_out(&skill, &input, dir.path());
+    run_commands(&moto, dir.path(), &output);
+    for env in output["environments"].as_array().unwrap() {
+        let gitlab = &env["trust_policy"]["Statement"][2];
+        assert_eq!(gitlab["Sid"], "GitlabCi");
+        assert_eq!(
+            gitlab["Principal"]["Federated"],
+            format!("arn:aws:iam::{ACCOUNT}:oidc-provider/gitlab.com")
+        );
+        assert_eq!(
+            gitlab["Condition"]["StringEquals"],
+            json!({
+                "gitlab.com:aud": "sts.amazonaws.com",
+                "gitlab.com:sub": "project_path:octo-org/payments/api:ref_type:branch:ref:main",
+            })
+        );
+        for secret in env["secrets"].as_array().unwrap() {
+            let name = secret["name"].as_str().unwrap();
+            moto.run(
+                dir.path(),
+                &[
+                    "secretsmanager",
+                    "put-secret-value",
+                    "--secret-id",
+                    name,
+                    "--secret-string",
+                    &format!("value of {name}"),
+                ],
+            );
         }
     }
-    documents
-        .into_iter()
-        .enumerate()
-        .map(|(index, document)| {
-            let kind = document
-                .lines()
-                .find_map(|line| line.strip_prefix("kind: "))
-                .expect("every document has a kind")
-                .to_owned();
-            let path = dir.join(format!("{index}-{kind}.yaml"));
-            std::fs::write(&path, &document).unwrap();
-            (kind, path)
-        })
-        .collect()
-}
-
-fn eso_schema(kind: &str) -> PathBuf {
-    workspace().join(format!("tests/fixtures/eso/{kind}.v1.schema.json"))
+    let file = dir.path().join("gitlab-ci.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text, output["gitlab_ci"].as_str().unwrap());
+    if let Err(report) = gitlab_ci_schema(&[&file]) {
+        panic!("GitLab CI schema:\n{report}\n{text}");
+    }
+    let broken = dir.path().join("broken.yml");
+    std::fs::write(&broken, text.replace("id_tokens", "id_token")).unwrap();
+    assert!(gitlab_ci_schema(&[&broken]).is_err());
+    let pipeline: Value = serde_yaml_ng::from_str(&text).unwrap();
+    for env in output["environments"].as_array().unwrap() {
+        let name = env["environment"].as_str().unwrap();
+        let job = &pipeline[format!("read-{name}")];
+        assert_eq!(
+            job["id_tokens"]["GITLAB_OIDC_TOKEN"]["aud"],
+            "sts.amazonaws.com"
+        );
+        assert_eq!(job["rules"][0]["if"], "$CI_COMMIT_BRANCH == \"main\"");
+        let run = tempfile::tempdir().unwrap();
+        let bin = run.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let vars = run_gitlab_script(
+            job,
+            run.path(),
+            &bin,
+            &[
+                ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+                ("AWS_CONFIG_FILE", "/dev/null"),
+                ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+                ("AWS_PAGER", ""),
+                (
+                    "GITLAB_OIDC_TOKEN",
+                    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+                ),
+                ("CI_PROJECT_ID", "42"),
+                ("CI_PIPELINE_ID", "7"),
+            ],
+        );
+        // The role's temporary credentials, from STS, replaced none given.
+        assert!(vars["AWS_ACCESS_KEY_ID"].len() >= 16, "{vars:?}");
+        assert!(!vars["AWS_SESSION_TOKEN"].is_empty());
+        for (short, variable) in [
+            ("db-creds", "SECRET_DB_CREDS"),
+            ("api-key", "SECRET_API_KEY"),
+        ] {
+            assert_eq!(vars[variable], format!("value of {name}/payment/{short}"));
+        }
+    }
 }
 
 #[test]
@@ -410,12 +458,7 @@ fn eso_manifests_validate_against_the_eso_crd_schemas() {
                     );
                     continue;
                 }
-                if let Err(report) = check_jsonschema(&eso_schema(&kind), &[&path]) {
-                    panic!(
-                        "{kind} is not valid:\n{report}\n{}",
-                        std::fs::read_to_string(&path).unwrap()
-                    );
-                }
+                assert_eso_valid(&kind, &path);
                 validated += 1;
             }
         }
@@ -478,78 +521,16 @@ fn the_github_workflow_passes_actionlint() {
 
 #[test]
 fn the_python_mcp_sdk_lists_and_calls_the_provider() {
-    let skill = installed();
-    let dir = tempfile::tempdir().unwrap();
-    let request_file = dir.path().join("request.json");
-    std::fs::write(&request_file, request(KEY_ID).to_string()).unwrap();
-    let script = workspace().join("tests/mcp/providers.py");
-    let output = std::process::Command::new("python3")
-        .arg(&script)
-        .arg("--skill")
-        .arg(skill_tests::skill_bin())
-        .arg("--workspace")
-        .arg(workspace())
-        .arg("--call")
-        .arg(format!("{TOOL}=@{}", request_file.display()))
-        .env("SKILL_HOME", skill.home.path())
-        .env("SKILL_CACHE_DIR", skill_tests::shared_cache())
-        .env_remove("RUST_LOG")
-        .current_dir(workspace())
-        .output()
-        .expect("run python3 (with `pip install mcp jsonschema`)");
-    let (stdout, stderr) = text(&output);
-    assert!(
-        output.status.success(),
-        "{} failed:\n{stdout}\n{stderr}",
-        script.display()
-    );
-    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
-}
-
-/// The workspace dependencies with a path, by name: `name = { path = "…" }`.
-fn workspace_paths() -> Vec<(String, String)> {
-    let manifest = std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
-    manifest
-        .lines()
-        .filter_map(|line| {
-            let (name, rest) = line.split_once(" = ")?;
-            let path = rest.split_once("path = \"")?.1.split_once('"')?.0;
-            Some((name.trim().to_owned(), path.to_owned()))
-        })
-        .collect()
+    let report = mcp_calls(&installed(), TOOL, &request(KEY_ID));
+    assert!(report.contains("6 passed, 0 failed"), "{report}");
 }
 
 #[test]
 fn the_provider_depends_on_the_kit_and_nothing_of_the_host_or_first_party_plugins() {
-    let paths = workspace_paths();
-    assert!(
-        paths.iter().any(|(name, _)| name == "skill-pdk"),
-        "{paths:?}"
-    );
     for manifest in [
         "providers/aws-secrets-manager/Cargo.toml",
         "providers/shared/provider-glue/Cargo.toml",
     ] {
-        let text = std::fs::read_to_string(workspace().join(manifest)).unwrap();
-        assert!(
-            !text.contains("path ="),
-            "{manifest} names a path of its own"
-        );
-        let dependencies = text
-            .split("[dependencies]")
-            .nth(1)
-            .unwrap()
-            .split("\n[")
-            .next()
-            .unwrap();
-        for line in dependencies.lines().filter(|l| l.contains('=')) {
-            let name = line.split(['.', ' ', '=']).next().unwrap();
-            if let Some((_, path)) = paths.iter().find(|(n, _)| n == name) {
-                assert!(
-                    path == "plugins/kit" || path.starts_with("providers/"),
-                    "{manifest} depends on {name} at {path}: a provider reaches the project through the kit only"
-                );
-            }
-        }
+        assert_kit_only(manifest);
     }
 }
