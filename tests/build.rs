@@ -14,6 +14,7 @@ const PLUGINS: &[(&str, &str)] = &[
     // Third-party provider plugins, installed by the tests with `skill plugin install`.
     ("aws-secrets-manager", "providers/aws-secrets-manager"),
     ("azure-key-vault", "providers/azure-key-vault"),
+    ("gcp-secret-manager", "providers/gcp-secret-manager"),
 ];
 
 fn main() {

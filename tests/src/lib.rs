@@ -121,15 +121,26 @@ impl Skill {
         self.tool_json_with(tool, input, &[])
     }
 
-    /// [`Skill::tool_json`] with more arguments (`--out DIR`).
+    /// [`Skill::tool_json`] with `--out DIR`: the tool's files land in `dir`.
+    pub fn tool_out(
+        &self,
+        tool: &str,
+        input: &serde_json::Value,
+        dir: &std::path::Path,
+    ) -> serde_json::Value {
+        let dir = dir.to_str().expect("a UTF-8 path");
+        self.tool_json_with(tool, input, &["--out", dir])
+    }
+
+    /// [`Skill::tool_json`] with more arguments.
     pub fn tool_json_with(
         &self,
         tool: &str,
         input: &serde_json::Value,
         more: &[&str],
     ) -> serde_json::Value {
-        let input_text = input.to_string();
-        let mut args = vec!["run", tool, "--input", &input_text, "--format", "json"];
+        let input = input.to_string();
+        let mut args = vec!["run", tool, "--input", &input, "--format", "json"];
         args.extend_from_slice(more);
         let output = self.run(&args);
         let (stdout, stderr) = text(&output);

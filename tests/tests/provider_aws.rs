@@ -5,7 +5,10 @@
 //! generated identity and resource policy; a moto server takes every generated `aws` command,
 //! and every ARN the policies grant resolves to exactly the app's secrets;
 //! check-jsonschema validates the ESO manifests against ESO's own CRD
-//! schemas; actionlint checks the GitHub Actions workflow.
+//! schemas; actionlint checks the GitHub Actions workflow; check-jsonschema
+//! checks the GitLab pipeline against its vendored GitLab CI schema, and each
+//! of its jobs runs in a real shell against moto: it assumes its role with
+//! `aws sts assume-role-with-web-identity` and reads its secrets.
 //!
 //! Trust policies are outside parliament 1.6.4's model: it requires a
 //! `Resource` in every statement and knows no IAM OIDC provider
@@ -16,14 +19,17 @@
 //! only (its IAM check passes `*` as the resource, moto 5.2.6
 //! `core/authorization.py`) and evaluates no conditions, so which reads the
 //! policies allow and deny is checked here by matching the granted ARN
-//! patterns against every secret the server created, decoys included.
+//! patterns against every secret the server created, decoys included. Nor
+//! does moto check the web identity token (signature, `sub`, `aud`) or the
+//! trust policy on `AssumeRoleWithWebIdentity`: the trust's GitLab statement
+//! is checked as data, not exercised.
 
 use std::path::Path;
 
 use serde_json::{Value, json};
 use skill_tests::checkers::{
-    actionlint, assert_refused, assert_through_the_kit_only, check_jsonschema, eso_schema,
-    install_provider, mcp_sdk_calls, parliament, run_provider, split_documents,
+    actionlint, assert_eso_valid, assert_kit_only, assert_refused, check_jsonschema, eso_schema,
+    gitlab_ci_schema, install_provider, mcp_calls, parliament, run_gitlab_script, split_documents,
 };
 use skill_tests::moto::Moto;
 use skill_tests::{AWS_SECRETS_MANAGER_WASM, Skill, text};
@@ -67,7 +73,7 @@ const KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
 /// Runs the tool with `--out DIR`; returns its JSON output.
 fn run_out(skill: &Skill, input: &Value, dir: &Path) -> Value {
-    run_provider(skill, TOOL, input, dir)
+    skill.tool_out(TOOL, input, dir)
 }
 
 /// IAM's wildcard match: `*` any run of characters, `?` exactly one.
@@ -101,10 +107,9 @@ fn the_provider_installs_as_a_third_party_plugin() {
 
 #[test]
 fn a_hostile_name_is_refused_with_its_pointer_and_nothing_is_written() {
-    let skill = installed();
     let mut input = request(KEY_ID);
     input["secrets"] = json!(["db-creds", "x\"], \"Resource\": \"*"]);
-    assert_refused(&skill, TOOL, &input, "/secrets/1");
+    assert_refused(&installed(), TOOL, &input, "/secrets/1");
 }
 
 #[test]
@@ -154,6 +159,23 @@ fn parliament_finds_nothing_in_any_generated_policy() {
     assert_eq!(checked, 12);
 }
 
+/// Runs every environment's `aws` commands, in order, on `moto`, in `dir`
+/// (where the tool wrote the files they read).
+fn run_commands(moto: &Moto, dir: &Path, output: &Value) {
+    for env in output["environments"].as_array().unwrap() {
+        for command in env["commands"].as_array().unwrap() {
+            let argv: Vec<&str> = command["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(argv[0], "aws");
+            moto.run(dir, &argv[1..]);
+        }
+    }
+}
+
 /// Secrets the app must not reach, created beside its own.
 const DECOYS: [&str; 4] = [
     "production/payment/db-creds-old",
@@ -179,18 +201,7 @@ fn on_moto_every_command_runs_and_every_granted_arn_is_exactly_an_app_secret() {
         );
     }
     let output = run_out(&skill, &request(&key_id), dir.path());
-    for env in output["environments"].as_array().unwrap() {
-        for command in env["commands"].as_array().unwrap() {
-            let argv: Vec<&str> = command["argv"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap())
-                .collect();
-            assert_eq!(argv[0], "aws");
-            moto.run(dir.path(), &argv[1..]);
-        }
-    }
+    run_commands(&moto, dir.path(), &output);
     let listed = moto.json(dir.path(), &["secretsmanager", "list-secrets"]);
     let created: Vec<(String, String)> = listed["SecretList"]
         .as_array()
@@ -331,6 +342,96 @@ fn on_moto_every_command_runs_and_every_granted_arn_is_exactly_an_app_secret() {
 }
 
 #[test]
+fn the_gitlab_pipeline_passes_gitlabs_schema_and_its_jobs_read_the_secrets_on_moto() {
+    let skill = installed();
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let key = moto.json(dir.path(), &["kms", "create-key"]);
+    let key_id = key["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let mut input = request(&key_id);
+    input["gitlab"] = json!({ "project": "octo-org/payments/api", "ref": "refs/heads/main" });
+    let output = run_out(&skill, &input, dir.path());
+    run_commands(&moto, dir.path(), &output);
+    for env in output["environments"].as_array().unwrap() {
+        let gitlab = &env["trust_policy"]["Statement"][2];
+        assert_eq!(gitlab["Sid"], "GitlabCi");
+        assert_eq!(
+            gitlab["Principal"]["Federated"],
+            format!("arn:aws:iam::{ACCOUNT}:oidc-provider/gitlab.com")
+        );
+        assert_eq!(
+            gitlab["Condition"]["StringEquals"],
+            json!({
+                "gitlab.com:aud": "sts.amazonaws.com",
+                "gitlab.com:sub": "project_path:octo-org/payments/api:ref_type:branch:ref:main",
+            })
+        );
+        for secret in env["secrets"].as_array().unwrap() {
+            let name = secret["name"].as_str().unwrap();
+            moto.run(
+                dir.path(),
+                &[
+                    "secretsmanager",
+                    "put-secret-value",
+                    "--secret-id",
+                    name,
+                    "--secret-string",
+                    &format!("value of {name}"),
+                ],
+            );
+        }
+    }
+    let file = dir.path().join("gitlab-ci.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text, output["gitlab_ci"].as_str().unwrap());
+    if let Err(report) = gitlab_ci_schema(&[&file]) {
+        panic!("GitLab CI schema:\n{report}\n{text}");
+    }
+    let broken = dir.path().join("broken.yml");
+    std::fs::write(&broken, text.replace("id_tokens", "id_token")).unwrap();
+    assert!(gitlab_ci_schema(&[&broken]).is_err());
+    let pipeline: Value = serde_yaml_ng::from_str(&text).unwrap();
+    for env in output["environments"].as_array().unwrap() {
+        let name = env["environment"].as_str().unwrap();
+        let job = &pipeline[format!("read-{name}")];
+        assert_eq!(
+            job["id_tokens"]["GITLAB_OIDC_TOKEN"]["aud"],
+            "sts.amazonaws.com"
+        );
+        assert_eq!(job["rules"][0]["if"], "$CI_COMMIT_BRANCH == \"main\"");
+        let run = tempfile::tempdir().unwrap();
+        let bin = run.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let vars = run_gitlab_script(
+            job,
+            run.path(),
+            &bin,
+            &[
+                ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+                ("AWS_CONFIG_FILE", "/dev/null"),
+                ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+                ("AWS_PAGER", ""),
+                (
+                    "GITLAB_OIDC_TOKEN",
+                    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+                ),
+                ("CI_PROJECT_ID", "42"),
+                ("CI_PIPELINE_ID", "7"),
+            ],
+        );
+        // The role's temporary credentials, from STS, replaced none given.
+        assert!(vars["AWS_ACCESS_KEY_ID"].len() >= 16, "{vars:?}");
+        assert!(!vars["AWS_SESSION_TOKEN"].is_empty());
+        for (short, variable) in [
+            ("db-creds", "SECRET_DB_CREDS"),
+            ("api-key", "SECRET_API_KEY"),
+        ] {
+            assert_eq!(vars[variable], format!("value of {name}/payment/{short}"));
+        }
+    }
+}
+
+#[test]
 fn eso_manifests_validate_against_the_eso_crd_schemas() {
     let skill = installed();
     let mut cluster_store = request(KEY_ID);
@@ -357,12 +458,7 @@ fn eso_manifests_validate_against_the_eso_crd_schemas() {
                     );
                     continue;
                 }
-                if let Err(report) = check_jsonschema(&eso_schema(&kind), &[&path]) {
-                    panic!(
-                        "{kind} is not valid:\n{report}\n{}",
-                        std::fs::read_to_string(&path).unwrap()
-                    );
-                }
+                assert_eso_valid(&kind, &path);
                 validated += 1;
             }
         }
@@ -425,15 +521,16 @@ fn the_github_workflow_passes_actionlint() {
 
 #[test]
 fn the_python_mcp_sdk_lists_and_calls_the_provider() {
-    let skill = installed();
-    let report = mcp_sdk_calls(&skill, TOOL, &request(KEY_ID));
+    let report = mcp_calls(&installed(), TOOL, &request(KEY_ID));
     assert!(report.contains("6 passed, 0 failed"), "{report}");
 }
 
 #[test]
 fn the_provider_depends_on_the_kit_and_nothing_of_the_host_or_first_party_plugins() {
-    assert_through_the_kit_only(&[
+    for manifest in [
         "providers/aws-secrets-manager/Cargo.toml",
         "providers/shared/provider-glue/Cargo.toml",
-    ]);
+    ] {
+        assert_kit_only(manifest);
+    }
 }

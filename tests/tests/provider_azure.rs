@@ -21,8 +21,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 use skill_tests::azure_cli::AzureCli;
 use skill_tests::checkers::{
-    actionlint, assert_refused, assert_through_the_kit_only, check_jsonschema, eso_schema,
-    install_provider, mcp_sdk_calls, run_provider, split_documents,
+    actionlint, assert_kit_only, assert_refused, check_jsonschema, eso_schema, install_provider,
+    mcp_calls, split_documents,
 };
 use skill_tests::{AZURE_KEY_VAULT_WASM, Skill, text, workspace};
 
@@ -81,7 +81,7 @@ fn request() -> Value {
 }
 
 fn run_out(skill: &Skill, input: &Value, dir: &Path) -> Value {
-    run_provider(skill, TOOL, input, dir)
+    skill.tool_out(TOOL, input, dir)
 }
 
 fn strings(value: &Value) -> Vec<&str> {
@@ -566,11 +566,11 @@ fn the_azure_cli_parses_every_generated_command() {
 #[test]
 fn the_python_mcp_sdk_lists_and_calls_the_provider() {
     let skill = installed();
-    let report = mcp_sdk_calls(&skill, TOOL, &request());
+    let report = mcp_calls(&skill, TOOL, &request());
     assert!(report.contains("6 passed, 0 failed"), "{report}");
 }
 
 #[test]
 fn the_provider_depends_on_the_kit_and_nothing_of_the_host_or_first_party_plugins() {
-    assert_through_the_kit_only(&["providers/azure-key-vault/Cargo.toml"]);
+    assert_kit_only("providers/azure-key-vault/Cargo.toml");
 }

@@ -30,6 +30,18 @@ pub fn name(plausible: u32, payloads: &[&str]) -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// What a provider made of a generated request: `Some` of it, or `None` for a
+/// refusal, which must name its field by a JSON Pointer.
+pub fn accepted<T>(result: Result<T, crate::InputError>) -> Result<Option<T>, TestCaseError> {
+    match result {
+        Ok(made) => Ok(Some(made)),
+        Err(error) if error.field.starts_with('/') => Ok(None),
+        Err(error) => Err(TestCaseError::fail(format!(
+            "a refusal names no field: {error}"
+        ))),
+    }
+}
+
 /// Git refs: mostly plausible branches and tags, else a branch named by `name`.
 pub fn git_ref(name: BoxedStrategy<String>) -> BoxedStrategy<String> {
     Union::new_weighted(vec![
