@@ -21,8 +21,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 use skill_tests::azure_cli::AzureCli;
 use skill_tests::checkers::{
-    actionlint, assert_kit_only, assert_refused, check_jsonschema, eso_schema, install_provider,
-    mcp_calls, split_documents,
+    actionlint, assert_kit_only, assert_refused, check_jsonschema, eso_schema, gitlab_ci_schema,
+    install_provider, mcp_calls, split_documents,
 };
 use skill_tests::{AZURE_KEY_VAULT_WASM, Skill, text, workspace};
 
@@ -561,6 +561,102 @@ fn the_azure_cli_parses_every_generated_command() {
         }
     }
     assert!(parsed > 20, "{parsed} commands parsed");
+}
+
+/// GitLab CI: each identity trusts the project at its ref (a federated
+/// credential with GitLab's issuer and exact subject), and the pipeline
+/// passes GitLab's own schema (check-jsonschema's vendored copy), asks for an
+/// ID token for Entra's token exchange, logs in as each environment's
+/// identity and reads each secret with `az` lines the Azure CLI parses.
+#[test]
+fn the_gitlab_pipeline_passes_gitlabs_schema_and_its_az_lines_parse() {
+    let az = AzureCli::find();
+    let misspelt = az.parse(&[
+        "az",
+        "login",
+        "--service-principal",
+        "--federated-tokn",
+        "t",
+    ]);
+    assert!(misspelt.expect_err("refused").contains("--federated-tokn"));
+    let skill = installed();
+    let mut input = request();
+    input["gitlab"] = json!({ "project": "octo-group/payment", "ref": "refs/heads/main" });
+    let out = tempfile::tempdir().unwrap();
+    let output = run_out(&skill, &input, out.path());
+    let subject = "project_path:octo-group/payment:ref_type:branch:ref:main";
+    for env in output["environments"].as_array().unwrap() {
+        let trusted: Vec<(&str, &str)> = env["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| strings(&c["argv"]))
+            .filter(|argv| argv[1..3] == ["identity", "federated-credential"])
+            .filter_map(|argv| Some((flag(&argv, "--issuer")?, flag(&argv, "--subject")?)))
+            .collect();
+        assert!(
+            trusted.contains(&("https://gitlab.com", subject)),
+            "{trusted:?}"
+        );
+    }
+
+    let file = out.path().join("gitlab-ci.yml");
+    if let Err(report) = gitlab_ci_schema(&[&file]) {
+        panic!("GitLab's schema refuses the pipeline: {report}");
+    }
+    let pipeline: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let jobs = pipeline.as_object().unwrap();
+    assert_eq!(
+        jobs.keys().collect::<Vec<_>>(),
+        ["read-staging", "read-production"]
+    );
+    let mut parsed = 0;
+    for (name, job) in jobs {
+        assert_eq!(
+            job["id_tokens"]["GITLAB_OIDC_TOKEN"]["aud"],
+            "api://AzureADTokenExchange"
+        );
+        let env = name.trim_start_matches("read-");
+        let mut read = Vec::new();
+        for line in job["script"].as_array().unwrap() {
+            let line = line.as_str().unwrap();
+            // `VAR="$(az …)"` or a plain `az …` line.
+            let command = line
+                .split_once("=\"$(")
+                .and_then(|(_, rest)| rest.strip_suffix(")\""))
+                .unwrap_or(line);
+            let words = shlex::split(command).unwrap();
+            let argv: Vec<&str> = words.iter().map(String::as_str).collect();
+            if argv[0] != "az" {
+                continue;
+            }
+            if let Err(report) = az.parse(&argv) {
+                panic!("az refuses `{line}`:\n{report}");
+            }
+            parsed += 1;
+            if argv[1] == "login" {
+                let client = format!(
+                    "{}-2222-4333-8444-555555555555",
+                    if env == "staging" {
+                        "11111111"
+                    } else {
+                        "aaaaaaaa"
+                    }
+                );
+                assert_eq!(flag(&argv, "--username"), Some(client.as_str()));
+                assert_eq!(flag(&argv, "--federated-token"), Some("$GITLAB_OIDC_TOKEN"));
+            } else {
+                assert_eq!(
+                    flag(&argv, "--vault-name"),
+                    Some(format!("kv-payment-{env}").as_str())
+                );
+                read.push(flag(&argv, "--name").unwrap().to_owned());
+            }
+        }
+        assert_eq!(read, SECRETS, "{name}");
+    }
+    assert_eq!(parsed, 6);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use provider_glue::eso::{self, StoreKind};
 use provider_glue::list::{check_list, check_list_by};
-use provider_glue::{InputError, github, k8s};
+use provider_glue::{InputError, github, gitlab, k8s};
 
 use crate::names;
 use crate::request::{Cloud, Request};
@@ -37,6 +37,8 @@ pub struct Checked<'a> {
     pub secrets: &'a [String],
     pub kubernetes: Option<Kubernetes<'a>>,
     pub github: Option<Github<'a>>,
+    /// The GitLab project and the ref its jobs run on.
+    pub gitlab: Option<(&'a str, gitlab::Ref<'a>)>,
     pub rotation: Option<Plan<'a>>,
     pub environments: Vec<Environment<'a>>,
 }
@@ -180,6 +182,10 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
         }
         None => None,
     };
+    let gitlab = match &request.gitlab {
+        Some(gl) => Some((gl.project.as_str(), gl.check("/gitlab")?)),
+        None => None,
+    };
     let vaults: Vec<String> = request
         .environments
         .iter()
@@ -304,6 +310,20 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
                 subject,
             });
         }
+        // GitLab's ID tokens carry
+        // `project_path:<group>/<project>:ref_type:<branch|tag>:ref:<name>`
+        // with the issuer `https://gitlab.com`; Entra matches the subject
+        // exactly, as for GitHub.
+        if let Some((project, git_ref)) = gitlab {
+            let name = format!("{base}-gitlab");
+            names::check_federated_credential_name(&field("name"), &name)
+                .map_err(|_| too_long("the federated credential's name"))?;
+            credentials.push(Credential {
+                name,
+                issuer: gitlab::ISSUER.to_owned(),
+                subject: gitlab::subject(project, git_ref),
+            });
+        }
         let event_subscription = format!("{base}-near-expiry");
         if rotation.as_ref().is_some_and(|r| r.function_id.is_some()) {
             names::check_event_subscription_name(&field("name"), &event_subscription)
@@ -335,6 +355,7 @@ pub fn check(request: &Request) -> Result<Checked<'_>, InputError> {
         secrets: &request.secrets,
         kubernetes,
         github,
+        gitlab,
         rotation,
         environments,
     })

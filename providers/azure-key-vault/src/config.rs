@@ -21,6 +21,12 @@ pub struct Config {
     /// environment variables `KV_<SECRET>` ('-' as '_', upper case).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub github_workflow: Option<String>,
+    /// A GitLab CI pipeline (YAML) with one job per environment whose
+    /// identity exists: it gets an ID token for `api://AzureADTokenExchange`,
+    /// logs in with `az login --federated-token` and reads the secrets into
+    /// exported variables `SECRET_<SECRET>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gitlab_ci: Option<String>,
     /// Terraform (azurerm provider 4.x) for all of it.
     pub terraform: String,
     /// What rotation is and is not, as Azure documents it (with `rotation`).
@@ -126,6 +132,12 @@ impl Config {
             files.push(File {
                 path: WORKFLOW_FILE.to_owned(),
                 content: workflow.clone(),
+            });
+        }
+        if let Some(pipeline) = &self.gitlab_ci {
+            files.push(File {
+                path: provider_glue::gitlab::FILE.to_owned(),
+                content: pipeline.clone(),
             });
         }
         files.push(File {

@@ -5,8 +5,8 @@
 
 use provider_glue::eso::{self, Item};
 use provider_glue::github::{self, Job};
-use provider_glue::shell::{CommandLine, quote};
-use provider_glue::{InputError, k8s, yaml};
+use provider_glue::shell::{self, CommandLine, VariableName, Word, quote};
+use provider_glue::{InputError, gitlab, k8s, yaml};
 use serde_json::{Value, json};
 
 use crate::checked::{
@@ -45,6 +45,14 @@ pub fn generate(request: &Request) -> Result<Config, InputError> {
             yaml::documents(&[github::oidc_workflow_jobs(&name, gh.git_ref, jobs)])
         })
     });
+    let gitlab_ci = checked.gitlab.and_then(|(_, git_ref)| {
+        let jobs: Vec<gitlab::Job> = checked
+            .environments
+            .iter()
+            .filter_map(|env| Some(gitlab_job(&checked, env, env.ids?.0)))
+            .collect();
+        (!jobs.is_empty()).then(|| yaml::documents(&[gitlab::pipeline(git_ref, jobs)]))
+    });
     let terraform = terraform::render(&checked);
     Ok(Config {
         app: checked.app.to_owned(),
@@ -54,6 +62,7 @@ pub fn generate(request: &Request) -> Result<Config, InputError> {
         },
         environments,
         github_workflow,
+        gitlab_ci,
         terraform,
         rotation_notes: rotation_notes(&checked),
         warnings: warnings(&checked),
@@ -426,6 +435,58 @@ fn workflow_steps(checked: &Checked<'_>, env: &Environment<'_>, client_id: &str)
             "run": script,
         }),
     ]
+}
+
+/// A GitLab job: an ID token for Entra's token exchange, `az login` as the
+/// environment's identity with it (the identity's federated credential for
+/// the project and ref), then each secret read into a variable. A managed
+/// identity has no subscription-wide role, hence `--allow-no-subscriptions`.
+fn gitlab_job(checked: &Checked<'_>, env: &Environment<'_>, client_id: &str) -> gitlab::Job {
+    let mut login = shell::args(&az(&[
+        "login",
+        "--service-principal",
+        "--username",
+        client_id,
+        "--tenant",
+        env.tenant,
+        "--allow-no-subscriptions",
+    ]));
+    login.push(Word::Fixed("--federated-token \"$GITLAB_OIDC_TOKEN\""));
+    let mut script = Vec::new();
+    if checked.cloud != Cloud::Public {
+        script.push(shell::line(&shell::args(&az(&[
+            "cloud",
+            "set",
+            "--name",
+            checked.cloud.cli_name(),
+        ]))));
+    }
+    script.push(shell::line(&login));
+    for secret in checked.secrets {
+        let variable = VariableName::for_secret(secret);
+        let read = shell::args(&az(&[
+            "keyvault",
+            "secret",
+            "show",
+            "--vault-name",
+            env.vault,
+            "--name",
+            secret,
+            "--query",
+            "value",
+            "--output",
+            "tsv",
+        ]));
+        script.push(shell::capture(&variable, &read));
+        script.push(shell::export(&variable));
+    }
+    gitlab::Job {
+        name: format!("read-{}", env.name),
+        image: "mcr.microsoft.com/azure-cli:latest",
+        entrypoint: None,
+        audience: "api://AzureADTokenExchange".to_owned(),
+        script,
+    }
 }
 
 /// What rotation is here, in Azure's terms (with `rotation`).

@@ -83,7 +83,7 @@ fn text(output: &Output) -> String {
 fn plugin() -> Plugin {
     let tool = Tool::new(
         "azure-key-vault",
-        "Least-privilege Azure Key Vault access for an app: Key Vault Secrets User on each secret, a managed identity trusted by AKS and GitHub Actions, expiry and rotation trigger, ESO manifests, az commands, Terraform.",
+        "Least-privilege Azure Key Vault access for an app: Key Vault Secrets User on each secret, a managed identity trusted by AKS, GitHub Actions and GitLab CI, expiry and rotation trigger, ESO manifests, az commands, Terraform.",
         run,
     )
     .description(
@@ -92,22 +92,25 @@ fn plugin() -> Plugin {
          each secret, never the vault or the resource group; a user-assigned managed identity \
          with federated identity credentials for a Kubernetes service account \
          (system:serviceaccount:<ns>:<sa>, the cluster's OIDC issuer) and for GitHub Actions \
-         (repo:<owner>/<repo>:ref:<ref> or repo:<owner>/<repo>:environment:<env>), audience \
+         (repo:<owner>/<repo>:ref:<ref> or repo:<owner>/<repo>:environment:<env>) and GitLab CI \
+         (project_path:<group>/<project>:ref_type:<branch|tag>:ref:<name>), audience \
          api://AzureADTokenExchange; the ServiceAccount annotated with \
          azure.workload.identity/client-id and the pod label azure.workload.identity/use; \
          External Secrets Operator SecretStore/ClusterSecretStore (azurekv, WorkloadIdentity) \
          and ExternalSecret; expiry and not-before on each secret and the Event Grid \
          Microsoft.KeyVault.SecretNearExpiry subscription that calls a rotation function; \
          `az` commands as argument lists and shell text; Terraform (azurerm); a GitHub Actions \
-         workflow that logs in with azure/login by OIDC. Warns when a vault uses access \
+         workflow that logs in with azure/login by OIDC, and a GitLab CI pipeline whose jobs log \
+         in with an ID token (az login --federated-token). Warns when a vault uses access \
          policies instead of Azure RBAC. Every name is checked against Azure's, Kubernetes' \
-         and GitHub's rules. `--out DIR` writes the manifests, the workflow and main.tf.",
+         GitHub's and GitLab's rules. `--out DIR` writes the manifests, the workflow, the \
+         pipeline and main.tf.",
     )
     .render("text", text);
     Plugin::new("azure-key-vault", env!("CARGO_PKG_VERSION"))
         .description(
             "Azure Key Vault access for apps: per-secret RBAC, workload identity federation for \
-             AKS and GitHub Actions, rotation triggers, External Secrets Operator manifests, az \
+             AKS, GitHub Actions and GitLab CI, rotation triggers, External Secrets Operator manifests, az \
              commands and Terraform.",
         )
         .tool(tool)

@@ -30,6 +30,11 @@ pub struct Request {
     /// Secrets Operator store that syncs them.
     #[serde(default)]
     pub kubernetes: Option<Kubernetes>,
+    /// A GitLab.com project and ref whose CI jobs read the secrets by OIDC
+    /// (a federated credential with the subject
+    /// `project_path:<project>:ref_type:<branch|tag>:ref:<name>`).
+    #[serde(default)]
+    pub gitlab: Option<provider_glue::gitlab::ProjectRef>,
     /// A GitHub Actions repository whose workflows read the secrets by OIDC.
     #[serde(default)]
     pub github: Option<Github>,
@@ -111,6 +116,15 @@ impl Cloud {
             Cloud::Public => "PublicCloud",
             Cloud::UsGovernment => "USGovernmentCloud",
             Cloud::China => "ChinaCloud",
+        }
+    }
+
+    /// The cloud's name for `az cloud set --name` (`az cloud list`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Cloud::Public => "AzureCloud",
+            Cloud::UsGovernment => "AzureUSGovernment",
+            Cloud::China => "AzureChinaCloud",
         }
     }
 
