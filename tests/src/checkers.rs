@@ -284,18 +284,29 @@ pub fn assert_refused(skill: &Skill, tool: &str, input: &serde_json::Value, poin
 /// a hostile name comes back as an error naming its pointer. Returns the
 /// script's report (`N passed, N failed`), asserting it succeeded.
 pub fn mcp_calls(skill: &Skill, tool: &str, request: &serde_json::Value) -> String {
+    mcp_calls_each(skill, &[(tool, request.clone())])
+}
+
+/// [`mcp_calls`] for several providers installed in one `skill`, in one
+/// session of the SDK's client.
+pub fn mcp_calls_each(skill: &Skill, calls: &[(&str, serde_json::Value)]) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let request_file = dir.path().join("request.json");
-    std::fs::write(&request_file, request.to_string()).expect("write the request");
     let script = workspace().join("tests/mcp/providers.py");
-    let output = Command::new("python3")
+    let mut command = Command::new("python3");
+    command
         .arg(&script)
         .arg("--skill")
         .arg(crate::skill_bin())
         .arg("--workspace")
-        .arg(workspace())
-        .arg("--call")
-        .arg(format!("{tool}=@{}", request_file.display()))
+        .arg(workspace());
+    for (tool, request) in calls {
+        let request_file = dir.path().join(format!("{tool}.json"));
+        std::fs::write(&request_file, request.to_string()).expect("write the request");
+        command
+            .arg("--call")
+            .arg(format!("{tool}=@{}", request_file.display()));
+    }
+    let output = command
         .env("SKILL_HOME", skill.home.path())
         .env("SKILL_CACHE_DIR", crate::shared_cache())
         .env_remove("RUST_LOG")
