@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Drives installed provider plugins through `skill mcp` with the official MCP Python SDK.
 
-Run by `cargo test -p skill-tests --test provider_aws` (tests/tests/provider_aws.rs),
-which installs the provider into a temporary SKILL_HOME first. By hand:
+Run by `cargo test --workspace --test provider_aws` and `--test provider_gcp`
+(tests/tests/provider_*.rs, through `skill_tests::checkers::mcp_calls`), which install
+the provider into a temporary SKILL_HOME first. By hand:
 
     SKILL_HOME=/tmp/h python3 tests/mcp/providers.py --skill target/debug/skill \\
         --workspace . --call aws-secrets-manager=@request.json

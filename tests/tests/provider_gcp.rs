@@ -317,6 +317,25 @@ fn every_gcloud_command_splits_back_into_its_documented_arguments() {
     }
     assert_eq!(grants.len(), 2 * 2 * 4, "environments × secrets × members");
     assert!(checked > grants.len());
+    // Controls: an undocumented flag, a value in its own word and a
+    // positional argument that reads as a flag are each caught.
+    for bad in [
+        &[
+            "gcloud",
+            "secrets",
+            "create",
+            "s",
+            "--replication=automatic",
+        ][..],
+        &["gcloud", "secrets", "create", "s", "--project", "p"],
+        &["gcloud", "secrets", "create", "--project=p"],
+    ] {
+        let bad: Vec<String> = bad.iter().map(|w| (*w).to_owned()).collect();
+        assert!(
+            std::panic::catch_unwind(|| check_gcloud(&bad)).is_err(),
+            "{bad:?}"
+        );
+    }
 }
 
 /// The resource blocks of `main.tf` of one kind, by name.
