@@ -7,17 +7,35 @@ use std::cell::Cell;
 use proptest::prelude::{BoxedStrategy, any, prop, prop_assert, prop_assert_eq};
 use proptest::strategy::{Strategy, Union};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::InputError;
 
+/// Payloads every provider's names are tried with: a wildcard, a field
+/// separator, a YAML document injection, Terraform interpolation, shell
+/// command substitution, NUL, non-ASCII.
+pub const INJECTIONS: [&str; 7] = [
+    "*",
+    "a:b",
+    "x\n---\nkind: ClusterRole",
+    "${path.module}",
+    "$(touch /tmp/pwned)",
+    "a\u{0}b",
+    "é",
+];
+
 /// Names: mostly plausible DNS labels (`plausible` in `plausible + 4`),
 /// else hostile fragments (quotes, shell and glob characters, separators,
-/// line ends), any string at all, or one of `payloads`.
+/// line ends), any string at all, or one of [`INJECTIONS`] and the
+/// provider's own `payloads`.
 pub fn name(plausible: u32, payloads: &[&str]) -> BoxedStrategy<String> {
-    let payloads: Vec<String> = payloads.iter().map(|p| (*p).to_owned()).collect();
+    let payloads: Vec<String> = INJECTIONS
+        .iter()
+        .chain(payloads)
+        .map(|p| (*p).to_owned())
+        .collect();
     Union::new_weighted(vec![
         (plausible, "[a-z][a-z0-9-]{0,10}[a-z0-9]".boxed()),
         (
@@ -127,8 +145,22 @@ pub fn split_back(commands: &Value) -> Result<(), TestCaseError> {
 
 /// The YAML documents of `text`, as JSON values; panics when one does not parse.
 pub fn yaml_documents(text: &str) -> Vec<Value> {
-    serde_yaml_ng::Deserializer::from_str(text)
-        .map(|doc| Value::deserialize(doc).expect("the YAML parses back"))
+    crate::yaml::parse_documents(text).expect("the YAML parses back")
+}
+
+/// The string values of `attribute` in the `kind` resources of a parsed `main.tf`.
+pub fn terraform_strings(body: &hcl::Body, kind: &str, attribute: &str) -> Vec<String> {
+    body.blocks()
+        .filter(|b| b.identifier() == "resource" && b.labels()[0].as_str() == kind)
+        .filter_map(|b| {
+            b.body()
+                .attributes()
+                .find(|a| a.key() == attribute)
+                .and_then(|a| match a.expr() {
+                    hcl::Expression::String(text) => Some(text.clone()),
+                    _ => None,
+                })
+        })
         .collect()
 }
 
