@@ -4,8 +4,8 @@
 //! `request.time` is supported for all services; timestamps compare with
 //! `<` and `>=`). The expression is built from checked timestamps only.
 
-use provider_glue::cel;
 use provider_glue::{InputError, error::shown};
+use provider_glue::{cel, time};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -23,10 +23,10 @@ pub struct IamCondition {
 /// The condition for `window`; a window must name at least one bound.
 pub fn build(window: &Condition) -> Result<IamCondition, InputError> {
     if let Some(at) = &window.not_before {
-        cel::check_timestamp("/condition/not_before", at)?;
+        time::check_timestamp("/condition/not_before", at)?;
     }
     if let Some(at) = &window.expires_at {
-        cel::check_timestamp("/condition/expires_at", at)?;
+        time::check_timestamp("/condition/expires_at", at)?;
     }
     let (title, description, parts) = match (&window.not_before, &window.expires_at) {
         (None, None) => {

@@ -5,7 +5,7 @@
 //! `topics` must be set to configure rotation (at most 10). Secret Manager's
 //! service agent must be able to publish to the topic.
 
-use provider_glue::{InputError, cel, error::shown};
+use provider_glue::{InputError, error::shown, time};
 
 use crate::names;
 use crate::request::Rotation;
@@ -40,7 +40,7 @@ pub fn check(rotation: &Rotation) -> Result<Schedule<'_>, InputError> {
             ),
         )
     })?;
-    cel::check_timestamp("/rotation/next_rotation_time", &rotation.next_rotation_time)?;
+    time::check_timestamp("/rotation/next_rotation_time", &rotation.next_rotation_time)?;
     names::check_topic("/rotation/topic", &rotation.topic)?;
     Ok(Schedule {
         period: format!("{seconds}s"),

@@ -23,6 +23,7 @@ pub mod shell;
 pub mod terraform;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod time;
 pub mod yaml;
 
 pub use error::InputError;
