@@ -15,13 +15,8 @@ use crate::config::{
 };
 use crate::identity::CiProvider;
 use crate::request::Request;
+use crate::rotation::service_agent;
 use crate::terraform;
-
-/// The Secret Manager service agent of a project, which publishes rotation
-/// notices ("Create rotation schedules in Secret Manager").
-pub fn service_agent(project_number: &str) -> String {
-    format!("service-{project_number}@gcp-sa-secretmanager.iam.gserviceaccount.com")
-}
 
 /// The configuration for `request`, or the first problem with it.
 pub fn generate(request: &Request) -> Result<Config, InputError> {

@@ -29,6 +29,12 @@ impl Schedule<'_> {
     }
 }
 
+/// The Secret Manager service agent of a project, which publishes rotation
+/// notices ("Create rotation schedules in Secret Manager").
+pub fn service_agent(project_number: &str) -> String {
+    format!("service-{project_number}@gcp-sa-secretmanager.iam.gserviceaccount.com")
+}
+
 /// Checks `rotation`.
 pub fn check(rotation: &Rotation) -> Result<Schedule<'_>, InputError> {
     let seconds = period_seconds(&rotation.period).ok_or_else(|| {

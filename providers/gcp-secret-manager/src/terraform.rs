@@ -10,7 +10,7 @@ use provider_glue::terraform::{Names, reference, render as render_body, resource
 
 use crate::checked::{Checked, Environment};
 use crate::config::ROLE;
-use crate::generate::service_agent;
+use crate::rotation::service_agent;
 
 /// `main.tf` for the request.
 pub fn render(checked: &Checked<'_>) -> String {
