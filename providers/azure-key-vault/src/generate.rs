@@ -139,6 +139,24 @@ fn az(parts: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// `az keyvault secret show` printing the value of `secret` in `env`'s vault,
+/// as a CI job reads it.
+fn read_secret(env: &Environment<'_>, secret: &str) -> Vec<String> {
+    az(&[
+        "keyvault",
+        "secret",
+        "show",
+        "--vault-name",
+        env.vault,
+        "--name",
+        secret,
+        "--query",
+        "value",
+        "--output",
+        "tsv",
+    ])
+}
+
 /// The `az` commands in the order they must run, and what is left pending.
 fn commands(checked: &Checked<'_>, env: &Environment<'_>) -> (Vec<CommandLine>, Vec<String>) {
     let subscription = env.subscription;
@@ -395,22 +413,7 @@ fn workflow_steps(checked: &Checked<'_>, env: &Environment<'_>, client_id: &str)
     }
     let mut script = String::from("set -euo pipefail\n");
     for secret in checked.secrets {
-        let read = CommandLine::new(
-            "",
-            az(&[
-                "keyvault",
-                "secret",
-                "show",
-                "--vault-name",
-                env.vault,
-                "--name",
-                secret,
-                "--query",
-                "value",
-                "--output",
-                "tsv",
-            ]),
-        );
+        let read = CommandLine::new("", read_secret(env, secret));
         // Every line of the value is masked before it reaches the
         // environment, which takes it between two random delimiters.
         script.push_str(&format!("value=\"$({})\"\n", read.shell));
@@ -464,19 +467,7 @@ fn gitlab_job(checked: &Checked<'_>, env: &Environment<'_>, client_id: &str) -> 
     script.push(shell::line(&login));
     for secret in checked.secrets {
         let variable = VariableName::for_secret(secret);
-        let read = shell::args(&az(&[
-            "keyvault",
-            "secret",
-            "show",
-            "--vault-name",
-            env.vault,
-            "--name",
-            secret,
-            "--query",
-            "value",
-            "--output",
-            "tsv",
-        ]));
+        let read = shell::args(&read_secret(env, secret));
         script.push(shell::capture(&variable, &read));
         script.push(shell::export(&variable));
     }
