@@ -229,14 +229,11 @@ fn read_files(
         let summary = AuditReader::new()
             .read_to_end(|| input.next_chunk(), |event| analysis.add(event))
             .map_err(|e| read_error(e, &format!("{pointer}/{i}"), path))?;
-        let mut report = file_report(path.as_str(), summary);
-        if path.as_str() == STDIN {
-            if let Some(name) = &stdin.name {
-                report.path = name.clone();
-            }
-            if let Some(first_line) = stdin.first_line {
-                report.renumber_from(first_line);
-            }
+        let mut report = file_report(name, summary);
+        if path.as_str() == STDIN
+            && let Some(first_line) = stdin.first_line
+        {
+            report.renumber_from(first_line);
         }
         reports.push(report);
     }

@@ -65,7 +65,7 @@ pub fn analyse(input: StateInput) -> Result<AnalysisState, ToolError> {
         }
         (true, false) => {
             StdinPart::of(&[], input.stdin_name, input.stdin_first_line)?;
-            input.states.merged?
+            input.states.unfinished()?
         }
         (true, true) => {
             return Err(ToolError::invalid_input(
@@ -110,9 +110,15 @@ impl MergedStates {
         self.count == 0
     }
 
+    /// The merged analysis, unfinished (Vault halves still waiting for their
+    /// pair), and one report per file: a state to merge again.
+    pub fn unfinished(self) -> Result<(Analysis, Vec<FileReport>), ToolError> {
+        self.merged
+    }
+
     /// The merged analysis, finished, and one report per file.
     pub fn finish(self) -> Result<(Analysis, Vec<FileReport>), ToolError> {
-        let (mut analysis, files) = self.merged?;
+        let (mut analysis, files) = self.unfinished()?;
         analysis.finish();
         Ok((analysis, files))
     }
