@@ -281,6 +281,80 @@ impl OpenBao {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Writes every policy and role of a vault-config output (`config`, its
+    /// JSON) to the server, as its commands do.
+    pub fn apply_config(&self, config: &serde_json::Value) {
+        for file in config["files"].as_array().expect("files") {
+            self.file(
+                file["path"].as_str().expect("a path"),
+                file["content"].as_str().expect("a content"),
+            );
+        }
+        for env in config["environments"].as_array().expect("environments") {
+            let name = env["policy_name"].as_str().expect("a policy name");
+            self.root(&["policy", "write", name, &format!("{name}.hcl")]);
+            let role = &env["role"];
+            self.root(&[
+                "write",
+                role["path"].as_str().expect("a role path"),
+                &format!(
+                    "@{}",
+                    role["payload_file"].as_str().expect("a payload file")
+                ),
+            ]);
+        }
+    }
+
+    /// `sys/capabilities-self` for many paths at once, as `token`: each path's
+    /// capabilities, sorted.
+    pub fn capabilities(
+        &self,
+        token: &str,
+        paths: &[String],
+    ) -> std::collections::BTreeMap<String, Vec<String>> {
+        let request = self.file(
+            &format!("caps-{}.json", random_hex(1)),
+            &serde_json::json!({ "paths": paths }).to_string(),
+        );
+        let output = self.run(
+            token,
+            &[
+                "write",
+                "-format=json",
+                "sys/capabilities-self",
+                &format!("@{}", request.display()),
+            ],
+        );
+        assert!(
+            output.status.success(),
+            "capabilities-self: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        paths
+            .iter()
+            .map(|path| {
+                let mut caps: Vec<String> = body["data"][path]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("no capabilities for {path}: {body}"))
+                    .iter()
+                    .map(|c| c.as_str().expect("a capability").to_owned())
+                    .collect();
+                caps.sort();
+                (path.clone(), caps)
+            })
+            .collect()
+    }
+
+    /// A token with the policies `policies` and `default`, as a role's login
+    /// issues it (`default` lets a token look itself up, which agents do).
+    pub fn token_with(&self, policies: &[&str]) -> String {
+        let mut args = vec!["token", "create", "-field=token"];
+        let flags: Vec<String> = policies.iter().map(|p| format!("-policy={p}")).collect();
+        args.extend(flags.iter().map(String::as_str));
+        self.root(&args).trim().to_owned()
+    }
+
     /// Writes `content` to a file in the server's scratch directory.
     pub fn file(&self, name: &str, content: &str) -> PathBuf {
         let path = self.dir.path().join(name);
@@ -332,5 +406,106 @@ impl Drop for OpenBao {
         // Only the child this handle started.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Unpadded base64url (RFC 4648 §5), as JWTs use.
+pub fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// An RSA key that signs test JWTs (with the openssl CLI), as a CI issuer
+/// would; a JWT auth mount trusts it through `jwt_validation_pubkeys`.
+pub struct JwtKey {
+    key: PathBuf,
+    /// The public key, PEM.
+    pub public_pem: String,
+}
+
+impl JwtKey {
+    /// A new 2048-bit key in the server's scratch directory.
+    pub fn new(bao: &OpenBao) -> Self {
+        let name = format!("jwt-key-{}", random_hex(1));
+        let key = bao.scratch().join(format!("{name}.pem"));
+        let public = bao.scratch().join(format!("{name}.pub.pem"));
+        let key_arg = key.to_str().expect("a UTF-8 path");
+        let public_arg = public.to_str().expect("a UTF-8 path");
+        for args in [
+            vec![
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+                key_arg,
+            ],
+            vec!["pkey", "-in", key_arg, "-pubout", "-out", public_arg],
+        ] {
+            // Quietly: key generation prints progress to stderr.
+            let output = Command::new("openssl")
+                .args(&args)
+                .output()
+                .expect("openssl (needed to sign the test JWT)");
+            assert!(
+                output.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let public_pem = std::fs::read_to_string(&public).expect("read the public key");
+        Self { key, public_pem }
+    }
+
+    /// An RS256 JWT carrying `claims`.
+    pub fn sign(&self, bao: &OpenBao, claims: &serde_json::Value) -> String {
+        let header = base64url(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let input = format!("{header}.{}", base64url(claims.to_string().as_bytes()));
+        let name = format!("jwt-{}", random_hex(1));
+        let unsigned = bao.file(&format!("{name}.txt"), &input);
+        let signature = bao.scratch().join(format!("{name}.sig"));
+        let status = Command::new("openssl")
+            .args(["dgst", "-sha256", "-sign"])
+            .arg(&self.key)
+            .arg("-out")
+            .arg(&signature)
+            .arg(&unsigned)
+            .status()
+            .expect("openssl (needed to sign the test JWT)");
+        assert!(status.success());
+        format!(
+            "{input}.{}",
+            base64url(&std::fs::read(signature).expect("the signature"))
+        )
+    }
+
+    /// Trusts this key on the JWT auth mount `mount` (enabled here) for
+    /// tokens of `issuer`.
+    pub fn trust(&self, bao: &OpenBao, mount: &str, issuer: &str) {
+        bao.root(&["auth", "enable", &format!("-path={mount}"), "jwt"]);
+        let config = bao.file(
+            &format!("jwt-config-{}.json", random_hex(1)),
+            &serde_json::json!({
+                "jwt_validation_pubkeys": [self.public_pem],
+                "bound_issuer": issuer,
+            })
+            .to_string(),
+        );
+        bao.root(&[
+            "write",
+            &format!("auth/{mount}/config"),
+            &format!("@{}", config.display()),
+        ]);
     }
 }

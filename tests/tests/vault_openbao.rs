@@ -12,67 +12,11 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use skill_tests::openbao::OpenBao;
+use skill_tests::openbao::{JwtKey, OpenBao, base64url};
 use skill_tests::{Skill, text};
 
 fn vault_config(skill: &Skill, input: Value) -> Value {
     skill.tool_json("vault-config", &input)
-}
-
-/// Writes every generated policy and role to the server.
-fn apply(bao: &OpenBao, config: &Value) {
-    for file in config["files"].as_array().unwrap() {
-        bao.file(
-            file["path"].as_str().unwrap(),
-            file["content"].as_str().unwrap(),
-        );
-    }
-    for env in config["environments"].as_array().unwrap() {
-        let name = env["policy_name"].as_str().unwrap();
-        bao.root(&["policy", "write", name, &format!("{name}.hcl")]);
-        let role = &env["role"];
-        bao.root(&[
-            "write",
-            role["path"].as_str().unwrap(),
-            &format!("@{}", role["payload_file"].as_str().unwrap()),
-        ]);
-    }
-}
-
-/// `sys/capabilities-self` for many paths at once, as the app's token.
-fn capabilities(bao: &OpenBao, token: &str, paths: &[String]) -> BTreeMap<String, Vec<String>> {
-    let request = bao.file(
-        &format!("caps-{}.json", skill_tests::openbao::random_hex(1)),
-        &json!({ "paths": paths }).to_string(),
-    );
-    let output = bao.run(
-        token,
-        &[
-            "write",
-            "-format=json",
-            "sys/capabilities-self",
-            &format!("@{}", request.display()),
-        ],
-    );
-    assert!(
-        output.status.success(),
-        "capabilities-self: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let body: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    paths
-        .iter()
-        .map(|path| {
-            let mut caps: Vec<String> = body["data"][path]
-                .as_array()
-                .unwrap_or_else(|| panic!("no capabilities for {path}: {body}"))
-                .iter()
-                .map(|c| c.as_str().unwrap().to_owned())
-                .collect();
-            caps.sort();
-            (path.clone(), caps)
-        })
-        .collect()
 }
 
 /// Logs in as the role of one environment: role-id, then a response-wrapped
@@ -210,7 +154,7 @@ fn approle_apps_get_exactly_their_paths_in_each_environment() {
             enabled = true;
         }
         for config in &configs {
-            apply(&bao, config);
+            bao.apply_config(config);
         }
         for (app_index, config) in configs.iter().enumerate() {
             let sibling = &configs[1 - app_index];
@@ -223,7 +167,7 @@ fn approle_apps_get_exactly_their_paths_in_each_environment() {
                 forbidden.extend(requested(config, 1 - env).into_keys());
                 let mut paths: Vec<String> = want.keys().cloned().collect();
                 paths.extend(forbidden.iter().cloned());
-                let got = capabilities(&bao, &token, &paths);
+                let got = bao.capabilities(&token, &paths);
                 for (path, caps) in &want {
                     assert_eq!(&got[path], caps, "{} {}: {path}", apps[app_index], env_name);
                 }
@@ -293,7 +237,7 @@ fn kubernetes_oidc_and_jwt_roles_are_accepted_and_read_back() {
                         "jwt": {"audience": "https://github.com/octo-org", "repository": "octo-org/pay", "ref": "refs/heads/main"},
                     }),
                 );
-                apply(&bao, &config);
+                bao.apply_config(&config);
                 for env in config["environments"].as_array().unwrap() {
                     assert_read_back(&bao, &env["role"]);
                     roles += 1;
@@ -501,41 +445,6 @@ fn lint_fail_on_gates_ci() {
     assert_eq!(report["findings"][0]["line"], 1);
 }
 
-/// Unpadded base64url (RFC 4648 §5), as JWTs use.
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-        }
-    }
-    out
-}
-
-/// An RS256 JWT signed with `key` (a PEM file) by the openssl CLI.
-fn sign_jwt(bao: &OpenBao, key: &std::path::Path, claims: &Value) -> String {
-    let header = base64url(br#"{"alg":"RS256","typ":"JWT"}"#);
-    let input = format!("{header}.{}", base64url(claims.to_string().as_bytes()));
-    let name = format!("jwt-{}", skill_tests::openbao::random_hex(1));
-    let unsigned = bao.file(&format!("{name}.txt"), &input);
-    let signature = bao.scratch().join(format!("{name}.sig"));
-    let status = std::process::Command::new("openssl")
-        .args(["dgst", "-sha256", "-sign"])
-        .arg(key)
-        .arg("-out")
-        .arg(&signature)
-        .arg(&unsigned)
-        .status()
-        .expect("openssl (needed to sign the test JWT)");
-    assert!(status.success());
-    format!("{input}.{}", base64url(&std::fs::read(signature).unwrap()))
-}
-
 #[test]
 fn base64url_matches_the_rfc_vectors() {
     assert_eq!(base64url(b""), "");
@@ -550,53 +459,9 @@ fn base64url_matches_the_rfc_vectors() {
 fn a_ci_job_logs_in_with_a_signed_jwt_and_gets_exactly_its_paths() {
     let bao = OpenBao::start();
     let skill = Skill::new();
-    let key = bao.scratch().join("ci-key.pem");
-    let public = bao.scratch().join("ci-key.pub.pem");
-    for args in [
-        vec![
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            key.to_str().unwrap(),
-        ],
-        vec![
-            "pkey",
-            "-in",
-            key.to_str().unwrap(),
-            "-pubout",
-            "-out",
-            public.to_str().unwrap(),
-        ],
-    ] {
-        // Quietly: key generation prints progress to stderr.
-        let output = std::process::Command::new("openssl")
-            .args(&args)
-            .output()
-            .expect("openssl (needed to sign the test JWT)");
-        assert!(
-            output.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    let key = JwtKey::new(&bao);
     let issuer = "https://token.actions.githubusercontent.com";
-    bao.root(&["auth", "enable", "jwt"]);
-    let jwt_config = bao.file(
-        "jwt-config.json",
-        &json!({
-            "jwt_validation_pubkeys": [std::fs::read_to_string(&public).unwrap()],
-            "bound_issuer": issuer,
-        })
-        .to_string(),
-    );
-    bao.root(&[
-        "write",
-        "auth/jwt/config",
-        &format!("@{}", jwt_config.display()),
-    ]);
+    key.trust(&bao, "jwt", issuer);
 
     let audience = "https://github.com/octo-org";
     let configs: Vec<Value> = ["payment", "billing"]
@@ -613,7 +478,7 @@ fn a_ci_job_logs_in_with_a_signed_jwt_and_gets_exactly_its_paths() {
         })
         .collect();
     for config in &configs {
-        apply(&bao, config);
+        bao.apply_config(config);
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -627,7 +492,7 @@ fn a_ci_job_logs_in_with_a_signed_jwt_and_gets_exactly_its_paths() {
         })
     };
     let login = |role: &str, claims: &Value| {
-        let jwt = sign_jwt(&bao, &key, claims);
+        let jwt = key.sign(&bao, claims);
         bao.run(
             &bao.root_token,
             &[
@@ -657,7 +522,7 @@ fn a_ci_job_logs_in_with_a_signed_jwt_and_gets_exactly_its_paths() {
     forbidden.extend(requested(config, 1).into_keys());
     let mut paths: Vec<String> = want.keys().cloned().collect();
     paths.extend(forbidden.iter().cloned());
-    let got = capabilities(&bao, &token, &paths);
+    let got = bao.capabilities(&token, &paths);
     for (path, caps) in &want {
         assert_eq!(&got[path], caps, "{path}");
     }
