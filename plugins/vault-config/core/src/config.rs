@@ -5,13 +5,13 @@
 use crate::auth::{MethodDetails, RoleSpec};
 use crate::error::InputError;
 use crate::names::{NameKind, check_name, check_token};
-use crate::output::{Config, EnvironmentConfig, PathGrant, Role};
+use crate::output::{Config, Engine, EnvironmentConfig, OutputFile, PathGrant, Role, SecretRead};
 use crate::policy::{Capability, Policy, PolicyPath};
-use crate::request::{AuthMethod, Request, SecretType};
+use crate::request::{AuthMethod, CiProvider, GitlabRefType, Request, SecretType};
 use crate::secrets::{self, Scope};
 use crate::shell::CommandLine;
-use crate::terraform;
-use crate::values::{Ttl, check_cidr, check_claim, check_redirect_uri};
+use crate::values::{Ttl, check_address, check_cidr, check_claim, check_redirect_uri};
+use crate::{ci_jobs, kubernetes, terraform};
 
 /// Builds the configuration, or names the first field at fault.
 pub(crate) fn build(request: &Request) -> Result<Config, InputError> {
@@ -51,7 +51,18 @@ pub(crate) fn build(request: &Request) -> Result<Config, InputError> {
     }
 
     for env in &request.environments {
-        let policy = build_policy(request, &checked, env);
+        let scope = Scope {
+            app: &request.app_name,
+            env,
+            mounts: &request.mounts,
+            kv_list: request.kv_list,
+        };
+        let policy = build_policy(request, &checked, &scope);
+        let reads = checked
+            .secrets
+            .iter()
+            .filter_map(|secret| secrets::readable(*secret, &scope))
+            .collect();
         let policy_hcl = policy.to_hcl();
         let policy_file = format!("{}.hcl", policy.name);
         let role_name = policy.name.clone();
@@ -113,6 +124,7 @@ pub(crate) fn build(request: &Request) -> Result<Config, InputError> {
                 })
                 .collect(),
             policy_hcl,
+            reads,
             role: Role {
                 name: role_name,
                 mount: checked.auth_mount.clone(),
@@ -124,6 +136,7 @@ pub(crate) fn build(request: &Request) -> Result<Config, InputError> {
     }
 
     let terraform = terraform::render(&environments, &checked.role);
+    let delivery = delivery(request, &checked, &environments, &mut warnings)?;
     // The summary is written by `render`, which reads the rest (see lib.rs).
     Ok(Config {
         app_name: request.app_name.clone(),
@@ -132,6 +145,7 @@ pub(crate) fn build(request: &Request) -> Result<Config, InputError> {
         environments,
         commands,
         terraform,
+        delivery,
         warnings,
         report: String::new(),
     })
@@ -140,6 +154,7 @@ pub(crate) fn build(request: &Request) -> Result<Config, InputError> {
 /// A request whose every value has been checked.
 struct Checked {
     auth_mount: String,
+    address: Option<String>,
     role: RoleSpec,
     extra: Vec<(PolicyPath, Vec<Capability>)>,
     secrets: Vec<SecretType>,
@@ -263,9 +278,18 @@ fn validate(request: &Request) -> Result<Checked, InputError> {
         extra.push((path, capabilities));
     }
 
+    if let Some(address) = &request.vault_address
+        && check_address("/vault_address", address)?
+    {
+        warnings.push(format!(
+            "vault_address `{address}` is plain http: tokens and secrets would cross the network \
+             in clear; use https outside a trusted cluster network"
+        ));
+    }
     let role = validate_role(request, &mut warnings)?;
     Ok(Checked {
         auth_mount,
+        address: request.vault_address.clone(),
         role,
         extra,
         secrets,
@@ -441,7 +465,8 @@ fn validate_role(request: &Request, warnings: &mut Vec<String>) -> Result<RoleSp
     })
 }
 
-fn build_policy(request: &Request, checked: &Checked, env: &str) -> Policy {
+fn build_policy(request: &Request, checked: &Checked, scope: &Scope<'_>) -> Policy {
+    let env = scope.env;
     let mut policy = Policy {
         name: format!("{}-{env}", request.app_name),
         header: vec![format!(
@@ -451,14 +476,8 @@ fn build_policy(request: &Request, checked: &Checked, env: &str) -> Policy {
         )],
         rules: Vec::new(),
     };
-    let scope = Scope {
-        app: &request.app_name,
-        env,
-        mounts: &request.mounts,
-        kv_list: request.kv_list,
-    };
     for secret in &checked.secrets {
-        secrets::grant(&mut policy, *secret, &scope);
+        secrets::grant(&mut policy, *secret, scope);
     }
     for (path, capabilities) in &checked.extra {
         policy.grant(
@@ -473,4 +492,143 @@ fn build_policy(request: &Request, checked: &Checked, env: &str) -> Policy {
         "no system paths (only more specific grants, which this policy has none of, could override this)",
     );
     policy
+}
+
+/// The files that deliver the secrets to the role's workloads: Kubernetes
+/// manifests for a kubernetes role, a workflow or pipeline for a GitHub or
+/// GitLab JWT role; none for the others (people and machines log in themselves).
+fn delivery(
+    request: &Request,
+    checked: &Checked,
+    environments: &[EnvironmentConfig],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<OutputFile>, InputError> {
+    let address = checked.address.as_deref();
+    match &checked.role.details {
+        MethodDetails::Kubernetes {
+            service_account,
+            namespace,
+            audience,
+        } => {
+            let pods = kubernetes::Pods {
+                namespace,
+                service_account,
+                audience: audience.as_deref(),
+                auth_mount: &checked.auth_mount,
+                kv_mount: &request.mounts.kv,
+                address,
+            };
+            let calls = checked.secrets.iter().any(|secret| {
+                matches!(
+                    secret,
+                    SecretType::TlsCert | SecretType::Encryption | SecretType::SshCert
+                )
+            });
+            let mut names: Vec<String> = Vec::new();
+            let mut files = Vec::new();
+            for (index, env) in environments.iter().enumerate() {
+                let field = format!("/environments/{index}");
+                let object_name = kubernetes::object_name(&env.role.name).ok_or_else(|| {
+                    InputError::new(
+                        &field,
+                        format!(
+                            "`{}` cannot name Kubernetes objects even in lowercase (a DNS-1123 \
+                             subdomain: letters, digits, '-', '.' between them)",
+                            env.role.name
+                        ),
+                    )
+                })?;
+                if names.contains(&object_name) {
+                    return Err(InputError::new(
+                        field,
+                        format!(
+                            "two environments would share the Kubernetes objects `{object_name}`"
+                        ),
+                    ));
+                }
+                files.extend(kubernetes::files(
+                    &pods,
+                    &kubernetes::Environment {
+                        role: &env.role.name,
+                        object_name: &object_name,
+                        reads: &env.reads,
+                        calls,
+                    },
+                ));
+                names.push(object_name);
+            }
+            let reads: Vec<&SecretRead> = environments.iter().flat_map(|e| &e.reads).collect();
+            if address.is_none() {
+                warnings.push(
+                    "give `vault_address` to also get a Secrets Store CSI SecretProviderClass and \
+                     External Secrets Operator manifests per environment"
+                        .into(),
+                );
+            } else if reads.iter().any(|read| read.engine == Engine::Database) {
+                warnings.push(
+                    "the ExternalSecret syncs the KV secrets only: database credentials are \
+                     leases to renew, which the Agent Injector's sidecar or the CSI driver do"
+                        .into(),
+                );
+            }
+            if audience.is_some() && address.is_some() {
+                warnings.push(
+                    "the CSI driver must request tokens for the role's audience: list it in the \
+                     CSIDriver's `tokenRequests`"
+                        .into(),
+                );
+            }
+            Ok(files)
+        }
+        MethodDetails::Jwt { audience, .. } => {
+            let options = request.jwt.as_ref().expect("a jwt role has its options");
+            let login = ci_jobs::Login {
+                app: &request.app_name,
+                flavour: request.flavour,
+                auth_mount: &checked.auth_mount,
+                audience,
+                address,
+            };
+            let envs: Vec<ci_jobs::Environment<'_>> = environments
+                .iter()
+                .map(|env| ci_jobs::Environment {
+                    name: &env.environment,
+                    role: &env.role.name,
+                    reads: &env.reads,
+                })
+                .collect();
+            let file = match (options.provider, &options.git_ref) {
+                (CiProvider::Github, Some(git_ref)) => {
+                    ci_jobs::github_workflow(&login, git_ref, &envs)
+                }
+                (CiProvider::Gitlab, Some(name)) => {
+                    let ref_type = match options.ref_type {
+                        Some(GitlabRefType::Tag) => "tag",
+                        _ => "branch",
+                    };
+                    ci_jobs::gitlab_pipeline(
+                        &login,
+                        provider_glue::gitlab::Ref { ref_type, name },
+                        &envs,
+                    )
+                }
+                (CiProvider::Github | CiProvider::Gitlab, None) => {
+                    warnings.push(
+                        "give `jwt.ref` to also get a CI job for the ref the role trusts".into(),
+                    );
+                    return Ok(Vec::new());
+                }
+                (CiProvider::Terraform | CiProvider::Generic, _) => return Ok(Vec::new()),
+            };
+            if address.is_none() {
+                warnings.push(
+                    "the CI job reads the server's address from `VAULT_ADDR` (a GitHub secret, a \
+                     GitLab CI variable); set it, or give `vault_address`"
+                        .into(),
+                );
+            }
+            Ok(vec![file])
+        }
+        MethodDetails::AppRole { .. } | MethodDetails::Oidc { .. } => Ok(Vec::new()),
+    }
 }

@@ -11,11 +11,13 @@
 
 mod auth;
 mod ci;
+mod ci_jobs;
 mod config;
 mod error;
 mod gostd;
 mod gotemplate;
 pub mod hcl1;
+mod kubernetes;
 pub mod lint;
 pub mod names;
 mod output;
@@ -30,7 +32,7 @@ mod terraform;
 pub mod values;
 
 pub use error::InputError;
-pub use output::{Config, EnvironmentConfig, OutputFile, PathGrant, Role};
+pub use output::{Config, Engine, EnvironmentConfig, OutputFile, PathGrant, Role, SecretRead};
 pub use policy::{Capability, Flavour};
 pub use render::{render_markdown, render_text};
 pub use request::{

@@ -21,6 +21,11 @@ pub struct Config {
     pub commands: Vec<CommandLine>,
     /// Terraform (vault provider): `vault_policy` and the auth backend role per environment.
     pub terraform: String,
+    /// How workloads get the secrets: for a kubernetes role, per environment the
+    /// Agent Injector annotations (a patch for the Deployment), a Secrets Store CSI
+    /// `SecretProviderClass` and External Secrets Operator manifests; for a GitHub
+    /// or GitLab JWT role, a workflow or pipeline with a job per environment.
+    pub delivery: Vec<OutputFile>,
     /// Things the caller should know: weak settings they asked for, set-up steps.
     pub warnings: Vec<String>,
     /// A short summary for agents and people.
@@ -37,7 +42,35 @@ pub struct EnvironmentConfig {
     pub policy_hcl: String,
     /// Every path the policy names, with its capabilities.
     pub paths: Vec<PathGrant>,
+    /// The secrets the app reads with a GET, as the delivery files name them.
+    pub reads: Vec<SecretRead>,
     pub role: Role,
+}
+
+/// One secret a workload reads with a GET.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SecretRead {
+    /// The file, object or variable name it is delivered as: `config`,
+    /// `api-keys`, `db-readonly`, `db-readwrite`.
+    pub name: &'static str,
+    /// The API path a GET reads (`secret/data/production/payment/config`).
+    pub path: String,
+    /// The engine's mount (`secret`).
+    pub mount: String,
+    /// The path below the mount as the engine's clients name it: KV's key
+    /// without `data/` (`production/payment/config`), or `creds/<role>`.
+    pub key: String,
+    pub engine: Engine,
+}
+
+/// The secrets engine a [`SecretRead`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    /// KV version 2: the values are under the response's `.data.data`.
+    KvV2,
+    /// Database credentials: `username` and `password` under `.data`, on a lease.
+    Database,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -68,7 +101,8 @@ pub struct OutputFile {
 
 impl Config {
     /// The files to write, in a fixed order: per environment the policy and
-    /// the role payload (the names the commands use), then `main.tf`.
+    /// the role payload (the names the commands use), then `main.tf`, then the
+    /// delivery files.
     pub fn files(&self) -> Vec<OutputFile> {
         let mut files = Vec::new();
         for env in &self.environments {
@@ -88,6 +122,7 @@ impl Config {
             path: "main.tf".into(),
             content: self.terraform.clone(),
         });
+        files.extend(self.delivery.iter().cloned());
         files
     }
 }

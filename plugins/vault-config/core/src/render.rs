@@ -40,6 +40,10 @@ pub fn report(config: &Config) -> String {
         " Apply with the {} `{cli}` commands (payloads as @file.json) or main.tf.",
         config.commands.len()
     );
+    if !config.delivery.is_empty() {
+        let names: Vec<&str> = config.delivery.iter().map(|f| f.path.as_str()).collect();
+        let _ = write!(out, " Delivery to workloads: {}.", names.join(", "));
+    }
     if !config.warnings.is_empty() {
         let _ = write!(out, " Warnings: {}.", config.warnings.join("; "));
     }
@@ -76,6 +80,9 @@ pub fn render_text(config: &Config) -> String {
     let _ = writeln!(out, "== commands ({cli}) ==");
     for command in &config.commands {
         let _ = writeln!(out, "# {}\n{}", command.purpose, command.for_cli(cli));
+    }
+    for file in &config.delivery {
+        let _ = writeln!(out, "\n== {} ==\n{}", file.path, file.content);
     }
     for warning in &config.warnings {
         let _ = writeln!(out, "warning: {warning}");
@@ -124,6 +131,12 @@ pub fn render_markdown(config: &Config) -> String {
         "```\n\n## Terraform\n\n```hcl\n{}```",
         config.terraform
     );
+    if !config.delivery.is_empty() {
+        let _ = writeln!(out, "\n## Delivery to workloads");
+        for file in &config.delivery {
+            let _ = writeln!(out, "\n`{}`:\n\n```yaml\n{}```", file.path, file.content);
+        }
+    }
     if !config.warnings.is_empty() {
         let _ = writeln!(out, "\n## Warnings\n");
         for warning in &config.warnings {

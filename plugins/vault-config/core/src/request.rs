@@ -46,6 +46,10 @@ pub struct Request {
     pub token_ttl: Option<String>,
     /// Token max TTL; default per method: approle/kubernetes 4h, oidc 12h, jwt 1h.
     pub token_max_ttl: Option<String>,
+    /// The server's address as workloads reach it (`https://host[:port]`): the CSI
+    /// SecretProviderClass and ESO SecretStore of a kubernetes role need it, CI jobs
+    /// take it (else they read `VAULT_ADDR` from the CI's secrets or variables).
+    pub vault_address: Option<String>,
     /// CIDRs the issued tokens may be used from.
     #[serde(default)]
     pub token_bound_cidrs: Vec<String>,

@@ -3,6 +3,7 @@
 //! Engine role names carry the environment (`{app}-{env}-readonly`) so that a
 //! token for one environment can never reach another's credentials.
 
+use crate::output::{Engine, SecretRead};
 use crate::policy::{Capability, Policy, PolicyPath};
 use crate::request::{Mounts, SecretType};
 
@@ -16,25 +17,67 @@ pub(crate) struct Scope<'a> {
     pub kv_list: bool,
 }
 
+/// What `secret` lets the app read with a GET in `scope`; `None` for the
+/// engines an app calls rather than reads (PKI issue, transit, SSH sign).
+pub(crate) fn readable(secret: SecretType, scope: &Scope<'_>) -> Option<SecretRead> {
+    let Scope {
+        app, env, mounts, ..
+    } = *scope;
+    let database = |name, suffix: &str| {
+        let key = format!("creds/{app}-{env}-{suffix}");
+        SecretRead {
+            name,
+            path: format!("{}/{key}", mounts.database),
+            mount: mounts.database.clone(),
+            key,
+            engine: Engine::Database,
+        }
+    };
+    let kv = |name| {
+        let key = format!("{env}/{app}/{name}");
+        SecretRead {
+            name,
+            path: format!("{}/data/{key}", mounts.kv),
+            mount: mounts.kv.clone(),
+            key,
+            engine: Engine::KvV2,
+        }
+    };
+    match secret {
+        SecretType::DbCreds => Some(database("db-readonly", "readonly")),
+        SecretType::DbAdmin => Some(database("db-readwrite", "readwrite")),
+        SecretType::ApiKey => Some(kv("api-keys")),
+        SecretType::Config => Some(kv("config")),
+        SecretType::TlsCert | SecretType::Encryption | SecretType::SshCert => None,
+    }
+}
+
 /// Adds the grants `secret` needs in `scope` to `policy`.
 pub(crate) fn grant(policy: &mut Policy, secret: SecretType, scope: &Scope<'_>) {
     let Scope {
         app, env, mounts, ..
     } = *scope;
     let role = |suffix: &str| format!("{app}-{env}-{suffix}");
+    // The secrets read with a GET are granted at the path workloads read.
+    let read = readable(secret, scope);
+    let read_path = || policy_path(read.as_ref().expect("a secret read with a GET"));
     match secret {
         SecretType::DbCreds => policy.grant(
-            mount_path(&mounts.database, &["creds", &role("readonly")]),
+            read_path(),
             &[Read],
             "db-creds: read-only database credentials (a GET, hence read)",
         ),
         SecretType::DbAdmin => policy.grant(
-            mount_path(&mounts.database, &["creds", &role("readwrite")]),
+            read_path(),
             &[Read],
             "db-admin: read-write database credentials (a GET, hence read)",
         ),
-        SecretType::ApiKey => kv(policy, scope, "api-keys", "api-key"),
-        SecretType::Config => kv(policy, scope, "config", "config"),
+        SecretType::ApiKey | SecretType::Config => kv(
+            policy,
+            scope,
+            read.as_ref().expect("a KV secret"),
+            secret.as_str(),
+        ),
         SecretType::TlsCert => policy.grant(
             mount_path(&mounts.pki, &["issue", &role("cert")]),
             &[Create, Update],
@@ -62,18 +105,18 @@ pub(crate) fn grant(policy: &mut Policy, secret: SecretType, scope: &Scope<'_>) 
 }
 
 /// KV v2: the secret lives under `data/`; versions and listing under `metadata/`.
-fn kv(policy: &mut Policy, scope: &Scope<'_>, key: &str, label: &str) {
+fn kv(policy: &mut Policy, scope: &Scope<'_>, read: &SecretRead, label: &str) {
     let Scope {
         app, env, mounts, ..
     } = *scope;
     policy.grant(
-        mount_path(&mounts.kv, &["data", env, app, key]),
+        policy_path(read),
         &[Read],
         &format!("{label}: read the secret (KV v2 data/)"),
     );
     if scope.kv_list {
         policy.grant(
-            mount_path(&mounts.kv, &["metadata", env, app, key]),
+            mount_path(&mounts.kv, &["metadata", env, app, read.name]),
             &[Read],
             &format!("{label}: read its versions (KV v2 metadata/)"),
         );
@@ -83,6 +126,10 @@ fn kv(policy: &mut Policy, scope: &Scope<'_>, key: &str, label: &str) {
             "list the app's keys (list works on a prefix ending in /)",
         );
     }
+}
+
+fn policy_path(read: &SecretRead) -> PolicyPath {
+    PolicyPath::literal(&read.path.split('/').collect::<Vec<_>>())
 }
 
 fn mount_path(mount: &str, rest: &[&str]) -> PolicyPath {

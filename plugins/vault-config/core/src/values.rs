@@ -117,6 +117,66 @@ pub fn check_redirect_uri(field: &str, text: &str) -> Result<(), InputError> {
     Ok(())
 }
 
+/// The server's address as workloads reach it: `https://host[:port]`, or
+/// `http://` (returned `true`, for a warning: tokens would cross in clear).
+/// The host is a DNS name, an IPv4 address or a bracketed IPv6 address; no
+/// user, path, query or fragment, so the address cannot carry more than a server.
+pub fn check_address(field: &str, text: &str) -> Result<bool, InputError> {
+    let refuse = || {
+        InputError::new(
+            field,
+            format!(
+                "`{}` is not a server address like `https://vault.example.com:8200` \
+                 (scheme, host and optional port; no path)",
+                text.escape_debug()
+            ),
+        )
+    };
+    let (plain, authority) = match (text.strip_prefix("https://"), text.strip_prefix("http://")) {
+        (Some(rest), _) => (false, rest),
+        (None, Some(rest)) => (true, rest),
+        (None, None) => return Err(refuse()),
+    };
+    let dns_label = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && label.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let (host_ok, port) = match authority.strip_prefix('[') {
+        Some(rest) => {
+            let (inside, after) = rest.split_once(']').ok_or_else(refuse)?;
+            let ipv6 = !inside.is_empty()
+                && inside
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'));
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':').ok_or_else(refuse)?),
+            };
+            (ipv6, port)
+        }
+        None => {
+            let (host, port) = match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            (host.len() <= 253 && host.split('.').all(dns_label), port)
+        }
+    };
+    let port_ok = port.is_none_or(|port| {
+        !port.is_empty()
+            && port.len() <= 5
+            && port.chars().all(|c| c.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    });
+    if host_ok && port_ok {
+        Ok(plain)
+    } else {
+        Err(refuse())
+    }
+}
+
 /// A GitHub `owner/repo`.
 pub fn check_repository(field: &str, text: &str) -> Result<(), InputError> {
     let ok_part = |part: &str| {
@@ -198,6 +258,42 @@ pub fn check_claim(field: &str, text: &str) -> Result<(), InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_a_scheme_a_host_and_a_port_only() {
+        for (good, plain) in [
+            ("https://vault.example.com:8200", false),
+            ("https://vault", false),
+            ("http://vault.vault.svc:8200", true),
+            ("https://10.0.0.7:8200", false),
+            ("https://[fd00::7]:8200", false),
+            ("https://[::1]", false),
+        ] {
+            assert_eq!(check_address("/a", good), Ok(plain), "{good}");
+        }
+        for bad in [
+            "vault.example.com",
+            "ftp://vault",
+            "https://",
+            "https://vault/",
+            "https://vault:8200/v1",
+            "https://user@vault",
+            "https://vault:0",
+            "https://vault:65536",
+            "https://vault:",
+            "https://-vault",
+            "https://vault..example",
+            "https://[fd00::7",
+            "https://[fd00::7]x",
+            "https://[]",
+            "https://vault?x=1",
+            "https://vault\n",
+            "https://va ult",
+            "https://vault\"",
+        ] {
+            assert!(check_address("/a", bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn ttls_parse_and_print_canonically() {

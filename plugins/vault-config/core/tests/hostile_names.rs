@@ -181,12 +181,77 @@ fn hostile_names_are_refused_or_grant_only_what_was_asked() {
     assert!(refused >= CASES as usize / 10, "only {refused} refused");
 }
 
+/// The delivery files of a kubernetes role: every document parses, there
+/// are exactly the documents written, and each name and path is carried
+/// verbatim where it belongs (the injector's annotations and templates, the
+/// CSI objects, the ESO store and keys).
+fn kubernetes_delivery_is_verbatim(
+    config: &vault_core::Config,
+    namespace: &str,
+    account: &str,
+) -> Result<(), TestCaseError> {
+    use provider_glue::testing::yaml_documents;
+    let file = |name: &str| {
+        config
+            .delivery
+            .iter()
+            .find(|f| f.path == name)
+            .map(|f| yaml_documents(&f.content))
+            .ok_or_else(|| TestCaseError::fail(format!("no {name}")))
+    };
+    for env in &config.environments {
+        let role = &env.role.name;
+        let paths: Vec<&str> = env.reads.iter().map(|r| r.path.as_str()).collect();
+        let patch = file(&format!("{role}.agent-injector.patch.yaml"))?;
+        prop_assert_eq!(patch.len(), 1);
+        let template = &patch[0]["spec"]["template"];
+        prop_assert_eq!(&template["spec"]["serviceAccountName"], account);
+        let annotations = template["metadata"]["annotations"].as_object().unwrap();
+        prop_assert_eq!(&annotations["vault.hashicorp.com/role"], role.as_str());
+        prop_assert!(
+            annotations
+                .keys()
+                .all(|k| k.starts_with("vault.hashicorp.com/"))
+        );
+        for read in &env.reads {
+            let key = |kind: &str| format!("vault.hashicorp.com/agent-inject-{kind}-{}", read.name);
+            prop_assert_eq!(&annotations[&key("secret")], read.path.as_str());
+            let template = annotations[&key("template")].as_str().unwrap();
+            let quoted = format!("{{{{ with secret \"{}\" }}}}", read.path);
+            prop_assert!(template.starts_with(&quoted), "{}", template);
+            prop_assert_eq!(template.matches('"').count(), 2);
+        }
+        let class = file(&format!("{role}.secret-provider-class.yaml"))?;
+        prop_assert_eq!(class.len(), 1);
+        prop_assert_eq!(&class[0]["metadata"]["namespace"], namespace);
+        let parameters = &class[0]["spec"]["parameters"];
+        prop_assert_eq!(&parameters["roleName"], role.as_str());
+        let objects = &yaml_documents(parameters["objects"].as_str().unwrap())[0];
+        for object in objects.as_array().unwrap() {
+            prop_assert!(paths.contains(&object["secretPath"].as_str().unwrap()));
+        }
+        let eso = file(&format!("{role}.external-secrets.yaml"))?;
+        prop_assert_eq!(eso.len(), 2);
+        let auth = &eso[0]["spec"]["provider"]["vault"]["auth"]["kubernetes"];
+        prop_assert_eq!(&auth["role"], role.as_str());
+        prop_assert_eq!(&auth["serviceAccountRef"]["name"], account);
+        for item in eso[1]["spec"]["data"].as_array().unwrap() {
+            let key = item["remoteRef"]["key"].as_str().unwrap();
+            prop_assert!(env.reads.iter().any(|r| r.key == key), "{}", key);
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn hostile_kubernetes_names_are_refused_or_bound_verbatim() {
-    let (accepted, refused) = run((k8s_name(), k8s_name()), |(namespace, account)| {
+    let strategy = (k8s_name(), k8s_name(), name(), environment());
+    let (accepted, refused) = run(strategy, |(namespace, account, app, env)| {
         let request = json!({
-            "app_name": "payment", "auth_method": "kubernetes", "secrets": ["config"],
+            "app_name": app, "auth_method": "kubernetes", "environments": [env],
+            "secrets": ["config", "api-key", "db-creds"],
             "kubernetes_namespace": namespace, "service_account": account,
+            "vault_address": "https://vault.example.com:8200",
         });
         let request: vault_core::Request = serde_json::from_value(request).unwrap();
         if let Ok(config) = generate(&request) {
@@ -202,6 +267,7 @@ fn hostile_kubernetes_names_are_refused_or_bound_verbatim() {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             );
+            kubernetes_delivery_is_verbatim(&config, &namespace, &account)?;
             return Ok(true);
         }
         Ok(false)
@@ -248,6 +314,28 @@ fn hostile_ci_names_are_refused_or_bound_verbatim() {
                     "organization:{first}:project:{second}:workspace:{third}:run_phase:*"
                 ))
             );
+        }
+        if gitlab {
+            // The pipeline runs for the bound ref only and logs in to the role.
+            let pipeline = config
+                .delivery
+                .iter()
+                .find(|f| f.path == "gitlab-ci.yml")
+                .map(|f| provider_glue::testing::yaml_documents(&f.content))
+                .expect("a gitlab role with a ref gets a pipeline");
+            prop_assert_eq!(pipeline.len(), 1);
+            for job in pipeline[0].as_object().unwrap().values() {
+                prop_assert_eq!(
+                    &job["rules"][0]["if"],
+                    &json!(format!("$CI_COMMIT_BRANCH == \"{git_ref}\""))
+                );
+                let logins = provider_glue::testing::captured_commands(job, ["vault", "write"]);
+                prop_assert_eq!(logins.len(), 1);
+                prop_assert_eq!(
+                    &logins[0][4],
+                    &format!("role={}", config.environments[0].role.name)
+                );
+            }
         }
         let report = lint_role(payload, Some(RoleMethod::Jwt)).unwrap();
         prop_assert!(report.valid, "{:?}", report.errors);

@@ -236,7 +236,13 @@ pub fn plugin() -> Plugin {
                  capabilities, the auth role's JSON payload with current parameter names, commands \
                  for `vault` and `bao` (payloads as @file.json, every argument shell-quoted), \
                  Terraform, and the files to write. KV v2 secrets get data/ (and metadata/ with \
-                 kv_list); transit gets encrypt and decrypt. CI roles pass role-lint with nothing above low. Every name (CI projects, refs, \
+                 kv_list); transit gets encrypt and decrypt. Delivery to workloads: a kubernetes \
+                 role gets per environment Agent Injector annotations (a Deployment patch whose \
+                 templates write each secret as JSON to /vault/secrets/NAME), and with \
+                 `vault_address` a Secrets Store CSI SecretProviderClass and ESO \
+                 SecretStore + ExternalSecret; a GitHub or GitLab JWT role with a `ref` gets a \
+                 workflow (hashicorp/vault-action) or pipeline (id_tokens, login, secrets as \
+                 JSON in SECRET_NAME) with a job per environment. CI roles pass role-lint with nothing above low. Every name (CI projects, refs, \
                  Terraform names and claim values included) is checked against the \
                  server's rules: a name holding `*`, `+`, `{`, `\"`, `/`, a newline or a control \
                  character is refused with the field named. Same input, same bytes.",

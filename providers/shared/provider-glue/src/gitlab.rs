@@ -119,7 +119,7 @@ pub fn subject(project_path: &str, git_ref: Ref<'_>) -> String {
 pub struct Job {
     pub name: String,
     pub image: &'static str,
-    /// `Some(&[])` clears the image's entrypoint (images whose entrypoint is
+    /// `Some(&[""])` clears the image's entrypoint (images whose entrypoint is
     /// their CLI, like the AWS CLI's, need it for a shell to run the script).
     pub entrypoint: Option<&'static [&'static str]>,
     pub audience: String,

@@ -1,4 +1,5 @@
-//! What every cloud secret-store provider plugin shares, in plain Rust that
+//! What every secret-store plugin shares (the cloud providers, and
+//! vault-config for its Kubernetes and CI delivery), in plain Rust that
 //! knows nothing of the plugin kit: the names Kubernetes, GitHub and GitLab
 //! accept, commands as argument lists quoted for a POSIX shell, YAML from a
 //! serializer, Terraform from `hcl-rs`, External Secrets Operator manifests,
