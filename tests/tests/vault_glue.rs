@@ -23,6 +23,7 @@
 //! acting on the manifests.
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use skill_tests::checkers::{
@@ -32,8 +33,15 @@ use skill_tests::checkers::{
 use skill_tests::openbao::{JwtKey, OpenBao, bao_bin};
 use skill_tests::{Skill, workspace};
 
-fn fixture(name: &str) -> std::path::PathBuf {
+fn fixture(name: &str) -> PathBuf {
     workspace().join("tests/fixtures/vault-glue").join(name)
+}
+
+/// `text` written to the file `name` in `dir`, for a checker that reads files.
+fn written(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write a scratch file");
+    path
 }
 
 /// The lines of a fixture list.
@@ -107,8 +115,7 @@ fn read(bao: &OpenBao, token: &str, path: &str) -> Option<Value> {
 fn agent_renders(bao: &OpenBao, token: &str, templates: &[(String, String)]) -> Vec<String> {
     let dir = bao.scratch().join("agent");
     std::fs::create_dir_all(&dir).unwrap();
-    let token_file = dir.join("token");
-    std::fs::write(&token_file, token).unwrap();
+    let token_file = written(&dir, "token", token);
     let template: Vec<Value> = templates
         .iter()
         .map(|(name, contents)| json!({ "destination": dir.join(name), "contents": contents }))
@@ -120,8 +127,7 @@ fn agent_renders(bao: &OpenBao, token: &str, templates: &[(String, String)]) -> 
                                     "config": { "token_file_path": token_file } }] },
         "template": template,
     });
-    let config_file = dir.join("agent.json");
-    std::fs::write(&config_file, config.to_string()).unwrap();
+    let config_file = written(&dir, "agent.json", &config.to_string());
     let output = std::process::Command::new("timeout")
         .arg("60")
         .arg(bao_bin())
@@ -234,12 +240,11 @@ fn kubernetes_delivery_matches_its_readers_and_reads_on_openbao() {
         }
 
         // The CSI SecretProviderClass: the CRD's schema, the provider's fields.
-        let class_file = dir.path().join(format!("{role}.spc.yaml"));
-        std::fs::write(
-            &class_file,
+        let class_file = written(
+            dir.path(),
+            &format!("{role}.spc.yaml"),
             delivered(&config, &format!("{role}.secret-provider-class.yaml")),
-        )
-        .unwrap();
+        );
         check_jsonschema(
             &fixture("SecretProviderClass.v1.schema.json"),
             &[&class_file],
@@ -347,8 +352,7 @@ fn a_github_workflow_passes_actionlint_and_its_login_and_reads_work_on_openbao()
     write_kv(&bao, &config);
     let workflow_text = delivered(&config, "github-workflow.yml");
     let dir = tempfile::tempdir().unwrap();
-    let workflow_file = dir.path().join("secrets.yml");
-    std::fs::write(&workflow_file, workflow_text).unwrap();
+    let workflow_file = written(dir.path(), "secrets.yml", workflow_text);
     actionlint(&[&workflow_file]).unwrap_or_else(|report| panic!("actionlint: {report}"));
     let workflow = &documents(workflow_text)[0];
     assert_eq!(workflow["permissions"]["id-token"], "write");
@@ -456,8 +460,7 @@ fn gitlab_jobs_pass_gitlabs_schema_and_read_the_secrets_on_openbao() {
     write_kv(&bao, &config);
     let pipeline_text = delivered(&config, "gitlab-ci.yml");
     let dir = tempfile::tempdir().unwrap();
-    let pipeline_file = dir.path().join(".gitlab-ci.yml");
-    std::fs::write(&pipeline_file, pipeline_text).unwrap();
+    let pipeline_file = written(dir.path(), ".gitlab-ci.yml", pipeline_text);
     gitlab_ci_schema(&[&pipeline_file]).unwrap_or_else(|report| panic!("GitLab schema: {report}"));
 
     let bin = dir.path().join("bin");

@@ -5,7 +5,7 @@
 use crate::auth::{MethodDetails, RoleSpec};
 use crate::error::InputError;
 use crate::names::{NameKind, check_name, check_token};
-use crate::output::{Config, Engine, EnvironmentConfig, OutputFile, PathGrant, Role, SecretRead};
+use crate::output::{Config, Engine, EnvironmentConfig, OutputFile, PathGrant, Role};
 use crate::policy::{Capability, Policy, PolicyPath};
 use crate::request::{AuthMethod, CiProvider, GitlabRefType, Request, SecretType};
 use crate::secrets::{self, Scope};
@@ -557,14 +557,17 @@ fn delivery(
                 ));
                 names.push(object_name);
             }
-            let reads: Vec<&SecretRead> = environments.iter().flat_map(|e| &e.reads).collect();
+            let reads_database = environments
+                .iter()
+                .flat_map(|env| &env.reads)
+                .any(|read| read.engine == Engine::Database);
             if address.is_none() {
                 warnings.push(
                     "give `vault_address` to also get a Secrets Store CSI SecretProviderClass and \
                      External Secrets Operator manifests per environment"
                         .into(),
                 );
-            } else if reads.iter().any(|read| read.engine == Engine::Database) {
+            } else if reads_database {
                 warnings.push(
                     "the ExternalSecret syncs the KV secrets only: database credentials are \
                      leases to renew, which the Agent Injector's sidecar or the CSI driver do"

@@ -26,6 +26,7 @@
 //! (`[A-Za-z0-9._-/]`) cannot end a Go template string.
 
 use provider_glue::eso::{self, StoreKind};
+use provider_glue::k8s::Workload;
 use serde_json::{Map, Value, json};
 
 use crate::output::{Engine, OutputFile, SecretRead};
@@ -212,18 +213,13 @@ fn external_secrets(
             remote_key: &read.key,
         })
         .collect();
-    let name = env.object_name;
-    [
-        eso::store(StoreKind::SecretStore, name, pods.namespace, provider),
-        eso::external_secret(
-            name,
-            pods.namespace,
-            (StoreKind::SecretStore, name),
-            name,
-            REFRESH_INTERVAL,
-            &items,
-        ),
-    ]
+    let workload = Workload {
+        namespace: pods.namespace.to_owned(),
+        service_account: Some(pods.service_account),
+        store_kind: StoreKind::SecretStore,
+        refresh_interval: REFRESH_INTERVAL,
+    };
+    workload.eso_manifests(env.object_name, provider, &items)
 }
 
 /// The name of an environment's Kubernetes objects: its role name made a
