@@ -73,42 +73,52 @@ pub fn build_plugins(
     if crates.is_empty() {
         return Vec::new();
     }
-    // One cargo for all of them: the crates they share are built once, with
-    // one feature set, and their link-time optimisations run side by side.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(&cargo);
-    command
-        .current_dir(workspace)
-        .args(["build", "--quiet", "--locked", "--lib"])
-        .args(["--target", TARGET, "--profile", PROFILE]);
     for krate in crates {
-        command.args(["--package", krate.package]);
-    }
-    command.arg("--target-dir").arg(target_dir);
-    for name in SCRUBBED_ENV {
-        command.env_remove(name);
-    }
-    let status = command
-        .status()
-        .unwrap_or_else(|error| panic!("cannot run cargo to build the plugins: {error}"));
-    if !status.success() {
-        panic!(
-            "building the plugins for {TARGET} failed ({status}); if the target is missing, \
-             run `rustup target add {TARGET}`"
-        );
+        // Plugin crates are plain libraries natively (so the workspace builds and
+        // tests them like any crate); only here do they become components.
+        let mut command = Command::new(&cargo);
+        command
+            .current_dir(workspace)
+            .args([
+                "rustc",
+                "--quiet",
+                "--locked",
+                "--lib",
+                "--crate-type",
+                "cdylib",
+            ])
+            .args([
+                "--target",
+                TARGET,
+                "--profile",
+                PROFILE,
+                "--package",
+                krate.package,
+            ])
+            .arg("--target-dir")
+            .arg(target_dir);
+        for name in SCRUBBED_ENV {
+            command.env_remove(name);
+        }
+        let status = command
+            .status()
+            .unwrap_or_else(|error| panic!("cannot run cargo to build the plugins: {error}"));
+        if !status.success() {
+            panic!(
+                "building plugin {} for {TARGET} failed ({status}); if the target is missing, \
+                 run `rustup target add {TARGET}`",
+                krate.package
+            );
+        }
     }
     crates
         .iter()
         .map(|krate| {
             let file = format!("{}.wasm", krate.package.replace('-', "_"));
             let wasm = target_dir.join(TARGET).join(PROFILE).join(file);
-            let bytes = std::fs::read(&wasm).unwrap_or_else(|error| {
-                panic!(
-                    "cannot read {}: {error}; a plugin crate declares \
-                     `[lib] crate-type = [\"cdylib\"]` to be built as a component",
-                    wasm.display()
-                )
-            });
+            let bytes = std::fs::read(&wasm)
+                .unwrap_or_else(|error| panic!("cannot read {}: {error}", wasm.display()));
             BuiltPlugin {
                 package: krate.package.to_owned(),
                 wasm,
