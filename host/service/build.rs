@@ -20,9 +20,9 @@ const PLUGINS: &[&str] = &[
     "emergency-playbook",
 ];
 
-/// What a change in rebuilds the plugins: all of `plugins/` (the kit and the
-/// contract, the shared crates, the plugins) and the wasm build settings.
-const WATCHED: &[&str] = &["plugins", ".cargo/config.toml", "Cargo.lock"];
+/// What a change in rebuilds the plugins, besides the workspace's build
+/// settings: all of `plugins/` (the kit and the contract, the shared crates, the plugins).
+const WATCHED: &[&str] = &["plugins"];
 
 fn main() {
     let manifest_dir =

@@ -35,6 +35,9 @@ pub struct BuiltPlugin {
     pub sha256: String,
 }
 
+/// The workspace files that decide how every plugin is built.
+const BUILD_SETTINGS: &[&str] = &["Cargo.toml", "Cargo.lock", ".cargo/config.toml"];
+
 /// Environment variables of the outer build that must not leak into the nested one.
 const SCRUBBED_ENV: &[&str] = &[
     "RUSTFLAGS",
@@ -58,7 +61,9 @@ const SCRUBBED_ENV: &[&str] = &[
 
 /// Builds `crates` from the workspace at `workspace` into `target_dir`.
 ///
-/// Prints `cargo:rerun-if-changed` for each crate and for `extra_watch`
+/// Prints `cargo:rerun-if-changed` for each crate, for the workspace's build
+/// settings (its `Cargo.toml` with the `plugin` profile and the dependencies'
+/// versions, `Cargo.lock`, `.cargo/config.toml` with the wasm flags) and for `extra_watch`
 /// (shared sources such as the WIT and the kit). Panics with a message that
 /// says what to do when the build fails: a build script has no better channel.
 pub fn build_plugins(
@@ -67,7 +72,13 @@ pub fn build_plugins(
     crates: &[PluginCrate<'_>],
     extra_watch: &[PathBuf],
 ) -> Vec<BuiltPlugin> {
-    for path in crates.iter().map(|c| &c.dir).chain(extra_watch) {
+    let settings = BUILD_SETTINGS.iter().map(|file| workspace.join(file));
+    for path in crates
+        .iter()
+        .map(|c| c.dir.clone())
+        .chain(settings)
+        .chain(extra_watch.iter().cloned())
+    {
         println!("cargo:rerun-if-changed={}", path.display());
     }
     if crates.is_empty() {
