@@ -14,7 +14,7 @@ use std::process::Command;
 
 use skill_tests::workspace;
 
-/// The compilations cargo plans for `args`, as (package, target, mode) →
+/// The compilations cargo plans for `args`, as (package id, target, mode) →
 /// the feature sets it plans them with.
 fn planned_units(args: &[&str]) -> BTreeMap<(String, String, String), Vec<Vec<String>>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -37,8 +37,9 @@ fn planned_units(args: &[&str]) -> BTreeMap<(String, String, String), Vec<Vec<St
     assert_eq!(graph["version"], 1, "unit graph format changed");
     let mut units: BTreeMap<_, Vec<Vec<String>>> = BTreeMap::new();
     for unit in graph["units"].as_array().expect("units") {
+        // The whole id: a path dependency's short form drops its name
+        // (`path+file:///…/hostile#0.1.0`).
         let package = unit["pkg_id"].as_str().expect("pkg_id");
-        let package = package.rsplit(['#', '/']).next().unwrap_or(package);
         let key = (
             package.to_owned(),
             unit["target"]["name"]
