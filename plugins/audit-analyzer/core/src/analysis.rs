@@ -1,7 +1,8 @@
 //! Accumulates events into mergeable counts: per identity (events, outcomes, hourly
-//! time series, paths, addresses with when each was first seen), per path, per
-//! address, failures per identity@address, GCP entries per project, service and audit
-//! log, first/last time and sample request ids.
+//! time series, paths, addresses with when each was first seen; the totals per
+//! hour, path and address are sums of these), failures per identity@address, GCP
+//! entries per project, service and audit log, first/last time and sample request
+//! ids.
 //!
 //! Vault writes a request and a response entry for each access; they are paired here
 //! on `request.id` so one access counts once. An entry whose other half has not been
@@ -153,13 +154,27 @@ impl LoginStats {
     }
 }
 
-/// One identity's use of one source address.
+/// One identity's use of one source address, written as `[accesses, first_ms]`
+/// (a state holds one per identity and address).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(u64, Option<i64>)", into = "(u64, Option<i64>)")]
 pub struct AddressStats {
     /// Accesses from the address.
     pub accesses: u64,
     /// Earliest of them (ms); `None` when none had a usable time.
     pub first_ms: Option<i64>,
+}
+
+impl From<(u64, Option<i64>)> for AddressStats {
+    fn from((accesses, first_ms): (u64, Option<i64>)) -> Self {
+        Self { accesses, first_ms }
+    }
+}
+
+impl From<AddressStats> for (u64, Option<i64>) {
+    fn from(stats: AddressStats) -> Self {
+        (stats.accesses, stats.first_ms)
+    }
 }
 
 impl AddressStats {
@@ -296,12 +311,6 @@ pub struct Analysis {
     /// Per identity key ([`crate::Identity::key`]).
     #[serde(serialize_with = "in_key_order")]
     pub identities: HashMap<String, IdentityStats>,
-    /// Accesses per path / resource.
-    #[serde(serialize_with = "in_key_order")]
-    pub paths: HashMap<String, u64>,
-    /// Accesses per source address.
-    #[serde(serialize_with = "in_key_order")]
-    pub addresses: HashMap<String, u64>,
     /// Failures per identity, then per source address (`(unknown)` when missing), per
     /// outcome (indexed like [`Outcome::ALL`]): the identity@address unit of the
     /// repeated-failure signal.
@@ -399,8 +408,6 @@ impl Analysis {
             first_ms,
             last_ms,
             identities,
-            paths,
-            addresses,
             failures,
             samples,
             signals,
@@ -451,8 +458,6 @@ impl Analysis {
                 }
             }
         }
-        merge_counts(&mut self.paths, paths);
-        merge_counts(&mut self.addresses, addresses);
         for (identity, addresses) in failures {
             let mine = self.failures.entry(identity).or_default();
             for (address, counts) in addresses {
@@ -548,6 +553,30 @@ impl Analysis {
         for stats in self.identities.values() {
             for (hour, n) in &stats.hourly {
                 *total.entry(*hour).or_default() += n;
+            }
+        }
+        total
+    }
+
+    /// Accesses per path / resource, over all identities. Derived rather than
+    /// counted apart: every access counts its paths under its identity, and the
+    /// state then carries each path once.
+    pub fn paths(&self) -> HashMap<&str, u64> {
+        let mut total = HashMap::default();
+        for stats in self.identities.values() {
+            for (path, n) in &stats.paths {
+                *total.entry(path.as_str()).or_default() += n;
+            }
+        }
+        total
+    }
+
+    /// Accesses per source address, over all identities (derived like [`Self::paths`]).
+    pub fn addresses(&self) -> HashMap<&str, u64> {
+        let mut total = HashMap::default();
+        for stats in self.identities.values() {
+            for (address, seen) in &stats.addresses {
+                *total.entry(address.as_str()).or_default() += seen.accesses;
             }
         }
         total
@@ -668,15 +697,7 @@ impl Analysis {
         self.last_ms = max_opt(self.last_ms, time_ms);
         let request_id = event.request_id.as_deref();
         self.samples.offer(time_ms, request_id);
-        // A call that names no resource (a list, a filter, a trail change) has no
-        // path; a batch call has one per secret it names.
-        for resource in event.resources() {
-            bump(&mut self.paths, resource);
-        }
         let address = event.source_address.as_deref();
-        if let Some(address) = address {
-            bump(&mut self.addresses, address);
-        }
 
         let key = event.identity.key();
         let stats = match self.identities.get_mut(key) {
@@ -697,6 +718,8 @@ impl Analysis {
         if let Some(time) = time_ms {
             *stats.hourly.entry(time.div_euclid(HOUR_MS)).or_default() += 1;
         }
+        // A call that names no resource (a list, a filter, a trail change) has no
+        // path; a batch call has one per secret it names.
         for resource in event.resources() {
             bump(&mut stats.paths, resource);
         }

@@ -34,7 +34,7 @@
 //! assert_eq!(summary.records, 2);
 //! assert_eq!(analysis.totals.events, 1, "a request and its response are one access");
 //! assert_eq!(analysis.totals.by_outcome[Outcome::Denied.index()], 1);
-//! assert_eq!(analysis.addresses["10.0.0.5"], 1);
+//! assert_eq!(analysis.addresses()["10.0.0.5"], 1);
 //! let json = serde_json::to_string(&analysis).unwrap();
 //! assert!(json.contains("\"e1\""));
 //! # Ok::<(), audit_core::FormatError>(())

@@ -113,8 +113,8 @@ fn only_what_a_call_names_is_a_path() {
     );
 
     let analysis = analyse(&fixture("cloudtrail-meaning.jsonl"));
-    assert!(!analysis.paths.contains_key(""), "{:?}", analysis.paths);
-    assert_eq!(analysis.paths["prod/db-07"], 1);
+    assert!(!analysis.paths().contains_key(""), "{:?}", analysis.paths());
+    assert_eq!(analysis.paths()["prod/db-07"], 1);
     let harvester = &analysis.identities["arn:aws:iam::111122223333:user/harvester"];
     assert_eq!(harvester.events, 3, "three calls");
     assert_eq!(harvester.paths.len(), 20, "twenty secrets");

@@ -119,9 +119,9 @@ fn pairs_count_once_and_failures_and_addresses_are_found() {
     assert_eq!(t.by_outcome[Outcome::Denied.index()], 1);
     assert_eq!(t.by_outcome[Outcome::BadCredentials.index()], 1);
     assert_eq!(t.root_token, 1);
-    assert_eq!(analysis.addresses["10.0.0.5"], 2);
+    assert_eq!(analysis.addresses()["10.0.0.5"], 2);
     assert_eq!(analysis.identities["ent-app"].events, 2);
-    assert_eq!(analysis.paths["secret/data/app/db"], 1);
+    assert_eq!(analysis.paths()["secret/data/app/db"], 1);
     let failing: Vec<_> = analysis
         .failures
         .iter()

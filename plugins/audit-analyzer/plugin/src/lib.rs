@@ -371,7 +371,7 @@ fn analyze(input: AnalyzeInput) -> Result<AnalyzeOutput, ToolError> {
         problems,
         by_outcome,
         identities: analysis.identities.len() as u64,
-        addresses: analysis.addresses.len() as u64,
+        addresses: analysis.addresses().len() as u64,
         first: analysis.first_ms.map(format_time),
         last: analysis.last_ms.map(format_time),
     };
@@ -393,11 +393,11 @@ fn analyze(input: AnalyzeInput) -> Result<AnalyzeOutput, ToolError> {
     });
     top_identities.truncate(input.top);
     let mut top_paths: Vec<TopPath> = analysis
-        .paths
-        .iter()
-        .map(|(path, n)| TopPath {
-            path: path.clone(),
-            accesses: *n,
+        .paths()
+        .into_iter()
+        .map(|(path, accesses)| TopPath {
+            path: path.to_owned(),
+            accesses,
         })
         .collect();
     top_paths.sort_by(|a, b| {
