@@ -154,27 +154,13 @@ impl LoginStats {
     }
 }
 
-/// One identity's use of one source address, written as `[accesses, first_ms]`
-/// (a state holds one per identity and address).
+/// One identity's use of one source address.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "(u64, Option<i64>)", into = "(u64, Option<i64>)")]
 pub struct AddressStats {
     /// Accesses from the address.
     pub accesses: u64,
     /// Earliest of them (ms); `None` when none had a usable time.
     pub first_ms: Option<i64>,
-}
-
-impl From<(u64, Option<i64>)> for AddressStats {
-    fn from((accesses, first_ms): (u64, Option<i64>)) -> Self {
-        Self { accesses, first_ms }
-    }
-}
-
-impl From<AddressStats> for (u64, Option<i64>) {
-    fn from(stats: AddressStats) -> Self {
-        (stats.accesses, stats.first_ms)
-    }
 }
 
 impl AddressStats {

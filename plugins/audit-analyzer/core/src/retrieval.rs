@@ -18,10 +18,8 @@ const MINUTE_MS: i64 = 60_000;
 /// any threshold up to it, which is why thresholds are capped there.
 pub const MAX_DISTINCT_PER_MINUTE: usize = 256;
 
-/// One identity's secret reads in one minute. A state holds one per identity and
-/// busy minute, so it is written as an array, `[reads, first_ms, last_ms, secrets,
-/// sample]`: field names would be half of its bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One identity's secret reads in one minute.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MinuteReads {
     /// FNV-1a hashes of the secrets read.
     pub secrets: BTreeSet<u64>,
@@ -33,29 +31,6 @@ pub struct MinuteReads {
     pub last_ms: i64,
     /// The earliest read's request id, by (time, id).
     pub sample: Option<(i64, String)>,
-}
-
-/// The array a [`MinuteReads`] is read from.
-type MinuteTuple = (u64, i64, i64, BTreeSet<u64>, Option<(i64, String)>);
-
-impl Serialize for MinuteReads {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let m = self;
-        (m.reads, m.first_ms, m.last_ms, &m.secrets, &m.sample).serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for MinuteReads {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (reads, first_ms, last_ms, secrets, sample) = MinuteTuple::deserialize(deserializer)?;
-        Ok(Self {
-            secrets,
-            reads,
-            first_ms,
-            last_ms,
-            sample,
-        })
-    }
 }
 
 /// One identity's secret reads, per minute since the epoch.
@@ -236,19 +211,6 @@ mod tests {
         let mut first = reads(&all[..2]);
         first.merge(reads(&all[2..]));
         assert_eq!(first, whole);
-    }
-
-    #[test]
-    fn a_minute_is_written_as_an_array() {
-        let r = reads(&[(7_000, "b", "w"), (5_000, "a", "x")]);
-        let mut secrets = [fnv1a("a"), fnv1a("b")];
-        secrets.sort_unstable();
-        let json = serde_json::to_value(&r).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"0": [2, 5_000, 7_000, secrets, [5_000, "x"]]})
-        );
-        assert_eq!(serde_json::from_value::<SecretReads>(json).unwrap(), r);
     }
 
     #[test]

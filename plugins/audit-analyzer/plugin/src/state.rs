@@ -14,9 +14,8 @@ use skill_pdk::prelude::*;
 use crate::{FileReport, StdinPart, read_files};
 
 /// Layout of [`AnalysisState`]; a state of another layout is refused, not misread.
-/// Version 2 names the files each count came from; version 3 derives the totals per
-/// path and address from the identities' and writes per-minute reads and
-/// per-address counts as arrays (a state is 40 % smaller).
+/// Version 2 names the files each count came from; version 3 no longer writes the
+/// totals per path and address, which are sums of the identities' counts.
 const STATE_VERSION: u32 = 3;
 
 /// Read audit logs (or merge the states of consecutive ones) into a mergeable
