@@ -9,7 +9,9 @@
 //! MB defaults to 512; several sizes (`256 1024`) show whether memory stays flat as
 //! the log grows; `--file PATH` measures an existing log. For each log: the core
 //! natively in this process, then `skill run` on one core (`--jobs 1`) and on all
-//! cores (the default), each with wall time, CPU time, MB/s by both, and peak RSS
+//! cores (the default), and the ceiling for the latter: the log cut into one piece
+//! per core, each piece read by its own `skill run --jobs 1`, all at once. Each with
+//! wall time, CPU time, MB/s by both, and peak RSS
 //! (VmHWM: this process's own for the native run, the child's, polled from /proc,
 //! for the sandboxed ones). The native figure's peak is the largest so far, since a
 //! process's VmHWM never goes down. Each figure is the median of three alternating
@@ -19,9 +21,9 @@
 mod synthetic;
 
 use std::fs::File;
-use std::io::{BufWriter, Read};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use audit_core::{Analysis, AuditReader, BusinessHours, Thresholds, detect_anomalies};
@@ -107,37 +109,72 @@ fn native(path: &Path) -> Figures {
     }
 }
 
-/// `skill run audit-analyzer` as a child process; its VmHWM and CPU time are polled
-/// from /proc until it exits (both only grow, so the last reading is the figure).
-fn sandboxed(path: &Path, cache: &Path, jobs: usize) -> Figures {
+/// `skill run audit-analyzer` as child processes, one per log, all at once; their
+/// VmHWM and CPU time are polled from /proc until the last exits (both only grow,
+/// so the last reading is the figure). Peak RSS and CPU are the children's sums.
+fn sandboxed(paths: &[PathBuf], cache: &Path, jobs: usize) -> Figures {
     let started = Instant::now();
-    let mut child = Command::new(skill_bin())
-        .args(["--jobs", &jobs.to_string()])
-        .args(["run", "audit-analyzer", "--format", "json", "--logs"])
-        .arg(path)
-        .env("SKILL_CACHE_DIR", cache)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("run skill");
-    let pid = child.id().to_string();
-    let (mut peak_mb, mut cpu) = (0.0f64, 0.0f64);
-    loop {
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            peak_mb = peak_mb.max(status_mb(&status, "VmHWM:").unwrap_or(0.0));
-        }
-        cpu = cpu.max(cpu_seconds(&pid).unwrap_or(0.0));
-        if let Some(status) = child.try_wait().expect("wait for skill") {
-            assert!(status.success(), "skill failed: {status}");
-            break;
+    let mut children: Vec<Child> = paths
+        .iter()
+        .map(|path| {
+            Command::new(skill_bin())
+                .args(["--jobs", &jobs.to_string()])
+                .args(["run", "audit-analyzer", "--format", "json", "--logs"])
+                .arg(path)
+                .env("SKILL_CACHE_DIR", cache)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("run skill")
+        })
+        .collect();
+    let mut peaks = vec![0.0f64; children.len()];
+    let mut cpus = vec![0.0f64; children.len()];
+    let mut running = children.len();
+    while running > 0 {
+        running = 0;
+        for (i, child) in children.iter_mut().enumerate() {
+            let pid = child.id().to_string();
+            if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                peaks[i] = peaks[i].max(status_mb(&status, "VmHWM:").unwrap_or(0.0));
+            }
+            cpus[i] = cpus[i].max(cpu_seconds(&pid).unwrap_or(0.0));
+            match child.try_wait().expect("wait for skill") {
+                Some(status) => assert!(status.success(), "skill failed: {status}"),
+                None => running += 1,
+            }
         }
         std::thread::sleep(Duration::from_millis(10));
     }
     Figures {
         wall: started.elapsed(),
-        cpu,
-        peak_mb,
+        cpu: cpus.iter().sum(),
+        peak_mb: peaks.iter().sum(),
     }
+}
+
+/// Cuts the log at line ends into `parts` files of about equal size in `dir`: the
+/// pieces for the ceiling figure, separate one-core runs side by side. Streamed, so
+/// the native run's peak RSS (this process's) stays its own.
+fn cut(path: &Path, parts: usize, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let size = std::fs::metadata(path)?.len() as usize;
+    let mut log = BufReader::new(File::open(path)?);
+    let (mut pieces, mut line, mut written) = (Vec::with_capacity(parts), Vec::new(), 0);
+    for i in 1..=parts {
+        let piece = dir.join(format!("piece-{i}.log"));
+        let mut out = BufWriter::new(File::create(&piece)?);
+        while i == parts || written < size * i / parts {
+            line.clear();
+            if log.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            out.write_all(&line)?;
+            written += line.len();
+        }
+        out.flush()?;
+        pieces.push(piece);
+    }
+    Ok(pieces)
 }
 
 /// Generates a Vault log of about `megabytes` MB in `dir`.
@@ -168,26 +205,43 @@ fn median(mut runs: Vec<Figures>) -> Figures {
     }
 }
 
-/// Native, one sandbox, all cores, on one log.
-fn measure(path: &Path, cache: &Path, cores: usize) -> std::io::Result<()> {
+/// Native, one sandbox, all cores, and the ceiling (separate one-core runs on
+/// pieces of the log side by side: what this machine's cores give when nothing
+/// is shared or merged), on one log; the pieces are cut into `scratch`.
+fn measure(path: &Path, cache: &Path, scratch: &Path, cores: usize) -> std::io::Result<()> {
     let bytes = std::fs::metadata(path)?.len();
     println!("log: {:.1} MB at {}", bytes as f64 / 1e6, path.display());
-    let (mut natives, mut singles, mut alls) = (Vec::new(), Vec::new(), Vec::new());
+    let whole = [path.to_path_buf()];
+    let pieces = cut(path, cores, scratch)?;
+    let (mut natives, mut singles, mut alls, mut ceilings) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         natives.push(native(path));
-        singles.push(sandboxed(path, cache, 1));
-        alls.push(sandboxed(path, cache, cores));
+        singles.push(sandboxed(&whole, cache, 1));
+        alls.push(sandboxed(&whole, cache, cores));
+        ceilings.push(sandboxed(&pieces, cache, 1));
     }
-    let (native, single, all) = (median(natives), median(singles), median(alls));
+    for piece in pieces {
+        std::fs::remove_file(piece)?;
+    }
+    let (native, single, all, ceiling) = (
+        median(natives),
+        median(singles),
+        median(alls),
+        median(ceilings),
+    );
     native.print("native (in process)", bytes);
     single.print("sandboxed, 1 core", bytes);
     all.print(&format!("sandboxed, {cores} cores"), bytes);
+    ceiling.print(&format!("{cores} pieces side by side"), bytes);
     let ratio = |a: &Figures, b: &Figures| a.wall.as_secs_f64() / b.wall.as_secs_f64();
     println!(
-        "sandboxed 1 core / native: {:.2}x by wall, {:.2}x by cpu; {cores} cores / 1 core: {:.2}x by wall\n",
+        "sandboxed 1 core / native: {:.2}x by wall, {:.2}x by cpu; {cores} cores / 1 core: {:.2}x by wall \
+         (ceiling, {cores} pieces side by side / 1 core: {:.2}x)\n",
         ratio(&native, &single),
         native.cpu / single.cpu.max(1e-9),
         ratio(&single, &all),
+        ratio(&single, &ceiling),
     );
     Ok(())
 }
@@ -203,11 +257,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &warm,
         "{\"time\":\"2024-05-01T09:00:00Z\",\"type\":\"request\",\"request\":{\"id\":\"w\",\"path\":\"a\"}}\n",
     )?;
-    sandboxed(&warm, &cache, 1);
+    sandboxed(&[warm], &cache, 1);
 
     if let Some(i) = args.iter().position(|a| a == "--file") {
         let path = args.get(i + 1).ok_or("--file needs a path")?;
-        return Ok(measure(Path::new(path), &cache, cores)?);
+        return Ok(measure(Path::new(path), &cache, dir.path(), cores)?);
     }
     let sizes: Vec<u64> = if args.is_empty() {
         vec![512]
@@ -216,7 +270,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     for megabytes in sizes {
         let path = generate(dir.path(), megabytes)?;
-        measure(&path, &cache, cores)?;
+        measure(&path, &cache, dir.path(), cores)?;
         std::fs::remove_file(&path)?;
     }
     Ok(())
