@@ -535,35 +535,37 @@ impl Analysis {
     /// Accesses per hour since the Unix epoch (UTC), over all identities; shift by a
     /// timezone offset and take `rem_euclid(24)` for an hour-of-day histogram.
     pub fn hourly(&self) -> BTreeMap<i64, u64> {
-        let mut total = BTreeMap::new();
-        for stats in self.identities.values() {
-            for (hour, n) in &stats.hourly {
-                *total.entry(*hour).or_default() += n;
-            }
-        }
-        total
+        self.summed(|stats| stats.hourly.iter().map(|(&hour, &n)| (hour, n)))
+            .into_iter()
+            .collect()
     }
 
     /// Accesses per path / resource, over all identities. Derived rather than
     /// counted apart: every access counts its paths under its identity, and the
     /// state then carries each path once.
     pub fn paths(&self) -> HashMap<&str, u64> {
-        let mut total = HashMap::default();
-        for stats in self.identities.values() {
-            for (path, n) in &stats.paths {
-                *total.entry(path.as_str()).or_default() += n;
-            }
-        }
-        total
+        self.summed(|stats| stats.paths.iter().map(|(path, &n)| (path.as_str(), n)))
     }
 
     /// Accesses per source address, over all identities (derived like [`Self::paths`]).
     pub fn addresses(&self) -> HashMap<&str, u64> {
+        self.summed(|stats| {
+            stats
+                .addresses
+                .iter()
+                .map(|(address, seen)| (address.as_str(), seen.accesses))
+        })
+    }
+
+    /// One of the identities' counts, summed over all identities.
+    fn summed<'a, K, I>(&'a self, counts: impl FnMut(&'a IdentityStats) -> I) -> HashMap<K, u64>
+    where
+        K: Eq + std::hash::Hash,
+        I: Iterator<Item = (K, u64)>,
+    {
         let mut total = HashMap::default();
-        for stats in self.identities.values() {
-            for (address, seen) in &stats.addresses {
-                *total.entry(address.as_str()).or_default() += seen.accesses;
-            }
+        for (key, n) in self.identities.values().flat_map(counts) {
+            *total.entry(key).or_default() += n;
         }
         total
     }
